@@ -1,0 +1,197 @@
+// IR -> ONNX ModelProto bytes (opset 17). One emission case per IR op; symbolic dims in shape attributes
+// are resolved at run time from the graph inputs that carry them (Shape -> Concat). Runs nothing.
+import { GraphError } from '../autodiff/errors';
+import { type DType, type Graph, type Tensor, dataOf } from '../autodiff/ir';
+import { type Dim, type Shape, parseSymbol } from '../autodiff/shape';
+import { type NodeProto, type TensorProto, attr, elemType, encodeModel, tensorProto, valueInfo } from './proto';
+
+export const OPSET = 17;
+
+export interface EmitOptions {
+  /** Graph name stored in the model. */
+  name?: string;
+}
+
+/** Ops whose IR form maps onto the ONNX op of the same name with no inputs or attributes to translate. */
+const PLAIN = new Set([
+  'Add', 'Sub', 'Mul', 'Div', 'Pow', 'Equal', 'Less', 'LessOrEqual', 'Greater', 'And', 'Neg', 'Exp', 'Log',
+  'Sqrt', 'Reciprocal', 'Sigmoid', 'Tanh', 'Abs', 'Sin', 'Cos', 'MatMul', 'Where',
+]);
+
+/** Emits the part of `graph` that computes `outputs` (keyed by output name) as ONNX model bytes. */
+export function emitModel(graph: Graph, outputs: Readonly<Record<string, Tensor>>, options: EmitOptions = {}): Uint8Array {
+  return new Emitter(graph).emit(outputs, options.name ?? 'graph');
+}
+
+class Emitter {
+  private readonly nodes: NodeProto[] = [];
+  private readonly initializers: TensorProto[] = [];
+  private readonly names = new Map<number, string>();
+  private readonly shapeCache = new Map<string, string>();
+  private readonly symbolSources = new Map<string, { input: string; axis: number }>();
+  private counter = 0;
+
+  constructor(private readonly graph: Graph) {
+    for (const t of graph.inputs) {
+      this.names.set(t.id, t.name!);
+      t.shape.forEach((d, axis) => {
+        if (typeof d === 'string' && !this.symbolSources.has(d)) this.symbolSources.set(d, { input: t.name!, axis });
+      });
+    }
+  }
+
+  emit(outputs: Readonly<Record<string, Tensor>>, name: string): Uint8Array {
+    const needed = this.reachable(Object.values(outputs));
+    for (const node of this.graph.nodes) {
+      if (needed.has(node.id)) this.emitNode(node.op, node.inputs, node.outputs, node.attrs);
+    }
+    const outputInfos = Object.entries(outputs).map(([outName, t]) => {
+      if (this.graph.inputs.some((i) => i.name === outName)) throw new GraphError(`output name '${outName}' is also an input name`);
+      this.nodes.push({ opType: 'Identity', input: [this.ref(t)], output: [outName], name: `out_${outName}` });
+      return valueInfo(outName, t.dtype, t.shape);
+    });
+    return encodeModel({
+      irVersion: 8,
+      producerName: 'gflowpo-lab',
+      opsetImport: [{ domain: '', version: OPSET }],
+      graph: {
+        name,
+        node: this.nodes,
+        initializer: this.initializers,
+        input: this.graph.inputs.map((t) => valueInfo(t.name!, t.dtype, t.shape)),
+        output: outputInfos,
+      },
+    });
+  }
+
+  /** Ids of the nodes needed to compute `outs`. */
+  private reachable(outs: readonly Tensor[]): Set<number> {
+    const needed = new Set<number>();
+    const stack = [...outs];
+    while (stack.length > 0) {
+      const t = stack.pop()!;
+      const node = this.graph.producer(t);
+      if (!node || needed.has(node.id)) continue;
+      needed.add(node.id);
+      stack.push(...node.inputs);
+    }
+    return needed;
+  }
+
+  /** The ONNX value name of an IR tensor; constants become initialisers on first use. */
+  private ref(t: Tensor): string {
+    const known = this.names.get(t.id);
+    if (known) return known;
+    const data = this.graph.constantData(t);
+    if (!data) throw new GraphError(`tensor ${t.id} is used before it is computed`);
+    const name = `const_${t.id}`;
+    this.initializers.push(tensorProto(name, t.dtype, t.shape as number[], data));
+    this.names.set(t.id, name);
+    return name;
+  }
+
+  private fresh(prefix: string): string {
+    return `${prefix}_${this.counter++}`;
+  }
+
+  private int64Const(values: readonly number[], dims: readonly number[] = [values.length]): string {
+    const name = this.fresh('i64');
+    this.initializers.push(tensorProto(name, 'int64', dims, dataOf('int64', values)));
+    return name;
+  }
+
+  private push(opType: string, input: string[], output: string[], attribute: NodeProto['attribute'] = []): void {
+    this.nodes.push({ opType, input, output, attribute, name: this.fresh(opType) });
+  }
+
+  /** A 1-D int64 tensor holding `shape`, built from graph-input shapes where dims are symbolic. */
+  private shapeTensor(shape: Shape): string {
+    const key = shape.join(',');
+    const cached = this.shapeCache.get(key);
+    if (cached) return cached;
+    let name: string;
+    if (shape.every((d) => typeof d === 'number')) name = this.int64Const(shape as number[]);
+    else {
+      const pieces = shape.map((d) => this.dimTensor(d));
+      name = this.fresh('shape');
+      this.push('Concat', pieces, [name], [attr.int('axis', 0)]);
+    }
+    this.shapeCache.set(key, name);
+    return name;
+  }
+
+  /** A 1-D int64 tensor of one element holding dim d. */
+  private dimTensor(d: Dim): string {
+    if (typeof d === 'number') return this.int64Const([d]);
+    const { base, offset } = parseSymbol(d);
+    const source = this.symbolSources.get(base);
+    if (!source) throw new GraphError(`symbolic dim '${base}' does not appear in any graph input; declare an input with it`);
+    const dim = this.fresh(`dim_${base}`);
+    this.push('Shape', [source.input], [dim], [attr.int('start', source.axis), attr.int('end', source.axis + 1)]);
+    if (offset === 0) return dim;
+    const shifted = this.fresh(`dim_${base}`);
+    this.push('Add', [dim, this.int64Const([offset])], [shifted]);
+    return shifted;
+  }
+
+  private emitNode(op: string, inputs: readonly Tensor[], outputs: readonly Tensor[], attrs: Readonly<Record<string, unknown>>): void {
+    const ins = inputs.map((t) => this.ref(t));
+    const outs = outputs.map((t) => {
+      const n = `t${t.id}`;
+      this.names.set(t.id, n);
+      return n;
+    });
+    const a = attrs as Record<string, never>;
+    if (PLAIN.has(op)) return this.push(op, ins, outs);
+    switch (op) {
+      case 'Cast':
+        return this.push(op, ins, outs, [attr.int('to', elemType(a['to'] as DType))]);
+      case 'Softmax':
+      case 'LogSoftmax':
+      case 'Gather':
+      case 'GatherElements':
+      case 'Concat':
+        return this.push(op, ins, outs, [attr.int('axis', a['axis'])]);
+      case 'ReduceSum':
+        return this.push(op, [...ins, this.int64Const(a['axes'])], outs, [attr.int('keepdims', a['keepdims'] ? 1 : 0)]);
+      case 'ReduceMean':
+      case 'ReduceMax':
+        return this.push(op, ins, outs, [attr.ints('axes', a['axes']), attr.int('keepdims', a['keepdims'] ? 1 : 0)]);
+      case 'ScatterND':
+        return this.push(op, ins, outs, [attr.string('reduction', 'add')]);
+      case 'ScatterElements':
+        return this.push(op, ins, outs, [attr.int('axis', a['axis']), attr.string('reduction', 'add')]);
+      case 'Transpose':
+        return this.push(op, ins, outs, [attr.ints('perm', a['perm'])]);
+      case 'Reshape':
+      case 'Expand':
+        return this.push(op, [...ins, this.shapeTensor(a['shape'])], outs);
+      case 'Unsqueeze':
+      case 'Squeeze':
+        return this.push(op, [...ins, this.int64Const(a['axes'])], outs);
+      case 'Slice':
+        return this.push(op, [...ins, this.int64Const([a['start']]), this.int64Const([a['end']]), this.int64Const([a['axis']])], outs);
+      case 'Split':
+        return this.push(op, [...ins, this.int64Const(a['sizes'])], outs, [attr.int('axis', a['axis'])]);
+      case 'Pad':
+        return this.push(op, [...ins, this.int64Const(a['pads'])], outs);
+      case 'ConstantOfShape': {
+        const dtype = a['dtype'] as DType;
+        const value = tensorProto('value', dtype, [1], dataOf(dtype, [a['value']]));
+        return this.push(op, [this.shapeTensor(a['shape'])], outs, [attr.tensor('value', value)]);
+      }
+      case 'Arange': {
+        const limit = this.fresh('limit');
+        this.push('Squeeze', [this.dimTensor(a['length']), this.int64Const([0])], [limit]);
+        return this.push('Range', [this.int64Const([0], []), limit, this.int64Const([1], [])], outs);
+      }
+      case 'DimProduct': {
+        const prod = this.fresh('prod');
+        this.push('ReduceProd', [this.shapeTensor(a['dims'])], [prod], [attr.int('keepdims', 0)]);
+        return this.push('Cast', [prod], outs, [attr.int('to', elemType(a['dtype'] as DType))]);
+      }
+      default:
+        throw new GraphError(`no ONNX emission for IR op ${op}`);
+    }
+  }
+}

@@ -1,0 +1,216 @@
+// Runs a training bundle step after step on onnxruntime-web (WebGPU or wasm). Parameters and AdamW state stay
+// in the runtime between steps (on the GPU with 'gpu-buffer' outputs on WebGPU); only loss, gradient norm and
+// the finite flag come back each step. Runs are serialised: concurrent session runs fail on WebGPU.
+import type * as ortTypes from 'onnxruntime-web';
+import { ADAMW_DEFAULTS, type AdamWConfig, HYPER_INPUTS, hyperInputName } from '../autodiff/optimizer';
+import type { Checkpoint, FloatArray } from '../onnx/checkpoint';
+import { sizeOf } from '../onnx/checkpoint';
+import { type TensorSpec, type TrainingBundle, names } from '../onnx/bundle';
+import { FeedError, type HostTensor, type Ort, fromOrt, toOrt } from './host-tensor';
+
+export type Backend = 'webgpu' | 'wasm';
+
+export interface TrainerOptions {
+  backend: Backend;
+  /** Frozen weights by name (the bundle manifest's `frozen`). */
+  frozen?: Readonly<Record<string, HostTensor>>;
+  /** AdamW settings; per-step overrides go to trainStep. */
+  hyper?: Partial<AdamWConfig>;
+}
+
+export interface StepResult {
+  /** Optimiser updates applied so far, including this one when it was finite. */
+  step: number;
+  /** Loss of the batch before the update. */
+  loss: number;
+  gradNorm: number;
+  /** False when the loss or gradients were not finite: parameters and state were left unchanged. */
+  finite: boolean;
+}
+
+type OrtTensor = ortTypes.Tensor;
+
+export class Trainer {
+  private queue: Promise<unknown> = Promise.resolve();
+  private state = new Map<string, OrtTensor>();
+  private frozen = new Map<string, OrtTensor>();
+  private stepCount: number;
+  private readonly hyper: AdamWConfig;
+
+  private constructor(
+    private readonly ort: Ort,
+    readonly bundle: TrainingBundle,
+    readonly backend: Backend,
+    private readonly trainSession: ortTypes.InferenceSession,
+    private readonly evalSession: ortTypes.InferenceSession,
+    options: TrainerOptions,
+  ) {
+    this.hyper = { ...ADAMW_DEFAULTS, ...options.hyper };
+    this.stepCount = bundle.checkpoint.step;
+    this.setState(bundle.checkpoint);
+    for (const spec of bundle.manifest.frozen) {
+      const t = options.frozen?.[spec.name];
+      if (!t) throw new FeedError(`frozen weight '${spec.name}' was not given; pass it in options.frozen`);
+      checkFeed(`frozen weight '${spec.name}'`, t, { name: spec.name, dtype: bundle.manifest.dtype, shape: spec.shape });
+      this.frozen.set(names.frozen(spec.name), toOrt(ort, t));
+    }
+  }
+
+  static async create(ort: Ort, bundle: TrainingBundle, options: TrainerOptions): Promise<Trainer> {
+    const stateOutputs = bundle.manifest.params.flatMap((p) => [names.param(p.name), names.m(p.name), names.v(p.name)].map(names.next));
+    const gpu = options.backend === 'webgpu';
+    const common: ortTypes.InferenceSession.SessionOptions = {
+      executionProviders: [options.backend],
+      // Fusions emit float32-only contrib ops; float64 bundles (reference tests) keep basic rewrites only.
+      graphOptimizationLevel: bundle.manifest.dtype === 'float64' ? 'basic' : 'all',
+    };
+    const trainSession = await ort.InferenceSession.create(bundle.trainStep, {
+      ...common,
+      ...(gpu ? { preferredOutputLocation: Object.fromEntries(stateOutputs.map((n) => [n, 'gpu-buffer' as const])) } : {}),
+    });
+    const evalSession = await ort.InferenceSession.create(bundle.evaluate, common);
+    return new Trainer(ort, bundle, options.backend, trainSession, evalSession, options);
+  }
+
+  get step(): number {
+    return this.stepCount;
+  }
+
+  /** One AdamW step on `batch`. Hyper-parameter overrides apply to this step only (e.g. a warm-up lr). */
+  trainStep(batch: Readonly<Record<string, HostTensor>>, hyper: Partial<AdamWConfig> = {}): Promise<StepResult> {
+    return this.serialise(async () => {
+      const hp = { ...this.hyper, ...hyper };
+      const feeds: Record<string, OrtTensor> = { ...this.batchFeeds(batch), ...Object.fromEntries(this.state), ...Object.fromEntries(this.frozen) };
+      const scalar = (v: number): OrtTensor => new this.ort.Tensor(this.bundle.manifest.dtype, this.floats([v]) as never, []);
+      for (const h of HYPER_INPUTS) feeds[hyperInputName(h)] = scalar(h === 'step' ? this.stepCount + 1 : hp[h]);
+      const out = await this.trainSession.run(feeds);
+      const finite = Boolean((out[names.finite]!.data as Uint8Array)[0]);
+      const loss = Number((out[names.loss]!.data as FloatArray)[0]);
+      const gradNorm = Number((out[names.gradNorm]!.data as FloatArray)[0]);
+      for (const [name, old] of this.state) {
+        const next = out[names.next(name)]!;
+        if (finite) {
+          this.state.set(name, next);
+          old.dispose();
+        } else next.dispose(); // the graph returned the old values; keep ours untouched
+      }
+      for (const k of [names.loss, names.finite, names.gradNorm]) out[k]!.dispose();
+      if (finite) this.stepCount++;
+      return { step: this.stepCount, loss, gradNorm, finite };
+    });
+  }
+
+  /** Forward pass only: the eval graph's outputs (loss and the model's extra outputs) on the host. */
+  evaluate(batch: Readonly<Record<string, HostTensor>>): Promise<Record<string, HostTensor>> {
+    return this.serialise(async () => {
+      const params = [...this.state].filter(([k]) => k.startsWith('param.'));
+      const out = await this.evalSession.run({ ...this.batchFeeds(batch), ...Object.fromEntries(params), ...Object.fromEntries(this.frozen) });
+      const result: Record<string, HostTensor> = {};
+      for (const [k, v] of Object.entries(out)) {
+        result[k] = await fromOrt(v);
+        v.dispose();
+      }
+      return result;
+    });
+  }
+
+  /** Copies parameters, moments and step to the host. */
+  saveCheckpoint(): Promise<Checkpoint> {
+    return this.serialise(async () => {
+      const c: Checkpoint = { step: this.stepCount, params: {}, m: {}, v: {} };
+      for (const p of this.bundle.manifest.params) {
+        c.params[p.name] = await this.read(names.param(p.name));
+        c.m[p.name] = await this.read(names.m(p.name));
+        c.v[p.name] = await this.read(names.v(p.name));
+      }
+      return c;
+    });
+  }
+
+  /** Replaces parameters, moments and step (e.g. to resume a run). */
+  loadCheckpoint(c: Checkpoint): Promise<void> {
+    return this.serialise(async () => {
+      const old = [...this.state.values()];
+      this.setState(c);
+      this.stepCount = c.step;
+      for (const t of old) t.dispose();
+    });
+  }
+
+  async release(): Promise<void> {
+    await this.queue;
+    for (const t of this.state.values()) t.dispose();
+    for (const t of this.frozen.values()) t.dispose();
+    await this.trainSession.release();
+    await this.evalSession.release();
+  }
+
+  private serialise<T>(run: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(run);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private floats(values: readonly number[]): FloatArray {
+    return this.bundle.manifest.dtype === 'float64' ? Float64Array.from(values) : Float32Array.from(values);
+  }
+
+  private async read(name: string): Promise<FloatArray> {
+    const t = await fromOrt(this.state.get(name)!);
+    return this.floats(Array.from(t.data as FloatArray));
+  }
+
+  private setState(c: Checkpoint): void {
+    const dtype = this.bundle.manifest.dtype;
+    const state = new Map<string, OrtTensor>();
+    for (const p of this.bundle.manifest.params) {
+      for (const [name, values] of [[names.param(p.name), c.params[p.name]], [names.m(p.name), c.m[p.name]], [names.v(p.name), c.v[p.name]]] as const) {
+        if (!values || values.length !== sizeOf(p.shape)) throw new FeedError(`checkpoint value for '${name}' is missing or has the wrong size`);
+        state.set(name, new this.ort.Tensor(dtype, this.floats(Array.from(values)) as never, [...p.shape]));
+      }
+    }
+    this.state = state;
+  }
+
+  private batchFeeds(batch: Readonly<Record<string, HostTensor>>): Record<string, OrtTensor> {
+    const feeds: Record<string, OrtTensor> = {};
+    const symbols = new Map<string, { value: number; input: string }>();
+    for (const spec of this.bundle.manifest.batchInputs) {
+      const t = batch[spec.name];
+      if (!t) throw new FeedError(`batch input '${spec.name}' is missing; the model expects ${describe(spec)}`);
+      checkFeed(`batch input '${spec.name}'`, t, spec);
+      spec.shape.forEach((d, i) => {
+        if (typeof d !== 'string') return;
+        const seen = symbols.get(d);
+        if (seen && seen.value !== t.dims[i]) {
+          throw new FeedError(`batch input '${spec.name}' has ${d}=${t.dims[i]} but '${seen.input}' has ${d}=${seen.value}; they must agree`);
+        }
+        symbols.set(d, { value: t.dims[i]!, input: spec.name });
+      });
+      feeds[spec.name] = toOrt(this.ort, t);
+    }
+    for (const k of Object.keys(batch)) {
+      if (!this.bundle.manifest.batchInputs.some((s) => s.name === k)) {
+        throw new FeedError(`unknown batch input '${k}'; the model takes ${this.bundle.manifest.batchInputs.map((s) => s.name).join(', ')}`);
+      }
+    }
+    return feeds;
+  }
+}
+
+function describe(spec: TensorSpec): string {
+  return `${spec.dtype} (${spec.shape.join(',')})`;
+}
+
+/** Checks dtype, rank, static dims and consistent symbolic dims of a fed tensor against its spec. */
+function checkFeed(what: string, t: HostTensor, spec: TensorSpec): void {
+  const bad = (why: string): never => {
+    throw new FeedError(`${what}: ${why}; expected ${describe(spec)}, got ${t.dtype} (${t.dims.join(',')})`);
+  };
+  if (t.dtype !== spec.dtype) bad('wrong dtype');
+  if (t.dims.length !== spec.shape.length) bad('wrong rank');
+  spec.shape.forEach((d, i) => {
+    if (typeof d === 'number' && t.dims[i] !== d) bad(`dimension ${i} must be ${d}`);
+  });
+  if (t.data.length !== sizeOf(t.dims)) bad(`data has ${t.data.length} values`);
+}
