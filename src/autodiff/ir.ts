@@ -68,14 +68,17 @@ export class Graph {
     return t;
   }
 
-  /** A constant baked into the graph (an initialiser). `data` is row-major and must match the shape. */
+  /**
+   * A constant baked into the graph (an initialiser). `data` is row-major and must match the shape; numeric
+   * arrays are converted to `dtype` (a Float64Array for a float32 constant is rounded once, here).
+   */
   constant(data: TypedData, shape: readonly number[], dtype: DType): Tensor {
     const size = shape.reduce((a, b) => a * b, 1);
     if (data.length !== size) {
       throw new GraphError(`constant of shape (${shape.join(',')}) needs ${size} values, got ${data.length}`);
     }
     const t = new Tensor(this, this.nextId++, dtype, [...shape], 'constant');
-    this.constants.set(t.id, data);
+    this.constants.set(t.id, coerce(data, dtype));
     return t;
   }
 
@@ -110,6 +113,22 @@ export class Graph {
   constantData(t: Tensor): TypedData | undefined {
     return this.constants.get(t.id);
   }
+}
+
+const ARRAY_OF: Record<DType, new (n: number) => TypedData> = {
+  float32: Float32Array,
+  float64: Float64Array,
+  int64: BigInt64Array,
+  int32: Int32Array,
+  bool: Uint8Array,
+};
+
+/** `data` as the typed array class of `dtype` (a copy when the class differs). */
+export function coerce(data: TypedData, dtype: DType): TypedData {
+  if (data instanceof ARRAY_OF[dtype]) return data;
+  if (data instanceof BigInt64Array) return dataOf(dtype, Array.from(data, Number));
+  if (dtype === 'int64') return BigInt64Array.from(Array.from(data, (v) => BigInt(v)));
+  return dataOf(dtype, Array.from(data));
 }
 
 /** Typed array of the given dtype holding `values`. */

@@ -141,54 +141,57 @@ class Emitter {
       this.names.set(t.id, n);
       return n;
     });
-    const a = attrs as Record<string, never>;
+    // Attribute values were checked by the op that recorded them; these read them back with their types.
+    const n = (k: string): number => attrs[k] as number;
+    const ns = (k: string): number[] => attrs[k] as number[];
+    const shape = (k: string): Shape => attrs[k] as Shape;
+    const dtype = (k: string): DType => attrs[k] as DType;
     if (PLAIN.has(op)) return this.push(op, ins, outs);
     switch (op) {
       case 'Cast':
-        return this.push(op, ins, outs, [attr.int('to', elemType(a['to'] as DType))]);
+        return this.push(op, ins, outs, [attr.int('to', elemType(dtype('to')))]);
       case 'Softmax':
       case 'LogSoftmax':
       case 'Gather':
       case 'GatherElements':
       case 'Concat':
-        return this.push(op, ins, outs, [attr.int('axis', a['axis'])]);
+        return this.push(op, ins, outs, [attr.int('axis', n('axis'))]);
       case 'ReduceSum':
-        return this.push(op, [...ins, this.int64Const(a['axes'])], outs, [attr.int('keepdims', a['keepdims'] ? 1 : 0)]);
+        return this.push(op, [...ins, this.int64Const(ns('axes'))], outs, [attr.int('keepdims', attrs['keepdims'] ? 1 : 0)]);
       case 'ReduceMean':
       case 'ReduceMax':
-        return this.push(op, ins, outs, [attr.ints('axes', a['axes']), attr.int('keepdims', a['keepdims'] ? 1 : 0)]);
+        return this.push(op, ins, outs, [attr.ints('axes', ns('axes')), attr.int('keepdims', attrs['keepdims'] ? 1 : 0)]);
       case 'ScatterND':
         return this.push(op, ins, outs, [attr.string('reduction', 'add')]);
       case 'ScatterElements':
-        return this.push(op, ins, outs, [attr.int('axis', a['axis']), attr.string('reduction', 'add')]);
+        return this.push(op, ins, outs, [attr.int('axis', n('axis')), attr.string('reduction', 'add')]);
       case 'Transpose':
-        return this.push(op, ins, outs, [attr.ints('perm', a['perm'])]);
+        return this.push(op, ins, outs, [attr.ints('perm', ns('perm'))]);
       case 'Reshape':
       case 'Expand':
-        return this.push(op, [...ins, this.shapeTensor(a['shape'])], outs);
+        return this.push(op, [...ins, this.shapeTensor(shape('shape'))], outs);
       case 'Unsqueeze':
       case 'Squeeze':
-        return this.push(op, [...ins, this.int64Const(a['axes'])], outs);
+        return this.push(op, [...ins, this.int64Const(ns('axes'))], outs);
       case 'Slice':
-        return this.push(op, [...ins, this.int64Const([a['start']]), this.int64Const([a['end']]), this.int64Const([a['axis']])], outs);
+        return this.push(op, [...ins, this.int64Const([n('start')]), this.int64Const([n('end')]), this.int64Const([n('axis')])], outs);
       case 'Split':
-        return this.push(op, [...ins, this.int64Const(a['sizes'])], outs, [attr.int('axis', a['axis'])]);
+        return this.push(op, [...ins, this.int64Const(ns('sizes'))], outs, [attr.int('axis', n('axis'))]);
       case 'Pad':
-        return this.push(op, [...ins, this.int64Const(a['pads'])], outs);
+        return this.push(op, [...ins, this.int64Const(ns('pads'))], outs);
       case 'ConstantOfShape': {
-        const dtype = a['dtype'] as DType;
-        const value = tensorProto('value', dtype, [1], dataOf(dtype, [a['value']]));
-        return this.push(op, [this.shapeTensor(a['shape'])], outs, [attr.tensor('value', value)]);
+        const value = tensorProto('value', dtype('dtype'), [1], dataOf(dtype('dtype'), [n('value')]));
+        return this.push(op, [this.shapeTensor(shape('shape'))], outs, [attr.tensor('value', value)]);
       }
       case 'Arange': {
         const limit = this.fresh('limit');
-        this.push('Squeeze', [this.dimTensor(a['length']), this.int64Const([0])], [limit]);
+        this.push('Squeeze', [this.dimTensor(attrs['length'] as Dim), this.int64Const([0])], [limit]);
         return this.push('Range', [this.int64Const([0], []), limit, this.int64Const([1], [])], outs);
       }
       case 'DimProduct': {
         const prod = this.fresh('prod');
-        this.push('ReduceProd', [this.shapeTensor(a['dims'])], [prod], [attr.int('keepdims', 0)]);
-        return this.push('Cast', [prod], outs, [attr.int('to', elemType(a['dtype'] as DType))]);
+        this.push('ReduceProd', [this.shapeTensor(shape('dims'))], [prod], [attr.int('keepdims', 0)]);
+        return this.push('Cast', [prod], outs, [attr.int('to', elemType(dtype('dtype')))]);
       }
       default:
         throw new GraphError(`no ONNX emission for IR op ${op}`);

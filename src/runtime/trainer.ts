@@ -76,6 +76,11 @@ export class Trainer {
     return this.stepCount;
   }
 
+  /** Where the parameters and optimiser state live now ('cpu' before the first WebGPU step, then 'gpu-buffer'). */
+  stateLocations(): Set<string> {
+    return new Set([...this.state.values()].map((t) => t.location));
+  }
+
   /** One AdamW step on `batch`. Hyper-parameter overrides apply to this step only (e.g. a warm-up lr). */
   trainStep(batch: Readonly<Record<string, HostTensor>>, hyper: Partial<AdamWConfig> = {}): Promise<StepResult> {
     return this.serialise(async () => {

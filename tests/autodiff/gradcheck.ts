@@ -1,6 +1,7 @@
 // Test support: checks a graph's reverse-mode gradients against central finite differences, in float64,
 // by emitting both to ONNX and running them on onnxruntime-web's wasm backend.
 import { gradients } from '../../src/autodiff/grad';
+import { mulberry32 } from '../../src/autodiff/random';
 import { Graph, type Tensor } from '../../src/autodiff/ir';
 import { mul, reduceSum } from '../../src/autodiff/ops';
 import { emitModel } from '../../src/onnx/emit';
@@ -25,19 +26,10 @@ export interface GradCheckResult {
   analytic: Record<string, Float64Array>;
 }
 
-/** Deterministic pseudo-random numbers in [lo, hi) (mulberry32). */
+/** Deterministic uniforms in [lo, hi). */
 export function uniform(n: number, seed: number, lo = -1, hi = 1): Float64Array {
-  let a = seed >>> 0;
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    const r = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    out[i] = lo + (hi - lo) * r;
-  }
-  return out;
+  const rng = mulberry32(seed);
+  return Float64Array.from({ length: n }, () => lo + (hi - lo) * rng());
 }
 
 export function f64(dims: number[], seed: number, lo = -1, hi = 1): HostTensor {

@@ -1,26 +1,8 @@
 // Seeded test randomness: mulberry32 uniform PRNG, Box-Muller normals, random parameter records; not cryptographic, not for production sampling.
 
-/** A PRNG returning uniforms in [0, 1). */
-export type Rng = () => number;
+import { type Rng, mulberry32, randn } from '../../src/autodiff/random';
 
-/** mulberry32: 32-bit state, period 2^32; deterministic for a given seed. */
-export function mulberry32(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** One standard normal sample (Box-Muller; draws two uniforms, uses one). */
-export function randn(rng: Rng): number {
-  const u1 = 1 - rng(); // in (0, 1], so log is finite
-  const u2 = rng();
-  return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
-}
+export { type Rng, mulberry32, randn };
 
 /**
  * scale * N(0,1) entries for every named shape; each array has prod(shape) elements.

@@ -1,0 +1,67 @@
+// Vite + Vitest config: Svelte SPA, cross-origin isolation for threaded wasm, ORT served from our origin, node and browser test projects.
+import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { playwright } from '@vitest/browser-playwright';
+import { defineConfig } from 'vitest/config';
+
+/** Cross-origin isolation (SharedArrayBuffer, multi-threaded wasm) needs both headers. */
+const isolationHeaders = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+};
+
+/** Flags for Debian's headless Chromium: WebGPU (SwiftShader adapter) and no calls out of the closed network. */
+const chromiumArgs = [
+  '--enable-unsafe-webgpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+  '--no-sandbox',
+];
+
+export default defineConfig({
+  plugins: [svelte({ configFile: false })],
+  server: { headers: isolationHeaders },
+  preview: { headers: isolationHeaders },
+  worker: { format: 'es' },
+  optimizeDeps: {
+    // ORT and transformers.js locate their wasm relative to their own files: never pre-bundle them.
+    exclude: ['onnxruntime-web', '@huggingface/transformers'],
+    // onnx-proto is CommonJS; pre-bundling it up front avoids a mid-test reload when a browser test first imports it.
+    include: ['onnx-proto'],
+  },
+  test: {
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'node',
+          environment: 'node',
+          include: ['tests/**/*.test.ts'],
+          exclude: ['tests/browser/**', '**/node_modules/**'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'browser',
+          include: ['tests/browser/**/*.test.ts'],
+          // The WebGPU adapter here is SwiftShader, a CPU emulation: sessions take seconds, not milliseconds.
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          browser: {
+            enabled: true,
+            headless: true,
+            // Our tests render nothing; a failure screenshot would be a blank page.
+            screenshotFailures: false,
+            provider: playwright({
+              launchOptions: { executablePath: '/usr/bin/chromium', args: chromiumArgs },
+            }),
+            instances: [{ browser: 'chromium' }],
+          },
+        },
+      },
+    ],
+  },
+});
