@@ -63,6 +63,8 @@ export class Trainer {
       executionProviders: [options.backend],
       // Fusions emit float32-only contrib ops; float64 bundles (reference tests) keep basic rewrites only.
       graphOptimizationLevel: bundle.manifest.dtype === 'float64' ? 'basic' : 'all',
+      // Errors only: ORT warns on every WebGPU session that shape ops run on the CPU, which is by design.
+      logSeverityLevel: 3,
     };
     const trainSession = await ort.InferenceSession.create(bundle.trainStep, {
       ...common,
