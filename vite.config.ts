@@ -32,6 +32,7 @@ export default defineConfig({
     include: ['onnx-proto'],
   },
   test: {
+    reporters: ['default', './tests/support/plain-summary-reporter.ts'],
     projects: [
       {
         extends: true,

@@ -6,14 +6,15 @@ import { ADAMW_DEFAULTS, type AdamWConfig, HYPER_INPUTS, hyperInputName } from '
 import type { Checkpoint, FloatArray } from '../onnx/checkpoint';
 import { sizeOf } from '../onnx/checkpoint';
 import { type TensorSpec, type TrainingBundle, names } from '../onnx/bundle';
+import type { DeviceWeights } from './device-weights';
 import { FeedError, type HostTensor, type Ort, fromOrt, toOrt } from './host-tensor';
 
 export type Backend = 'webgpu' | 'wasm';
 
 export interface TrainerOptions {
   backend: Backend;
-  /** Frozen weights by name (the bundle manifest's `frozen`). */
-  frozen?: Readonly<Record<string, HostTensor>>;
+  /** Frozen weights (the bundle manifest's `frozen`), uploaded once for this backend and shared; not owned. */
+  frozen?: DeviceWeights;
   /** AdamW settings; per-step overrides go to trainStep. */
   hyper?: Partial<AdamWConfig>;
 }
@@ -48,11 +49,16 @@ export class Trainer {
     this.hyper = { ...ADAMW_DEFAULTS, ...options.hyper };
     this.stepCount = bundle.checkpoint.step;
     this.setState(bundle.checkpoint);
+    const weights = options.frozen;
     for (const spec of bundle.manifest.frozen) {
-      const t = options.frozen?.[spec.name];
-      if (!t) throw new FeedError(`frozen weight '${spec.name}' was not given; pass it in options.frozen`);
-      checkFeed(`frozen weight '${spec.name}'`, t, { name: spec.name, dtype: bundle.manifest.dtype, shape: spec.shape });
-      this.frozen.set(names.frozen(spec.name), toOrt(ort, t));
+      const what = `frozen weight '${spec.name}'`;
+      if (!weights?.has(spec.name)) throw new FeedError(`${what} was not given; upload it with DeviceWeights.upload and pass it as options.frozen`);
+      if (weights.backend !== backend) throw new FeedError(`${what} was uploaded for ${weights.backend}, this trainer runs on ${backend}`);
+      const dims = weights.dims(spec.name)!;
+      if (weights.dtype(spec.name) !== bundle.manifest.dtype || dims.join(',') !== spec.shape.join(',')) {
+        throw new FeedError(`${what} is ${weights.dtype(spec.name)} (${dims.join(',')}); the model expects ${bundle.manifest.dtype} (${spec.shape.join(',')})`);
+      }
+      this.frozen.set(names.frozen(spec.name), weights.tensor(spec.name));
     }
   }
 
@@ -147,7 +153,7 @@ export class Trainer {
   async release(): Promise<void> {
     await this.queue;
     for (const t of this.state.values()) t.dispose();
-    for (const t of this.frozen.values()) t.dispose();
+    // Frozen weights are borrowed from their DeviceWeights owner and stay alive for other sessions.
     await this.trainSession.release();
     await this.evalSession.release();
   }
