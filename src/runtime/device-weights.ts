@@ -4,6 +4,7 @@
 import type * as ortTypes from 'onnxruntime-web';
 import { type HostTensor, type Ort, toOrt } from './host-tensor';
 import type { Backend } from './trainer';
+import { ortWebGpuDevice } from './webgpu-device';
 
 export class WeightsError extends Error {
   override name = 'WeightsError';
@@ -22,7 +23,7 @@ export class DeviceWeights {
   static async upload(ort: Ort, backend: Backend, weights: Readonly<Record<string, HostTensor>>): Promise<DeviceWeights> {
     const tensors = new Map<string, ortTypes.Tensor>();
     const specs = new Map<string, HostTensor['dtype']>();
-    const device = backend === 'webgpu' ? await ort.env.webgpu.device : undefined;
+    const device = backend === 'webgpu' ? await ortWebGpuDevice(ort) : undefined;
     for (const [name, t] of Object.entries(weights)) {
       specs.set(name, t.dtype);
       if (!device) {

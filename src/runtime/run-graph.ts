@@ -1,6 +1,7 @@
 // One-shot execution of an ONNX model on host tensors: open a session, run once, read outputs, release.
 // For tests, tools and small graphs; training runs step after step through Trainer instead.
 import { type HostTensor, type Ort, fromOrt, toOrt } from './host-tensor';
+import { ortWebGpuDevice } from './webgpu-device';
 
 export interface RunOptions {
   executionProviders?: string[];
@@ -20,6 +21,7 @@ export class GraphSession {
   ) {}
 
   static async open(ort: Ort, model: Uint8Array, options: RunOptions = {}): Promise<GraphSession> {
+    if (options.executionProviders?.includes('webgpu')) await ortWebGpuDevice(ort);
     const session = await ort.InferenceSession.create(model, {
       executionProviders: options.executionProviders ?? ['wasm'],
       graphOptimizationLevel: options.optimization ?? 'all',

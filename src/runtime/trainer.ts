@@ -7,6 +7,7 @@ import type { Checkpoint, FloatArray } from '../onnx/checkpoint';
 import { sizeOf } from '../onnx/checkpoint';
 import { type TensorSpec, type TrainingBundle, names } from '../onnx/bundle';
 import type { DeviceWeights } from './device-weights';
+import { ortWebGpuDevice } from './webgpu-device';
 import { FeedError, type HostTensor, type Ort, fromOrt, toOrt } from './host-tensor';
 
 export type Backend = 'webgpu' | 'wasm';
@@ -65,6 +66,7 @@ export class Trainer {
   static async create(ort: Ort, bundle: TrainingBundle, options: TrainerOptions): Promise<Trainer> {
     const stateOutputs = bundle.manifest.params.flatMap((p) => [names.param(p.name), names.m(p.name), names.v(p.name)].map(names.next));
     const gpu = options.backend === 'webgpu';
+    if (gpu) await ortWebGpuDevice(ort);
     const common: ortTypes.InferenceSession.SessionOptions = {
       executionProviders: [options.backend],
       // Fusions emit float32-only contrib ops; float64 bundles (reference tests) keep basic rewrites only.

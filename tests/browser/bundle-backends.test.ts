@@ -8,6 +8,8 @@ import { countingBatch } from '../../src/demo/counting-task';
 import { tinyTransformerModel, tinyTransformerParams } from '../../src/models/tiny-transformer';
 import { compileTrainingBundle, decodeBundle, encodeBundle } from '../../src/onnx/bundle';
 import { chooseBackend } from '../../src/runtime/device';
+import { DeviceWeights } from '../../src/runtime/device-weights';
+import { frozenW, loraBatch, loraInit, loraLinear } from '../support/lora-linear';
 import { hostTensor } from '../../src/runtime/host-tensor';
 import { loadOrtWeb } from '../../src/runtime/ort-web';
 import { type Backend, Trainer } from '../../src/runtime/trainer';
@@ -57,6 +59,32 @@ describe('one bundle on both backends', () => {
     }
     expect(wasm.losses[STEPS - 1]!).toBeLessThan(wasm.losses[0]!);
     expect(Math.max(...gpu.w.map((x, i) => Math.abs(x - wasm.w[i]!)))).toBeLessThan(1e-4);
+  });
+});
+
+describe('frozen weights on the device', () => {
+  it('one GPU upload of a frozen weight serves two trainers; losses equal wasm within 1e-4', async () => {
+    const ort = await loadOrtWeb();
+    const bundle = compileTrainingBundle(loraLinear, loraInit);
+    const batch = { x: hostTensor('float32', [6, 4], loraBatch.x), y: hostTensor('int64', [6], loraBatch.y) };
+    const run = async (backend: Backend): Promise<number[]> => {
+      const weights = await DeviceWeights.upload(ort, backend, { W: hostTensor('float32', [4, 3], frozenW) });
+      expect(weights.tensor('W').location).toBe(backend === 'webgpu' ? 'gpu-buffer' : 'cpu');
+      const a = await Trainer.create(ort, bundle, { backend, frozen: weights, hyper: { lr: 0.1 } });
+      const b = await Trainer.create(ort, bundle, { backend, frozen: weights, hyper: { lr: 0.1 } });
+      const losses: number[] = [];
+      for (let i = 0; i < 4; i++) {
+        losses.push((await a.trainStep(batch)).loss);
+        expect((await b.trainStep(batch)).loss).toBeCloseTo(losses[i]!, 6);
+      }
+      await Promise.all([a.release(), b.release()]);
+      weights.release();
+      return losses;
+    };
+    const wasm = await run('wasm');
+    const gpu = await run('webgpu');
+    gpu.forEach((l, i) => expect(Math.abs(l - wasm[i]!) / wasm[i]!).toBeLessThan(1e-4));
+    expect(wasm[3]!).toBeLessThan(wasm[0]!);
   });
 });
 
