@@ -23,6 +23,7 @@ export function gradients(loss: Tensor, wrt: readonly Tensor[]): Tensor[] {
   // Forward: which tensors depend on a wrt tensor (through float values).
   const dependsOnWrt = new Set(wrt.map((w) => w.id));
   for (const node of nodes) {
+    if (node.op === 'StopGradient') continue;
     if (node.inputs.some((x) => dependsOnWrt.has(x.id))) {
       for (const y of node.outputs) if (y.isFloat) dependsOnWrt.add(y.id);
     }

@@ -100,7 +100,9 @@ export const gradientRules: Readonly<Record<string, GradRule>> = {
   Squeeze: (c) => [unsqueeze(c.g, nums(c.attrs, 'axes'))],
   Concat: (c) => {
     const axis = num(c.attrs, 'axis');
-    return split(c.g, axis, c.x.map((t) => t.shape[axis] as number));
+    const sizes = c.x.map((t) => t.shape[axis]!);
+    if (sizes.some((d) => typeof d !== 'number')) throw new NoGradientError(`Concat: no gradient along symbolic axis ${axis}; concatenate along a static axis`);
+    return split(c.g, axis, sizes as number[]);
   },
   Slice: (c) => {
     const axis = num(c.attrs, 'axis');

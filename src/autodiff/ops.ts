@@ -240,23 +240,32 @@ export function squeeze(x: Tensor, axes: readonly number[]): Tensor {
   return one('Squeeze', [x], { axes: [...norm].sort((a, b) => a - b) }, x.dtype, x.shape.filter((_, i) => !norm.includes(i)));
 }
 
-/** Concatenates along `axis`; that axis must be static in every input. */
+/**
+ * Concatenates along `axis`. A static axis sums its sizes; a symbolic one gives the dim expression 'P+T'
+ * (forward only: the gradient of Concat needs static sizes).
+ */
 export function concat(xs: readonly Tensor[], axis: number): Tensor {
   const first = xs[0];
   if (!first) throw new GraphError('Concat: needs at least one tensor');
   const a = normalizeAxis('Concat', axis, first.rank);
   let total = 0;
+  const symbolic: string[] = [];
   for (const x of xs) {
     requireSameDtype('Concat', first, x);
     const bad = x.rank !== first.rank || x.shape.some((d, i) => i !== a && d !== first.shape[i]);
     if (bad) throw new ShapeError(`Concat: ${formatShape(first.shape)} and ${formatShape(x.shape)} differ off axis ${a}`);
-    const d = x.shape[a];
-    if (typeof d !== 'number') throw new ShapeError(`Concat: axis ${a} of ${formatShape(x.shape)} is symbolic; concatenate along a static axis`);
-    total += d;
+    const d = x.shape[a]!;
+    if (typeof d === 'number') total += d;
+    else symbolic.push(d);
   }
   const shape = [...first.shape];
-  shape[a] = total;
+  shape[a] = symbolic.length === 0 ? total : [...symbolic, ...(total ? [String(total)] : [])].join('+');
   return one('Concat', xs, { axis: a }, first.dtype, shape);
+}
+
+/** The identity in the forward pass; no gradient flows back through it (logZ, baselines). */
+export function stopGradient(x: Tensor): Tensor {
+  return one('StopGradient', [x], {}, x.dtype, x.shape);
 }
 
 /** Greatest end index; `slice(x, axis, start)` runs to the end. */

@@ -70,3 +70,20 @@ export function offsetDim(dim: Dim, delta: number): Dim {
   const k = offset + delta;
   return k === 0 ? base : `${base}${k > 0 ? '+' : ''}${k}`;
 }
+
+/**
+ * A dim expression as a constant plus symbols with integer coefficients: 'P+T-1' -> { constant: -1,
+ * terms: [['P', 1], ['T', 1]] }. Plain numbers have no terms.
+ */
+export function parseDimExpression(dim: Dim): { constant: number; terms: [string, number][] } {
+  if (typeof dim === 'number') return { constant: dim, terms: [] };
+  const terms = new Map<string, number>();
+  let constant = 0;
+  for (const m of dim.replace(/\s+/g, '').matchAll(/([+-]?)([^+-]+)/g)) {
+    const sign = m[1] === '-' ? -1 : 1;
+    const body = m[2]!;
+    if (/^\d+$/.test(body)) constant += sign * Number(body);
+    else terms.set(body, (terms.get(body) ?? 0) + sign);
+  }
+  return { constant, terms: [...terms].filter(([, k]) => k !== 0) };
+}

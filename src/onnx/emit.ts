@@ -2,7 +2,7 @@
 // are resolved at run time from the graph inputs that carry them (Shape -> Concat). Runs nothing.
 import { GraphError } from '../autodiff/errors';
 import { type DType, type Graph, type Tensor, dataOf } from '../autodiff/ir';
-import { type Dim, type Shape, parseSymbol } from '../autodiff/shape';
+import { type Dim, type Shape, parseDimExpression } from '../autodiff/shape';
 import { type NodeProto, type TensorProto, attr, elemType, encodeModel, tensorProto, valueInfo } from './proto';
 
 export const OPSET = 17;
@@ -17,6 +17,9 @@ const PLAIN = new Set([
   'Add', 'Sub', 'Mul', 'Div', 'Pow', 'Equal', 'Less', 'LessOrEqual', 'Greater', 'And', 'Neg', 'Exp', 'Log',
   'Sqrt', 'Reciprocal', 'Sigmoid', 'Tanh', 'Abs', 'Sin', 'Cos', 'MatMul', 'Where',
 ]);
+
+/** IR ops that become a single ONNX op of another name. */
+const RENAMED: Readonly<Record<string, string>> = { StopGradient: 'Identity' };
 
 /** Emits the part of `graph` that computes `outputs` (keyed by output name) as ONNX model bytes. */
 export function emitModel(graph: Graph, outputs: Readonly<Record<string, Tensor>>, options: EmitOptions = {}): Uint8Array {
@@ -120,18 +123,37 @@ class Emitter {
     return name;
   }
 
-  /** A 1-D int64 tensor of one element holding dim d. */
+  /**
+   * A 1-D int64 tensor of one element holding dim d: a static size, a symbol carried by a graph input
+   * ('T', or a whole expression such as 'P+T' when an input declares it), or a linear expression of those.
+   */
   private dimTensor(d: Dim): string {
     if (typeof d === 'number') return this.int64Const([d]);
-    const { base, offset } = parseSymbol(d);
-    const source = this.symbolSources.get(base);
-    if (!source) throw new GraphError(`symbolic dim '${base}' does not appear in any graph input; declare an input with it`);
-    const dim = this.fresh(`dim_${base}`);
+    const direct = this.symbolSources.get(d);
+    if (direct) return this.shapeOf(direct);
+    const { constant, terms } = parseDimExpression(d);
+    if (terms.length === 0) return this.int64Const([constant]);
+    let acc: string | undefined;
+    for (const [symbol, coefficient] of terms) {
+      const source = this.symbolSources.get(symbol);
+      if (!source) throw new GraphError(`symbolic dim '${symbol}' does not appear in any graph input; declare an input with it`);
+      let piece = this.shapeOf(source);
+      if (coefficient !== 1) piece = this.binaryInt('Mul', piece, this.int64Const([coefficient]));
+      acc = acc ? this.binaryInt('Add', acc, piece) : piece;
+    }
+    return constant === 0 ? acc! : this.binaryInt('Add', acc!, this.int64Const([constant]));
+  }
+
+  private shapeOf(source: { input: string; axis: number }): string {
+    const dim = this.fresh('dim');
     this.push('Shape', [source.input], [dim], [attr.int('start', source.axis), attr.int('end', source.axis + 1)]);
-    if (offset === 0) return dim;
-    const shifted = this.fresh(`dim_${base}`);
-    this.push('Add', [dim, this.int64Const([offset])], [shifted]);
-    return shifted;
+    return dim;
+  }
+
+  private binaryInt(op: 'Add' | 'Mul', a: string, b: string): string {
+    const out = this.fresh('dim');
+    this.push(op, [a, b], [out]);
+    return out;
   }
 
   private emitNode(op: string, inputs: readonly Tensor[], outputs: readonly Tensor[], attrs: Readonly<Record<string, unknown>>): void {
@@ -147,6 +169,8 @@ class Emitter {
     const shape = (k: string): Shape => attrs[k] as Shape;
     const dtype = (k: string): DType => attrs[k] as DType;
     if (PLAIN.has(op)) return this.push(op, ins, outs);
+    const renamed = RENAMED[op];
+    if (renamed) return this.push(renamed, ins, outs);
     switch (op) {
       case 'Cast':
         return this.push(op, ins, outs, [attr.int('to', elemType(dtype('to')))]);

@@ -1,0 +1,102 @@
+// The Llama graphs the runtime opens: a decoder step (prefill or cached decode) that returns logits and the
+// updated key/value cache, and the scoring graph (summed log-probs of continuations). Weights are either
+// graph inputs ('frozen.<name>', shared device buffers) or baked in as initialisers. Emits ONNX bytes.
+import { Graph, type Tensor } from '../autodiff/ir';
+import { dimProduct, gather } from '../autodiff/ops';
+import { sequenceLogProb } from '../autodiff/nn';
+import { emitModel } from '../onnx/emit';
+import { LlamaBuilder, type KeyValue, type LoraBinding, PAST, TOTAL, type WeightLookup } from './llama';
+import { graphWeightSpecs } from './llama-weights';
+import type { LlamaConfig } from './llama-types';
+import { type LoraSettings, loraParamSpecs } from './lora';
+
+export type WeightPlacement = { kind: 'inputs' } | { kind: 'initialisers'; weights: ReadonlyMap<string, Float32Array> };
+
+export interface DecoderGraphOptions {
+  weights: WeightPlacement;
+  /** Past keys/values as inputs ('past.<l>.key', (B,KV,P,D)) and presents as outputs ('present.<l>.key'). */
+  cache: boolean;
+  /** 'last': logits of the last position only, (B,V); 'all': (B,T,V). */
+  logits: 'all' | 'last';
+  /** LoRA parameters as inputs ('lora.<name>') with the switch 'adapter_scale' (). */
+  lora?: LoraSettings;
+}
+
+export const io = {
+  ids: 'input_ids',
+  positions: 'position_ids',
+  mask: 'attn_mask',
+  adapterScale: 'adapter_scale',
+  pastKey: (l: number): string => `past.${l}.key`,
+  pastValue: (l: number): string => `past.${l}.value`,
+  presentKey: (l: number): string => `present.${l}.key`,
+  presentValue: (l: number): string => `present.${l}.value`,
+  frozen: (name: string): string => `frozen.${name}`,
+  lora: (name: string): string => `lora.${name}`,
+};
+
+export function declareWeights(g: Graph, config: LlamaConfig, placement: WeightPlacement): WeightLookup {
+  const tensors = new Map<string, Tensor>();
+  for (const spec of graphWeightSpecs(config)) {
+    if (placement.kind === 'inputs') tensors.set(spec.name, g.input(io.frozen(spec.name), spec.shape));
+    else {
+      const data = placement.weights.get(spec.name);
+      if (!data) throw new Error(`weight '${spec.name}' missing from the initialiser map`);
+      tensors.set(spec.name, g.constant(data, spec.shape, 'float32'));
+    }
+  }
+  return (name) => {
+    const t = tensors.get(name);
+    if (!t) throw new Error(`no weight '${name}' in this config`);
+    return t;
+  };
+}
+
+export function declareLora(g: Graph, config: LlamaConfig, settings: LoraSettings, name = io.lora): LoraBinding {
+  const params = Object.fromEntries(loraParamSpecs(config, settings).map((s) => [s.name, g.input(name(s.name), s.shape)]));
+  return { settings, params, scale: g.input(io.adapterScale, []) };
+}
+
+/** Decoder-step graph: prefill (P = 0 with an empty cache) or decode (T = 1), by the shapes fed. */
+export function decoderGraph(config: LlamaConfig, options: DecoderGraphOptions): Uint8Array {
+  const g = new Graph('float32');
+  const ids = g.input(io.ids, ['B', 'T'], 'int64');
+  const positions = g.input(io.positions, ['B', 'T'], 'int64');
+  const mask = g.input(io.mask, ['B', 'T', options.cache ? TOTAL : 'T'], 'bool');
+  const { numKvHeads: KV, headDim: D } = config;
+  const past: KeyValue[] | undefined = options.cache
+    ? Array.from({ length: config.numLayers }, (_, l) => ({
+        key: g.input(io.pastKey(l), ['B', KV, PAST, D]),
+        value: g.input(io.pastValue(l), ['B', KV, PAST, D]),
+      }))
+    : undefined;
+  const weight = declareWeights(g, config, options.weights);
+  const lora = options.lora ? declareLora(g, config, options.lora) : undefined;
+  const model = new LlamaBuilder(config, weight, lora);
+  const { hidden, present } = model.decode({ ids, positions, mask, ...(past ? { past } : {}) });
+  const last = options.logits === 'last' ? gather(hidden, dimProduct(g, ['T-1'], 'int64'), 1) : hidden; // (B,C) or (B,T,C)
+  const outputs: Record<string, Tensor> = { logits: model.logits(last) };
+  if (options.cache) {
+    present.forEach((kv, l) => {
+      outputs[io.presentKey(l)] = kv.key;
+      outputs[io.presentValue(l)] = kv.value;
+    });
+  }
+  return emitModel(g, outputs, { name: 'llama_decoder' });
+}
+
+/**
+ * Scoring graph: summed log-probabilities of target tokens, (B). Inputs as the full decoder plus 'targets'
+ * (B,T) int64 (the next token at each position) and 'target_mask' (B,T) float (1 where a target counts).
+ */
+export function scoringGraph(config: LlamaConfig, weights: WeightPlacement, lora?: LoraSettings): Uint8Array {
+  const g = new Graph('float32');
+  const ids = g.input(io.ids, ['B', 'T'], 'int64');
+  const positions = g.input(io.positions, ['B', 'T'], 'int64');
+  const mask = g.input(io.mask, ['B', 'T', 'T'], 'bool');
+  const targets = g.input('targets', ['B', 'T'], 'int64');
+  const targetMask = g.input('target_mask', ['B', 'T']);
+  const model = new LlamaBuilder(config, declareWeights(g, config, weights), lora ? declareLora(g, config, lora) : undefined);
+  const { hidden } = model.decode({ ids, positions, mask });
+  return emitModel(g, { logprob: sequenceLogProb(model.logits(hidden), targets, targetMask) }, { name: 'llama_score' });
+}
