@@ -263,6 +263,18 @@ export function concat(xs: readonly Tensor[], axis: number): Tensor {
   return one('Concat', xs, { axis: a }, first.dtype, shape);
 }
 
+/**
+ * Training-mode dropout: zeroes each element with probability `ratio` and scales the rest by 1/(1-ratio).
+ * The mask is drawn by the runtime from `seed` (the same session gives a fresh mask each run, reproducibly).
+ */
+export function dropout(x: Tensor, ratio: number, seed: number): Tensor {
+  requireFloat('Dropout', x);
+  if (!(ratio >= 0 && ratio < 1)) throw new GraphError(`Dropout: ratio must be in [0, 1), got ${ratio}`);
+  if (ratio === 0) return x;
+  const [y] = x.graph.addNode('Dropout', [x], { ratio, seed }, [{ dtype: x.dtype, shape: x.shape }, { dtype: 'bool', shape: x.shape }]);
+  return y!;
+}
+
 /** The identity in the forward pass; no gradient flows back through it (logZ, baselines). */
 export function stopGradient(x: Tensor): Tensor {
   return one('StopGradient', [x], {}, x.dtype, x.shape);

@@ -18,9 +18,14 @@ export interface TrainableModel {
   frozen?: readonly ParamSpec[];
   /**
    * Declares the batch inputs on `g` (g.input) and builds the loss from them and the parameter tensors.
-   * `outputs` are extra eval-graph outputs (logits, per-example log-probs).
+   * `outputs` are extra eval-graph outputs (logits, per-example log-probs); `stepOutputs` are extra
+   * train-step outputs returned with each step (a running log-partition estimate, per-example log-probs).
    */
-  forward(g: Graph, params: Readonly<Record<string, Tensor>>, frozen: Readonly<Record<string, Tensor>>): { loss: Tensor; outputs?: Record<string, Tensor> };
+  forward(
+    g: Graph,
+    params: Readonly<Record<string, Tensor>>,
+    frozen: Readonly<Record<string, Tensor>>,
+  ): { loss: Tensor; outputs?: Record<string, Tensor>; stepOutputs?: Record<string, Tensor> };
 }
 
 export interface TensorSpec {
@@ -38,6 +43,7 @@ export interface BundleManifest {
   params: ParamSpec[];
   frozen: ParamSpec[];
   evalOutputs: TensorSpec[];
+  stepOutputs: TensorSpec[];
 }
 
 export interface TrainingBundle {
@@ -82,7 +88,7 @@ export function compileTrainingBundle(model: TrainableModel, init: Readonly<Reco
   const g = new Graph(dtype);
   const params = declareWeights(g, model.params, names.param);
   const frozen = declareWeights(g, frozenSpecs, names.frozen);
-  const { loss } = model.forward(g, params, frozen);
+  const { loss, stepOutputs = {} } = model.forward(g, params, frozen);
   for (const t of g.inputs) {
     if (reserved(t.name!) && !Object.values(params).includes(t) && !Object.values(frozen).includes(t)) {
       throw new BundleError(`batch input '${t.name}' uses a reserved prefix (param., frozen., adam_m., adam_v., hp.)`);
@@ -94,7 +100,7 @@ export function compileTrainingBundle(model: TrainableModel, init: Readonly<Reco
   const v = model.params.map((s) => g.input(names.v(s.name), s.shape));
   const hp = declareHyperInputs(g);
   const upd = adamw(loss, paramList, grads, m, v, hp);
-  const trainOutputs: Record<string, Tensor> = { [names.loss]: loss, [names.finite]: upd.finite, [names.gradNorm]: upd.gradNorm };
+  const trainOutputs: Record<string, Tensor> = { ...stepOutputs, [names.loss]: loss, [names.finite]: upd.finite, [names.gradNorm]: upd.gradNorm };
   model.params.forEach((s, i) => {
     trainOutputs[names.next(names.param(s.name))] = upd.params[i]!;
     trainOutputs[names.next(names.m(s.name))] = upd.m[i]!;
@@ -119,6 +125,7 @@ export function compileTrainingBundle(model: TrainableModel, init: Readonly<Reco
     params: model.params.map((s) => ({ name: s.name, shape: [...s.shape] })),
     frozen: frozenSpecs.map((s) => ({ name: s.name, shape: [...s.shape] })),
     evalOutputs: Object.entries(evalOutputs).map(([name, t]) => ({ name, dtype: t.dtype, shape: t.shape })),
+    stepOutputs: Object.entries(stepOutputs).map(([name, t]) => ({ name, dtype: t.dtype, shape: t.shape })),
   };
   return { manifest, trainStep, evaluate, checkpoint: initialCheckpoint(model.params, init, dtype) };
 }

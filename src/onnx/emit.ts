@@ -203,6 +203,13 @@ class Emitter {
         return this.push(op, [...ins, this.int64Const(ns('sizes'))], outs, [attr.int('axis', n('axis'))]);
       case 'Pad':
         return this.push(op, [...ins, this.int64Const(ns('pads'))], outs);
+      case 'Dropout': {
+        const ratio = this.fresh('ratio');
+        this.initializers.push(tensorProto(ratio, inputs[0]!.dtype, [], dataOf(inputs[0]!.dtype, [n('ratio')])));
+        const training = this.fresh('training');
+        this.initializers.push(tensorProto(training, 'bool', [], dataOf('bool', [1])));
+        return this.push(op, [...ins, ratio, training], outs, [attr.int('seed', n('seed'))]);
+      }
       case 'ConstantOfShape': {
         const value = tensorProto('value', dtype('dtype'), [1], dataOf(dtype('dtype'), [n('value')]));
         return this.push(op, [this.shapeTensor(shape('shape'))], outs, [attr.tensor('value', value)]);

@@ -28,6 +28,8 @@ export interface StepResult {
   gradNorm: number;
   /** False when the loss or gradients were not finite: parameters and state were left unchanged. */
   finite: boolean;
+  /** The model's extra step outputs (manifest.stepOutputs), on the host. */
+  outputs: Record<string, HostTensor>;
 }
 
 type OrtTensor = ortTypes.Tensor;
@@ -109,9 +111,11 @@ export class Trainer {
           old.dispose();
         } else next.dispose(); // the graph returned the old values; keep ours untouched
       }
-      for (const k of [names.loss, names.finite, names.gradNorm]) out[k]!.dispose();
+      const outputs: Record<string, HostTensor> = {};
+      for (const spec of this.bundle.manifest.stepOutputs) outputs[spec.name] = await fromOrt(out[spec.name]!);
+      for (const k of [names.loss, names.finite, names.gradNorm, ...this.bundle.manifest.stepOutputs.map((s) => s.name)]) out[k]!.dispose();
       if (finite) this.stepCount++;
-      return { step: this.stepCount, loss, gradNorm, finite };
+      return { step: this.stepCount, loss, gradNorm, finite, outputs };
     });
   }
 

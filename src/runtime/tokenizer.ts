@@ -1,0 +1,246 @@
+// PromptTokenizer: a model's tokenizer and chat template built by transformers.js from in-memory tokenizer.json and
+// tokenizer_config.json (parsed objects or bytes), the same in Node and the browser. It never reads files or the hub.
+import type { PreTrainedTokenizer } from '@huggingface/transformers';
+
+type Transformers = typeof import('@huggingface/transformers');
+
+/** One chat turn as chat templates expect it. */
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+export interface EncodeOptions {
+  /** Add what tokenizer.json's post-processor adds around a single text (for Llama: BOS in front). */
+  addSpecialTokens: boolean;
+}
+
+export interface DecodeOptions {
+  /** Drop special tokens (BOS, EOS, pad, ...) from the text. Default false. */
+  skipSpecialTokens?: boolean;
+}
+
+export interface ChatTemplateOptions {
+  /** End with the opening of an assistant turn, so the model's continuation is the reply. */
+  addGenerationPrompt: boolean;
+}
+
+export interface PromptTokenizerOptions {
+  /**
+   * A chat template to use instead of tokenizer_config.json's `chat_template`; newer repositories ship it as a
+   * separate chat_template.jinja file.
+   */
+  chatTemplate?: string;
+}
+
+/** Thrown when tokenizer files are unusable or a chat template cannot be rendered; the message says what to do. */
+export class TokenizerError extends Error {
+  override name = 'TokenizerError';
+}
+
+const CHAT_ROLES: readonly string[] = ['system', 'user', 'assistant'];
+
+let transformersPromise: Promise<Transformers> | undefined;
+
+/**
+ * Imports transformers.js once and configures its `env` explicitly: no hub downloads. In the browser, onnxruntime-web
+ * (shared with src/runtime/ort-web.ts) gets our own wasm paths first, so transformers.js's import-time default (a
+ * public CDN) is never set. Tokenizers need no wasm; this only keeps the shared ORT from pointing off-origin.
+ */
+function loadTransformers(): Promise<Transformers> {
+  transformersPromise ??= (async () => {
+    if (!isNode()) {
+      const { loadOrtWeb } = await import('./ort-web');
+      await loadOrtWeb();
+    }
+    const transformers = await import('@huggingface/transformers');
+    transformers.env.allowRemoteModels = false;
+    return transformers;
+  })();
+  return transformersPromise;
+}
+
+function isNode(): boolean {
+  return typeof process !== 'undefined' && process.release?.name === 'node';
+}
+
+/** Encode, decode and chat-format text for one model. Build it with `PromptTokenizer.fromJson`. */
+export class PromptTokenizer {
+  /** Id of the beginning-of-sequence token named by tokenizer_config.json's `bos_token`; null when there is none. */
+  readonly bosTokenId: number | null;
+  /**
+   * Ids that end a sequence: tokenizer_config.json's `eos_token`. generation_config.json may list more
+   * (`eos_token_id` as a list, e.g. Llama 3's <|eot_id|>); callers merge those in.
+   */
+  readonly eosTokenIds: readonly number[];
+  /** `pad_token`'s id, falling back to the first EOS id; null when the model names neither. */
+  readonly padTokenId: number | null;
+  /** One more than the largest token id (vocabulary plus added tokens); every valid id is below it. */
+  readonly vocabSize: number;
+  /** The transformers.js class that was built, chosen from tokenizer_config.json's `tokenizer_class`. */
+  readonly tokenizerClass: string;
+
+  private constructor(private readonly tokenizer: PreTrainedTokenizer) {
+    this.tokenizerClass = tokenizer.constructor.name;
+    this.bosTokenId = tokenId(tokenizer.bos_token_id);
+    const eos = tokenId(tokenizer.eos_token_id);
+    this.eosTokenIds = Object.freeze(eos === null ? [] : [eos]);
+    this.padTokenId = tokenId(tokenizer.pad_token_id) ?? eos;
+    let maxId = -1;
+    for (const id of tokenizer.get_vocab().values()) maxId = Math.max(maxId, id);
+    this.vocabSize = maxId + 1;
+  }
+
+  /**
+   * Builds the tokenizer from the contents of tokenizer.json and tokenizer_config.json, each as a parsed object,
+   * JSON text, or the file's bytes. A missing tokenizer_config (null/undefined) means an empty one.
+   */
+  static async fromJson(
+    tokenizerJson: unknown,
+    tokenizerConfig: unknown,
+    options: PromptTokenizerOptions = {},
+  ): Promise<PromptTokenizer> {
+    const json = parseJsonObject(tokenizerJson, 'tokenizer.json');
+    const model = json['model'];
+    if (model === null || typeof model !== 'object' || Array.isArray(model)) {
+      throw new TokenizerError(
+        'tokenizer.json has no "model" section, so it is not a Hugging Face tokenizers file: use the tokenizer.json ' +
+          "from the model's repository (a repository with only a slow tokenizer, e.g. tokenizer.model, needs " +
+          "converting with transformers' AutoTokenizer.from_pretrained(...).save_pretrained(...)).",
+      );
+    }
+    const config =
+      tokenizerConfig === null || tokenizerConfig === undefined
+        ? {}
+        : { ...parseJsonObject(tokenizerConfig, 'tokenizer_config.json') };
+    if (options.chatTemplate !== undefined) config['chat_template'] = options.chatTemplate;
+
+    const transformers = await loadTransformers();
+    const TokenizerClass = chooseTokenizerClass(transformers, config['tokenizer_class']);
+    try {
+      return new PromptTokenizer(new TokenizerClass(json, config));
+    } catch (error) {
+      const modelType = (model as Record<string, unknown>)['type'];
+      throw new TokenizerError(
+        `transformers.js could not build a tokenizer from tokenizer.json (model type ${JSON.stringify(modelType)}): ` +
+          `${errorMessage(error)}. Check that tokenizer.json is complete and matches tokenizer_config.json.`,
+      );
+    }
+  }
+
+  /** Token ids of `text`. */
+  encode(text: string, { addSpecialTokens }: EncodeOptions): number[] {
+    return this.tokenizer.encode(text, { add_special_tokens: addSpecialTokens });
+  }
+
+  /** Text of `ids`; every id must be an integer below `vocabSize`. */
+  decode(ids: readonly number[], { skipSpecialTokens = false }: DecodeOptions = {}): string {
+    ids.forEach((id, position) => {
+      if (!Number.isInteger(id) || id < 0 || id >= this.vocabSize) {
+        throw new TokenizerError(
+          `token id ${id} at position ${position} is not in this tokenizer's vocabulary [0, ${this.vocabSize}): ` +
+            'mask logits beyond vocabSize before sampling, or decode with the tokenizer of the model that made the ids.',
+        );
+      }
+    });
+    if (ids.length === 0) return '';
+    return this.tokenizer.decode([...ids], { skip_special_tokens: skipSpecialTokens });
+  }
+
+  /** Whether tokenizer_config.json (or the chatTemplate option) gave a chat template. */
+  get hasChatTemplate(): boolean {
+    const template: unknown = this.tokenizer.chat_template;
+    if (typeof template === 'string') return template.length > 0;
+    return template !== null && typeof template === 'object' && Object.keys(template).length > 0;
+  }
+
+  /** The chat rendered by the model's template, as text (special tokens appear as their strings). */
+  applyChatTemplate(messages: readonly ChatMessage[], { addGenerationPrompt }: ChatTemplateOptions): string {
+    if (!this.hasChatTemplate) {
+      throw new TokenizerError(
+        'this model has no chat template (tokenizer_config.json has no "chat_template"): format the prompt as ' +
+          'plain text and use encode(), or pass a template through the chatTemplate option of fromJson.',
+      );
+    }
+    checkMessages(messages);
+    try {
+      return this.tokenizer.apply_chat_template(
+        messages.map(({ role, content }) => ({ role, content })),
+        { tokenize: false, add_generation_prompt: addGenerationPrompt },
+      );
+    } catch (error) {
+      throw new TokenizerError(
+        `the chat template failed to render: ${errorMessage(error)}. Check the messages against what the template ` +
+          'expects (roles, their order, a system message), or fix chat_template in tokenizer_config.json.',
+      );
+    }
+  }
+
+  /** Ids of the rendered chat. The template writes its own special tokens, so none are added on top. */
+  encodeChat(messages: readonly ChatMessage[], options: ChatTemplateOptions): number[] {
+    return this.encode(this.applyChatTemplate(messages, options), { addSpecialTokens: false });
+  }
+}
+
+/** AutoTokenizer's rule: tokenizer_class without "Fast" names an exported class; anything else gets the base class. */
+function chooseTokenizerClass(transformers: Transformers, tokenizerClass: unknown): typeof PreTrainedTokenizer {
+  const base = transformers.PreTrainedTokenizer;
+  if (typeof tokenizerClass !== 'string') return base;
+  const candidate: unknown = (transformers as Record<string, unknown>)[tokenizerClass.replace(/Fast$/, '')];
+  if (typeof candidate === 'function' && candidate.prototype instanceof base) {
+    return candidate as typeof PreTrainedTokenizer;
+  }
+  return base;
+}
+
+/** A JSON object from a parsed value, JSON text, or UTF-8 bytes. */
+function parseJsonObject(input: unknown, file: string): Record<string, unknown> {
+  let value = input;
+  if (input instanceof ArrayBuffer || ArrayBuffer.isView(input) || typeof input === 'string') {
+    let text: string;
+    if (typeof input === 'string') {
+      text = input;
+    } else {
+      const bytes =
+        input instanceof ArrayBuffer ? new Uint8Array(input) : new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
+      try {
+        text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+      } catch {
+        throw new TokenizerError(`${file} is not UTF-8 text: pass the bytes of the file itself, not a compressed or binary file.`);
+      }
+    }
+    try {
+      value = JSON.parse(text);
+    } catch (error) {
+      throw new TokenizerError(
+        `${file} is not valid JSON (${errorMessage(error)}): the file is truncated or is not ${file}; ` +
+          "download it again from the model's repository.",
+      );
+    }
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    const got = value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
+    throw new TokenizerError(`${file} must be a JSON object, got ${got}: pass the parsed file, its text or its bytes.`);
+  }
+  return value as Record<string, unknown>;
+}
+
+function checkMessages(messages: readonly ChatMessage[]): void {
+  messages.forEach((message, index) => {
+    if (!CHAT_ROLES.includes(message.role) || typeof message.content !== 'string') {
+      throw new TokenizerError(
+        `chat message ${index} must have role "system", "user" or "assistant" and string content, got ` +
+          `${JSON.stringify(message)}.`,
+      );
+    }
+  });
+}
+
+/** transformers.js leaves ids undefined for tokens the vocabulary lacks. */
+function tokenId(id: number | null | undefined): number | null {
+  return typeof id === 'number' && Number.isInteger(id) ? id : null;
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
