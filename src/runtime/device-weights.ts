@@ -43,6 +43,10 @@ export class DeviceWeights {
     return new DeviceWeights(backend, tensors, specs);
   }
 
+  names(): string[] {
+    return [...this.tensors.keys()];
+  }
+
   has(name: string): boolean {
     return this.tensors.has(name);
   }

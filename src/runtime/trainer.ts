@@ -88,6 +88,13 @@ export class Trainer {
     return this.stepCount;
   }
 
+  /** The current device tensor of trainable parameter `name` (borrowed: valid until the next step). */
+  parameterTensor(name: string): OrtTensor {
+    const t = this.state.get(names.param(name));
+    if (!t) throw new FeedError(`the trainer has no parameter '${name}'`);
+    return t;
+  }
+
   /** Where the parameters and optimiser state live now ('cpu' before the first WebGPU step, then 'gpu-buffer'). */
   stateLocations(): Set<string> {
     return new Set([...this.state.values()].map((t) => t.location));

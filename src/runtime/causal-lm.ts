@@ -1,0 +1,228 @@
+// A Llama-family model on onnxruntime-web: batched sampling with a key/value cache kept on the device
+// (temperature, top-p, stop at end-of-sequence, per-sequence seeds) and scoring of continuations, each with
+// the LoRA adapter on or off. Frozen weights are shared DeviceWeights; runs are serialised.
+import type * as ortTypes from 'onnxruntime-web';
+import { mulberry32 } from '../autodiff/random';
+import { maskAndPositions } from '../models/attention-mask';
+import { decoderGraph, io, scoringGraph } from '../models/llama-graphs';
+import type { LlamaConfig, LlamaWeights } from '../models/llama-types';
+import { graphWeightSpecs, toGraphLayout } from '../models/llama-weights';
+import { type LoraSettings, loraParamSpecs } from '../models/lora';
+import { DeviceWeights } from './device-weights';
+import { FeedError, type HostTensor, type Ort, fromOrt, hostTensor, toOrt } from './host-tensor';
+import { sampleToken } from './token-sampling';
+import type { Backend, Trainer } from './trainer';
+import { ortWebGpuDevice } from './webgpu-device';
+
+export interface SamplingOptions {
+  temperature: number;
+  topP: number;
+  maxNewTokens: number;
+  /** Generation stops for a row at the first of these (the token is kept in its output). */
+  eosTokenIds: readonly number[];
+  /** One seed per prompt: the same seed and prompt give the same sample. */
+  seeds: readonly number[];
+  adapter: boolean;
+  /** Token fed for left padding and after a row has finished. */
+  padTokenId: number;
+}
+
+export interface Sample {
+  tokens: number[];
+  /** Sum of log p(token) under the model (temperature 1, no truncation) with the adapter as sampled. */
+  logProb: number;
+  /** True when the row stopped at end-of-sequence (false: it hit maxNewTokens). */
+  finished: boolean;
+}
+
+/** Uploads a model's frozen weights in graph layout (linears transposed once) for `backend`. */
+export async function uploadLlamaWeights(ort: Ort, backend: Backend, config: LlamaConfig, weights: LlamaWeights): Promise<DeviceWeights> {
+  const data = toGraphLayout(config, weights);
+  return DeviceWeights.upload(ort, backend, Object.fromEntries(graphWeightSpecs(config).map((s) => [s.name, hostTensor('float32', s.shape, data.get(s.name)!)])));
+}
+
+export class SamplingError extends Error {
+  override name = 'SamplingError';
+}
+
+/** Where the adapter's weights come from: a trainer's live parameters, or fixed host values. */
+export type AdapterSource = { trainer: Trainer } | { values: Readonly<Record<string, Float32Array>> };
+
+export class CausalLM {
+  private queue: Promise<unknown> = Promise.resolve();
+  private adapterSource: AdapterSource | undefined;
+  private hostLora = new Map<string, ortTypes.Tensor>();
+
+  private constructor(
+    private readonly ort: Ort,
+    readonly config: LlamaConfig,
+    readonly backend: Backend,
+    readonly weights: DeviceWeights,
+    readonly lora: LoraSettings | undefined,
+    private readonly decoder: ortTypes.InferenceSession,
+    private readonly scorer: ortTypes.InferenceSession,
+  ) {}
+
+  /** Opens the decoder and scoring sessions over `weights` (graph layout, see llama-weights.ts). */
+  static async create(ort: Ort, config: LlamaConfig, weights: DeviceWeights, options: { lora?: LoraSettings } = {}): Promise<CausalLM> {
+    const backend = weights.backend;
+    if (backend === 'webgpu') await ortWebGpuDevice(ort);
+    const presents = Array.from({ length: config.numLayers }, (_, l) => [io.presentKey(l), io.presentValue(l)]).flat();
+    const placement = { kind: 'inputs' as const };
+    const decoder = await ort.InferenceSession.create(decoderGraph(config, { weights: placement, cache: true, logits: 'last', ...(options.lora ? { lora: options.lora } : {}) }), {
+      executionProviders: [backend],
+      logSeverityLevel: 3,
+      ...(backend === 'webgpu' ? { preferredOutputLocation: Object.fromEntries(presents.map((n) => [n, 'gpu-buffer' as const])) } : {}),
+    });
+    const scorer = await ort.InferenceSession.create(scoringGraph(config, placement, options.lora), { executionProviders: [backend], logSeverityLevel: 3 });
+    return new CausalLM(ort, config, backend, weights, options.lora, decoder, scorer);
+  }
+
+  /** Uses this adapter for adapter-on calls (a trainer's live parameters follow its steps). */
+  setAdapter(source: AdapterSource): void {
+    if (!this.lora) throw new SamplingError('this model was opened without a LoRA adapter; pass options.lora to CausalLM.create');
+    for (const t of this.hostLora.values()) t.dispose();
+    this.hostLora.clear();
+    if ('values' in source) {
+      for (const spec of loraParamSpecs(this.config, this.lora)) {
+        const v = source.values[spec.name];
+        if (!v || v.length !== spec.shape[0]! * spec.shape[1]!) throw new FeedError(`adapter value '${spec.name}' is missing or has the wrong size`);
+        this.hostLora.set(spec.name, toOrt(this.ort, hostTensor('float32', spec.shape, v)));
+      }
+    }
+    this.adapterSource = source;
+  }
+
+  /** Frozen weights, LoRA weights and the adapter switch, as feeds. */
+  private modelFeeds(adapter: boolean): Record<string, ortTypes.Tensor> {
+    const feeds: Record<string, ortTypes.Tensor> = {};
+    for (const name of this.weights.names()) feeds[io.frozen(name)] = this.weights.tensor(name);
+    if (!this.lora) {
+      if (adapter) throw new SamplingError('adapter-on call on a model opened without LoRA');
+      return feeds;
+    }
+    if (adapter && !this.adapterSource) throw new SamplingError('no adapter set; call setAdapter first');
+    for (const spec of loraParamSpecs(this.config, this.lora)) {
+      const src = this.adapterSource;
+      let t: ortTypes.Tensor;
+      if (src && 'trainer' in src) t = src.trainer.parameterTensor(spec.name);
+      else t = this.hostLora.get(spec.name) ?? toOrt(this.ort, hostTensor('float32', spec.shape, new Float32Array(spec.shape[0]! * spec.shape[1]!)));
+      feeds[io.lora(spec.name)] = t;
+    }
+    feeds[io.adapterScale] = new this.ort.Tensor('float32', Float32Array.from([adapter ? this.lora.alpha / this.lora.rank : 0]), []);
+    return feeds;
+  }
+
+  /** Samples one continuation per prompt (token ids), batched and left-padded. */
+  sample(prompts: readonly (readonly number[])[], options: SamplingOptions): Promise<Sample[]> {
+    return this.serialise(async () => {
+      const B = prompts.length;
+      if (B === 0) return [];
+      if (options.seeds.length !== B) throw new SamplingError(`got ${options.seeds.length} seeds for ${B} prompts; give one seed per prompt`);
+      if (prompts.some((p) => p.length === 0)) throw new SamplingError('every prompt needs at least one token (e.g. BOS)');
+      const { numLayers: L, numKvHeads: KV, headDim: D, vocabSize: V } = this.config;
+      const width = Math.max(...prompts.map((p) => p.length));
+      const padding = prompts.map((p) => width - p.length);
+      const rngs = options.seeds.map((s) => mulberry32(s));
+      const samples: Sample[] = prompts.map(() => ({ tokens: [], logProb: 0, finished: false }));
+      const model = this.modelFeeds(options.adapter);
+      let cache = new Map<string, ortTypes.Tensor>();
+      for (let l = 0; l < L; l++) {
+        cache.set(io.pastKey(l), toOrt(this.ort, hostTensor('float32', [B, KV, 0, D], new Float32Array(0))));
+        cache.set(io.pastValue(l), toOrt(this.ort, hostTensor('float32', [B, KV, 0, D], new Float32Array(0))));
+      }
+      let input: number[][] = prompts.map((p, b) => [...new Array<number>(padding[b]!).fill(options.padTokenId), ...p]);
+      let past = 0;
+      try {
+        for (let step = 0; step < options.maxNewTokens; step++) {
+          const T = input[0]!.length;
+          const { mask, positions } = maskAndPositions(padding, past, T);
+          const out = await this.decoder.run({
+            ...model,
+            ...Object.fromEntries(cache),
+            [io.ids]: toOrt(this.ort, hostTensor('int64', [B, T], BigInt64Array.from(input.flat().map(BigInt)))),
+            [io.positions]: toOrt(this.ort, hostTensor('int64', [B, T], positions)),
+            [io.mask]: toOrt(this.ort, hostTensor('bool', [B, T, past + T], mask)),
+          });
+          const logits = (await fromOrt(out['logits']!)).data as Float32Array; // (B, V)
+          out['logits']!.dispose();
+          for (const t of cache.values()) t.dispose();
+          cache = new Map();
+          for (let l = 0; l < L; l++) {
+            cache.set(io.pastKey(l), out[io.presentKey(l)]!);
+            cache.set(io.pastValue(l), out[io.presentValue(l)]!);
+          }
+          past += T;
+          const next: number[][] = [];
+          for (let b = 0; b < B; b++) {
+            const s = samples[b]!;
+            if (s.finished) {
+              next.push([options.padTokenId]);
+              continue;
+            }
+            const choice = sampleToken(logits.subarray(b * V, (b + 1) * V), options.temperature, options.topP, rngs[b]!);
+            s.tokens.push(choice.token);
+            s.logProb += choice.logProb;
+            if (options.eosTokenIds.includes(choice.token)) s.finished = true;
+            next.push([choice.token]);
+          }
+          if (samples.every((s) => s.finished)) break;
+          input = next;
+        }
+      } finally {
+        for (const t of cache.values()) t.dispose();
+      }
+      return samples;
+    });
+  }
+
+  /**
+   * Summed log-probabilities of each continuation after its prefix (token ids), adapter on or off.
+   * Rows are right-padded into one batch; padded targets do not count.
+   */
+  score(prefixes: readonly (readonly number[])[], continuations: readonly (readonly number[])[], options: { adapter: boolean; padTokenId: number }): Promise<number[]> {
+    return this.serialise(async () => {
+      const B = prefixes.length;
+      if (continuations.length !== B) throw new SamplingError(`got ${B} prefixes and ${continuations.length} continuations; pair them one to one`);
+      if (B === 0) return [];
+      const rows = prefixes.map((p, b) => [...p, ...continuations[b]!]);
+      if (prefixes.some((p) => p.length === 0)) throw new SamplingError('every prefix needs at least one token (e.g. BOS)');
+      const T = Math.max(...rows.map((r) => r.length)) - 1;
+      const ids = new BigInt64Array(B * T).fill(BigInt(options.padTokenId));
+      const targets = new BigInt64Array(B * T).fill(BigInt(options.padTokenId));
+      const targetMask = new Float32Array(B * T);
+      rows.forEach((r, b) => {
+        for (let t = 0; t < r.length - 1; t++) {
+          ids[b * T + t] = BigInt(r[t]!);
+          targets[b * T + t] = BigInt(r[t + 1]!);
+          if (t + 1 >= prefixes[b]!.length) targetMask[b * T + t] = 1;
+        }
+      });
+      const { mask, positions } = maskAndPositions(new Array<number>(B).fill(0), 0, T);
+      const feeds: Record<string, HostTensor> = {
+        [io.ids]: hostTensor('int64', [B, T], ids),
+        [io.positions]: hostTensor('int64', [B, T], positions),
+        [io.mask]: hostTensor('bool', [B, T, T], mask),
+        targets: hostTensor('int64', [B, T], targets),
+        target_mask: hostTensor('float32', [B, T], targetMask),
+      };
+      const out = await this.scorer.run({ ...this.modelFeeds(options.adapter), ...Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, toOrt(this.ort, v)])) });
+      const logprob = Array.from((await fromOrt(out['logprob']!)).data as Float32Array);
+      out['logprob']!.dispose();
+      return logprob;
+    });
+  }
+
+  async release(): Promise<void> {
+    await this.queue;
+    for (const t of this.hostLora.values()) t.dispose();
+    await this.decoder.release();
+    await this.scorer.release();
+  }
+
+  private serialise<T>(run: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(run);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+}
