@@ -42,7 +42,7 @@ export function declareWeights(g: Graph, config: LlamaConfig, placement: WeightP
     else {
       const data = placement.weights.get(spec.name);
       if (!data) throw new Error(`weight '${spec.name}' missing from the initialiser map`);
-      tensors.set(spec.name, g.constant(data, spec.shape, 'float32'));
+      tensors.set(spec.name, g.constant(data, spec.shape, g.dtype));
     }
   }
   return (name) => {
