@@ -1,0 +1,121 @@
+// `npm run lm -- <logits|sample> --model <llama2.c file | hub-layout folder | hub id> ...`: headless
+// inspection of a model on our compiled graphs (wasm in Node). Prints JSON on stdout; errors on stderr.
+//   logits --ids 1,461,461                      -> {"logits": [[...], ...]} one row per position
+//   sample --prompt "..." | --ids 1,2 --n 4 --seed 1 [--temperature 1] [--top-p 0.9] [--max-new-tokens 32] [--chat]
+// Hub ids are fetched from --hub-host (default https://huggingface.co, or $HF_HUB_HOST) at --revision.
+import { existsSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { maskAndPositions } from '../src/models/attention-mask';
+import { fetchModel } from '../src/models/hub';
+import { decoderGraph, io } from '../src/models/llama-graphs';
+import { toGraphLayout } from '../src/models/llama-weights';
+import { type LoadedModel, loadLlama2cFile, loadModelFiles } from '../src/models/load-model';
+import { readLocalModelFolder } from '../src/models/local-folder-node';
+import { MemoryModelCache } from '../src/models/model-cache';
+import { hostTensor } from '../src/runtime/host-tensor';
+import { loadOrtNode } from '../src/runtime/ort-node';
+import { type ModelSource, PromptLM } from '../src/runtime/prompt-lm';
+import { GraphSession } from '../src/runtime/run-graph';
+
+class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+const USAGE = 'usage: npm run lm -- logits --model <file|folder|hub id> --ids 1,2,3\n       npm run lm -- sample --model <...> (--prompt "text" | --ids 1,2) [--n 4] [--seed 1] [--temperature 1] [--top-p 0.9] [--max-new-tokens 32] [--chat]';
+
+function parseArgs(argv: string[]): { command: string; flags: Map<string, string> } {
+  const [command, ...rest] = argv;
+  if (command !== 'logits' && command !== 'sample') throw new UsageError(`unknown command '${command ?? ''}'`);
+  const flags = new Map<string, string>();
+  for (let i = 0; i < rest.length; i++) {
+    const key = rest[i]!;
+    if (!key.startsWith('--')) throw new UsageError(`unexpected argument '${key}'`);
+    const value = key === '--chat' ? 'true' : rest[++i];
+    if (value === undefined) throw new UsageError(`${key} needs a value`);
+    flags.set(key.slice(2), value);
+  }
+  if (!flags.get('model')) throw new UsageError('--model is required');
+  return { command, flags };
+}
+
+function ids(text: string | undefined): number[] {
+  if (!text) throw new UsageError('--ids is required (comma-separated token ids)');
+  const out = text.split(',').map((s) => Number(s.trim()));
+  if (out.some((x) => !Number.isInteger(x) || x < 0)) throw new UsageError(`--ids must be comma-separated non-negative integers, got '${text}'`);
+  return out;
+}
+
+function number(flags: Map<string, string>, key: string, fallback: number): number {
+  const v = flags.get(key);
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new UsageError(`--${key} must be a number, got '${v}'`);
+  return n;
+}
+
+async function source(model: string, flags: Map<string, string>): Promise<ModelSource> {
+  if (existsSync(model)) {
+    if (statSync(model).isDirectory()) return { kind: 'files', files: await readLocalModelFolder(model) };
+    return { kind: 'llama2c', bytes: new Uint8Array(await readFile(model)) };
+  }
+  const host = flags.get('hub-host') ?? process.env['HF_HUB_HOST'];
+  const revision = flags.get('revision');
+  return { kind: 'hub', modelId: model, settings: { ...(host ? { host } : {}), ...(revision ? { revision } : {}) } };
+}
+
+async function loaded(src: ModelSource): Promise<LoadedModel> {
+  if (src.kind === 'llama2c') return loadLlama2cFile(src.bytes);
+  const files = src.kind === 'files' ? src.files : await fetchModel(src.modelId, { cache: new MemoryModelCache(), ...(src.settings ? { settings: src.settings } : {}) });
+  return loadModelFiles(files);
+}
+
+async function logits(src: ModelSource, tokens: number[]): Promise<void> {
+  const { config, weights } = await loaded(src);
+  const bad = tokens.find((t) => t >= config.vocabSize);
+  if (bad !== undefined) throw new UsageError(`token id ${bad} is outside the vocabulary (size ${config.vocabSize})`);
+  const graph = decoderGraph(config, { weights: { kind: 'initialisers', weights: toGraphLayout(config, weights) }, cache: false, logits: 'all' });
+  const session = await GraphSession.open(await loadOrtNode(), graph);
+  const T = tokens.length;
+  const { mask, positions } = maskAndPositions([0], 0, T);
+  const out = await session.run({
+    [io.ids]: hostTensor('int64', [1, T], BigInt64Array.from(tokens.map(BigInt))),
+    [io.positions]: hostTensor('int64', [1, T], positions),
+    [io.mask]: hostTensor('bool', [1, T, T], mask),
+  });
+  const data = out['logits']!.data as Float32Array;
+  const V = config.vocabSize;
+  const rows = Array.from({ length: T }, (_, t) => Array.from(data.subarray(t * V, (t + 1) * V)));
+  await session.release();
+  process.stdout.write(`${JSON.stringify({ logits: rows })}\n`);
+}
+
+async function sample(src: ModelSource, flags: Map<string, string>): Promise<void> {
+  const lm = new PromptLM(loadOrtNode);
+  await lm.load(src, { backend: 'wasm' });
+  const prompt = flags.get('prompt');
+  let promptIds: number[];
+  if (prompt !== undefined) promptIds = flags.has('chat') ? lm.encodeChat([{ role: 'user', content: prompt }]) : lm.encode(prompt);
+  else promptIds = ids(flags.get('ids'));
+  const n = number(flags, 'n', 4);
+  const seed = number(flags, 'seed', 1);
+  const samples = await lm.sample(Array.from({ length: n }, () => promptIds), {
+    seeds: Array.from({ length: n }, (_, i) => seed + i),
+    temperature: number(flags, 'temperature', 1),
+    topP: number(flags, 'top-p', 0.9),
+    maxNewTokens: number(flags, 'max-new-tokens', 32),
+    adapter: false,
+  });
+  await lm.release();
+  process.stdout.write(`${JSON.stringify({ prompt: promptIds, samples: samples.map((s) => ({ text: s.text, tokens: s.tokens, logProb: s.logProb, finished: s.finished })) }, null, 1)}\n`);
+}
+
+try {
+  const { command, flags } = parseArgs(process.argv.slice(2));
+  const src = await source(flags.get('model')!, flags);
+  if (command === 'logits') await logits(src, ids(flags.get('ids')));
+  else await sample(src, flags);
+} catch (error) {
+  const e = error as Error;
+  process.stderr.write(`${e.name}: ${e.message}\n${error instanceof UsageError ? `${USAGE}\n` : ''}`);
+  process.exit(error instanceof UsageError ? 2 : 1);
+}
