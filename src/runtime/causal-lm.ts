@@ -9,6 +9,7 @@ import type { LlamaConfig, LlamaWeights } from '../models/llama-types';
 import { graphWeightSpecs, toGraphLayout } from '../models/llama-weights';
 import { type LoraSettings, loraParamSpecs } from '../models/lora';
 import { DeviceWeights } from './device-weights';
+import { deviceIdle, onDevice } from './device-queue';
 import { FeedError, type HostTensor, type Ort, fromOrt, hostTensor, toOrt } from './host-tensor';
 import { sampleToken } from './token-sampling';
 import type { Backend, Trainer } from './trainer';
@@ -49,7 +50,6 @@ export class SamplingError extends Error {
 export type AdapterSource = { trainer: Trainer } | { values: Readonly<Record<string, Float32Array>> };
 
 export class CausalLM {
-  private queue: Promise<unknown> = Promise.resolve();
   private adapterSource: AdapterSource | undefined;
   private hostLora = new Map<string, ortTypes.Tensor>();
 
@@ -115,7 +115,7 @@ export class CausalLM {
 
   /** Samples one continuation per prompt (token ids), batched and left-padded. */
   sample(prompts: readonly (readonly number[])[], options: SamplingOptions): Promise<Sample[]> {
-    return this.serialise(async () => {
+    return onDevice(async () => {
       const B = prompts.length;
       if (B === 0) return [];
       if (options.seeds.length !== B) throw new SamplingError(`got ${options.seeds.length} seeds for ${B} prompts; give one seed per prompt`);
@@ -181,7 +181,7 @@ export class CausalLM {
    * Rows are right-padded into one batch; padded targets do not count.
    */
   score(prefixes: readonly (readonly number[])[], continuations: readonly (readonly number[])[], options: { adapter: boolean; padTokenId: number }): Promise<number[]> {
-    return this.serialise(async () => {
+    return onDevice(async () => {
       const B = prefixes.length;
       if (continuations.length !== B) throw new SamplingError(`got ${B} prefixes and ${continuations.length} continuations; pair them one to one`);
       if (B === 0) return [];
@@ -214,15 +214,10 @@ export class CausalLM {
   }
 
   async release(): Promise<void> {
-    await this.queue;
+    await deviceIdle();
     for (const t of this.hostLora.values()) t.dispose();
     await this.decoder.release();
     await this.scorer.release();
   }
 
-  private serialise<T>(run: () => Promise<T>): Promise<T> {
-    const next = this.queue.then(run);
-    this.queue = next.catch(() => undefined);
-    return next;
-  }
 }

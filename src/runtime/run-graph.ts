@@ -1,5 +1,6 @@
 // One-shot execution of an ONNX model on host tensors: open a session, run once, read outputs, release.
 // For tests, tools and small graphs; training runs step after step through Trainer instead.
+import { onDevice } from './device-queue';
 import { type HostTensor, type Ort, fromOrt, toOrt } from './host-tensor';
 import { ortWebGpuDevice } from './webgpu-device';
 
@@ -14,7 +15,6 @@ export interface RunOptions {
 
 /** A reusable session over host tensors (serialised runs). */
 export class GraphSession {
-  private queue: Promise<unknown> = Promise.resolve();
   private constructor(
     private readonly ort: Ort,
     private readonly session: import('onnxruntime-web').InferenceSession,
@@ -30,7 +30,7 @@ export class GraphSession {
   }
 
   run(feeds: Readonly<Record<string, HostTensor>>): Promise<Record<string, HostTensor>> {
-    const next = this.queue.then(async () => {
+    return onDevice(async () => {
       const inputs = Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, toOrt(this.ort, v)]));
       const results = await this.session.run(inputs);
       const out: Record<string, HostTensor> = {};
@@ -40,8 +40,6 @@ export class GraphSession {
       }
       return out;
     });
-    this.queue = next.catch(() => undefined);
-    return next;
   }
 
   release(): Promise<void> {

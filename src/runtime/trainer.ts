@@ -8,6 +8,7 @@ import { sizeOf } from '../onnx/checkpoint';
 import { type TensorSpec, type TrainingBundle, names } from '../onnx/bundle';
 import type { DeviceWeights } from './device-weights';
 import { ortWebGpuDevice } from './webgpu-device';
+import { deviceIdle, onDevice } from './device-queue';
 import { FeedError, type HostTensor, type Ort, fromOrt, toOrt } from './host-tensor';
 
 export type Backend = 'webgpu' | 'wasm';
@@ -35,7 +36,6 @@ export interface StepResult {
 type OrtTensor = ortTypes.Tensor;
 
 export class Trainer {
-  private queue: Promise<unknown> = Promise.resolve();
   private state = new Map<string, OrtTensor>();
   private frozen = new Map<string, OrtTensor>();
   private stepCount: number;
@@ -102,7 +102,7 @@ export class Trainer {
 
   /** One AdamW step on `batch`. Hyper-parameter overrides apply to this step only (e.g. a warm-up lr). */
   trainStep(batch: Readonly<Record<string, HostTensor>>, hyper: Partial<AdamWConfig> = {}): Promise<StepResult> {
-    return this.serialise(async () => {
+    return onDevice(async () => {
       const hp = { ...this.hyper, ...hyper };
       const feeds: Record<string, OrtTensor> = { ...this.batchFeeds(batch), ...Object.fromEntries(this.state), ...Object.fromEntries(this.frozen) };
       const scalar = (v: number): OrtTensor => new this.ort.Tensor(this.bundle.manifest.dtype, this.floats([v]) as never, []);
@@ -128,7 +128,7 @@ export class Trainer {
 
   /** Forward pass only: the eval graph's outputs (loss and the model's extra outputs) on the host. */
   evaluate(batch: Readonly<Record<string, HostTensor>>): Promise<Record<string, HostTensor>> {
-    return this.serialise(async () => {
+    return onDevice(async () => {
       const params = [...this.state].filter(([k]) => k.startsWith('param.'));
       const out = await this.evalSession.run({ ...this.batchFeeds(batch), ...Object.fromEntries(params), ...Object.fromEntries(this.frozen) });
       const result: Record<string, HostTensor> = {};
@@ -142,7 +142,7 @@ export class Trainer {
 
   /** Copies parameters, moments and step to the host. */
   saveCheckpoint(): Promise<Checkpoint> {
-    return this.serialise(async () => {
+    return onDevice(async () => {
       const c: Checkpoint = { step: this.stepCount, params: {}, m: {}, v: {} };
       for (const p of this.bundle.manifest.params) {
         c.params[p.name] = await this.read(names.param(p.name));
@@ -155,7 +155,7 @@ export class Trainer {
 
   /** Replaces parameters, moments and step (e.g. to resume a run). */
   loadCheckpoint(c: Checkpoint): Promise<void> {
-    return this.serialise(async () => {
+    return onDevice(async () => {
       const old = [...this.state.values()];
       this.setState(c);
       this.stepCount = c.step;
@@ -164,18 +164,13 @@ export class Trainer {
   }
 
   async release(): Promise<void> {
-    await this.queue;
+    await deviceIdle();
     for (const t of this.state.values()) t.dispose();
     // Frozen weights are borrowed from their DeviceWeights owner and stay alive for other sessions.
     await this.trainSession.release();
     await this.evalSession.release();
   }
 
-  private serialise<T>(run: () => Promise<T>): Promise<T> {
-    const next = this.queue.then(run);
-    this.queue = next.catch(() => undefined);
-    return next;
-  }
 
   private floats(values: readonly number[]): FloatArray {
     return this.bundle.manifest.dtype === 'float64' ? Float64Array.from(values) : Float32Array.from(values);
