@@ -4,6 +4,7 @@
 import type * as ortTypes from 'onnxruntime-web';
 import { mulberry32 } from '../autodiff/random';
 import { maskAndPositions } from '../models/attention-mask';
+import { packSequences } from '../models/sequence-batch';
 import { decoderGraph, io, scoringGraph } from '../models/llama-graphs';
 import type { LlamaConfig, LlamaWeights } from '../models/llama-types';
 import { graphWeightSpecs, toGraphLayout } from '../models/llama-weights';
@@ -182,23 +183,8 @@ export class CausalLM {
    */
   score(prefixes: readonly (readonly number[])[], continuations: readonly (readonly number[])[], options: { adapter: boolean; padTokenId: number }): Promise<number[]> {
     return onDevice(async () => {
-      const B = prefixes.length;
-      if (continuations.length !== B) throw new SamplingError(`got ${B} prefixes and ${continuations.length} continuations; pair them one to one`);
-      if (B === 0) return [];
-      const rows = prefixes.map((p, b) => [...p, ...continuations[b]!]);
-      if (prefixes.some((p) => p.length === 0)) throw new SamplingError('every prefix needs at least one token (e.g. BOS)');
-      const T = Math.max(...rows.map((r) => r.length)) - 1;
-      const ids = new BigInt64Array(B * T).fill(BigInt(options.padTokenId));
-      const targets = new BigInt64Array(B * T).fill(BigInt(options.padTokenId));
-      const targetMask = new Float32Array(B * T);
-      rows.forEach((r, b) => {
-        for (let t = 0; t < r.length - 1; t++) {
-          ids[b * T + t] = BigInt(r[t]!);
-          targets[b * T + t] = BigInt(r[t + 1]!);
-          if (t + 1 >= prefixes[b]!.length) targetMask[b * T + t] = 1;
-        }
-      });
-      const { mask, positions } = maskAndPositions(new Array<number>(B).fill(0), 0, T);
+      if (prefixes.length === 0 && continuations.length === 0) return [];
+      const { B, T, ids, targets, targetMask, mask, positions } = packSequences(prefixes, continuations, options.padTokenId);
       const feeds: Record<string, HostTensor> = {
         [io.ids]: hostTensor('int64', [B, T], ids),
         [io.positions]: hostTensor('int64', [B, T], positions),

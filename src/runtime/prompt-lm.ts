@@ -3,7 +3,7 @@
 // the adapter as a GFlowNet (EMA logZ, linear warm-up). One device queue; exposed by workers/prompt-lm.
 import { mulberry32 } from '../autodiff/random';
 import { ADAMW_DEFAULTS, type AdamWConfig } from '../autodiff/optimizer';
-import { maskAndPositions } from '../models/attention-mask';
+import { packSequences } from '../models/sequence-batch';
 import { gflownetModel } from '../models/gflownet-objective';
 import { type DownloadProgress, type HubSettings, fetchModel } from '../models/hub';
 import { parameterCount } from '../models/llama-weights';
@@ -190,20 +190,7 @@ export class PromptLM {
   async trainStep(pairs: readonly TrainingPair[]): Promise<TrainStepResult> {
     const st = this.state;
     if (pairs.length === 0) throw new PromptLMError('trainStep needs at least one (prefix, prompt) pair');
-    const rows = pairs.map((p) => [...p.prefix, ...p.prompt]);
-    const B = rows.length;
-    const T = Math.max(...rows.map((r) => r.length)) - 1;
-    const ids = new BigInt64Array(B * T).fill(BigInt(st.padTokenId));
-    const targets = new BigInt64Array(B * T).fill(BigInt(st.padTokenId));
-    const targetMask = new Float32Array(B * T);
-    rows.forEach((r, b) => {
-      for (let t = 0; t < r.length - 1; t++) {
-        ids[b * T + t] = BigInt(r[t]!);
-        targets[b * T + t] = BigInt(r[t + 1]!);
-        if (t + 1 >= pairs[b]!.prefix.length) targetMask[b * T + t] = 1;
-      }
-    });
-    const { mask, positions } = maskAndPositions(new Array<number>(B).fill(0), 0, T);
+    const { B, T, ids, targets, targetMask, mask, positions } = packSequences(pairs.map((p) => p.prefix), pairs.map((p) => p.prompt), st.padTokenId);
     const next = st.trainer.step + 1;
     const lr = st.settings.adamw.lr * Math.min(1, next / Math.max(1, st.settings.warmupSteps));
     const batch: Record<string, HostTensor> = {

@@ -1,14 +1,9 @@
 // Float64 reference AdamW step with global-norm gradient clipping (PyTorch clip_grad_norm_ + AdamW semantics); no schedules, no amsgrad, no per-group options.
+import type { AdamWConfig } from '../../src/autodiff/optimizer';
 import { get, need } from './tensor';
 
-export interface AdamWConfig {
-  lr: number;
-  beta1: number;
-  beta2: number;
-  eps: number;
-  weightDecay: number;
-  maxGradNorm: number;
-}
+// The settings type is shared with the compiled optimiser; the arithmetic below is independent of it.
+export type { AdamWConfig };
 
 /**
  * One AdamW step; mutates params, m and v in place. Every record must hold the same names with the same lengths.
