@@ -31,6 +31,8 @@ export const io = {
   pastValue: (l: number): string => `past.${l}.value`,
   presentKey: (l: number): string => `present.${l}.key`,
   presentValue: (l: number): string => `present.${l}.value`,
+  sharedKey: (l: number): string => `shared.${l}.key`,
+  sharedValue: (l: number): string => `shared.${l}.value`,
   frozen: (name: string): string => `frozen.${name}`,
   lora: (name: string): string => `lora.${name}`,
 };
@@ -99,4 +101,25 @@ export function scoringGraph(config: LlamaConfig, weights: WeightPlacement, lora
   const model = new LlamaBuilder(config, declareWeights(g, config, weights), lora ? declareLora(g, config, lora) : undefined);
   const { hidden } = model.decode({ ids, positions, mask });
   return emitModel(g, { logprob: sequenceLogProb(model.logits(hidden), targets, targetMask) }, { name: 'llama_score' });
+}
+
+/**
+ * Scoring after a shared prefix (prompt-prefix reuse): like scoringGraph, plus 'shared.<l>.key/value'
+ * (1, KV, L, D), the prefix's cache from a decoder prefill. Row tokens sit at positions L, L+1, ...
+ */
+export function sharedPrefixScoringGraph(config: LlamaConfig, weights: WeightPlacement, lora?: LoraSettings): Uint8Array {
+  const g = new Graph('float32');
+  const ids = g.input(io.ids, ['B', 'T'], 'int64');
+  const positions = g.input(io.positions, ['B', 'T'], 'int64');
+  const mask = g.input(io.mask, ['B', 'T', 'T'], 'bool');
+  const targets = g.input('targets', ['B', 'T'], 'int64');
+  const targetMask = g.input('target_mask', ['B', 'T']);
+  const { numKvHeads: KV, headDim: D } = config;
+  const shared = Array.from({ length: config.numLayers }, (_, l) => ({
+    key: g.input(io.sharedKey(l), [1, KV, 'L', D]),
+    value: g.input(io.sharedValue(l), [1, KV, 'L', D]),
+  }));
+  const model = new LlamaBuilder(config, declareWeights(g, config, weights), lora ? declareLora(g, config, lora) : undefined);
+  const { hidden } = model.decode({ ids, positions, mask, shared });
+  return emitModel(g, { logprob: sequenceLogProb(model.logits(hidden), targets, targetMask) }, { name: 'llama_score_shared_prefix' });
 }

@@ -3,8 +3,8 @@
 // linears with an adapter switch. Builds graph tensors only; which graphs exist is artifacts' business.
 import type { Tensor } from '../autodiff/ir';
 import {
-  add, cast, concat, div, gather, matmul, mul, neg, reshape, slice, softmax, transpose, transposeLast, unsqueeze,
-  where, constantLike,
+  add, cast, concat, div, exp, gather, greater, matmul, mul, neg, reduceMax, reduceSum, reshape, slice, softmax,
+  stopGradient, sub, transpose, transposeLast, unsqueeze, where, constantLike,
 } from '../autodiff/ops';
 import { rmsNorm, silu } from '../autodiff/nn';
 import type { Dim } from '../autodiff/shape';
@@ -38,6 +38,11 @@ export interface DecoderInputs {
   mask: Tensor;
   /** Per layer (B, KV, P, D) cached keys and values; absent for a full forward. */
   past?: readonly KeyValue[];
+  /**
+   * Per layer (1, KV, L, D) keys and values of a prefix every row shares (prompt-prefix reuse): visible to
+   * every query, never masked, not repeated per row. Positions of this call's tokens must start at L.
+   */
+  shared?: readonly KeyValue[];
 }
 
 export interface DecoderOutputs {
@@ -133,7 +138,7 @@ export class LlamaBuilder {
     for (let l = 0; l < cfg.numLayers; l++) {
       const p = `model.layers.${l}.`;
       const h = rmsNorm(x, this.weight(`${p}input_layernorm.weight`), cfg.rmsNormEps); // (B,T,C)
-      const { out, kv } = this.attention(h, l, cos, sin, mask, inputs.past?.[l]);
+      const { out, kv } = this.attention(h, l, cos, sin, mask, inputs.past?.[l], inputs.shared?.[l]);
       present.push(kv);
       x = add(x, out); // (B,T,C)
       const h2 = rmsNorm(x, this.weight(`${p}post_attention_layernorm.weight`), cfg.rmsNormEps);
@@ -149,7 +154,15 @@ export class LlamaBuilder {
     return matmul(hidden, this.weight('lm_head.weight')); // (..., C) @ (C, V)
   }
 
-  private attention(h: Tensor, l: number, cos: Tensor, sin: Tensor, mask: Tensor, past: KeyValue | undefined): { out: Tensor; kv: KeyValue } {
+  private attention(
+    h: Tensor,
+    l: number,
+    cos: Tensor,
+    sin: Tensor,
+    mask: Tensor,
+    past: KeyValue | undefined,
+    shared: KeyValue | undefined,
+  ): { out: Tensor; kv: KeyValue } {
     const { numHeads: H, numKvHeads: KV, headDim: D, rmsNormEps: eps } = this.config;
     const R = H / KV;
     const p = `model.layers.${l}.self_attn.`;
@@ -164,12 +177,30 @@ export class LlamaBuilder {
     k = applyRotary(k, cos, sin, this.config.ropeLayout);
     const keys = past ? concat([past.key, k], 2) : k; // (B,KV,S,D)
     const values = past ? concat([past.value, v], 2) : v; // (B,KV,S,D)
-    const scores = div(matmul(q, unsqueeze(transposeLast(keys), [2])), Math.sqrt(D)); // (B,KV,R,T,D) @ (B,KV,1,D,S) -> (B,KV,R,T,S)
-    const att = softmax(where(mask, scores, -1e9), -1); // (B,KV,R,T,S)
-    const o = matmul(att, unsqueeze(values, [2])); // (B,KV,R,T,S) @ (B,KV,1,S,D) -> (B,KV,R,T,D)
+    const scale = 1 / Math.sqrt(D);
+    const scores = where(mask, mul(matmul(q, unsqueeze(transposeLast(keys), [2])), scale), -1e9); // (B,KV,R,T,D) @ (B,KV,1,D,S) -> (B,KV,R,T,S)
+    let o: Tensor;
+    if (!shared) {
+      o = matmul(softmax(scores, -1), unsqueeze(values, [2])); // (B,KV,R,T,S) @ (B,KV,1,S,D) -> (B,KV,R,T,D)
+    } else {
+      // softmax over [shared keys | own keys] without materialising the shared prefix per row:
+      // o = (exp(s_shared - m) @ V_shared + exp(s_own - m) @ V_own) / (sum exp(s_shared - m) + sum exp(s_own - m))
+      const sharedScores = mul(matmul(q, unsqueeze(transposeLast(shared.key), [2])), scale); // (B,KV,R,T,D) @ (1,KV,1,D,L) -> (B,KV,R,T,L)
+      const m = stopMax(reduceMax(sharedScores, [-1], true), reduceMax(scores, [-1], true)); // (B,KV,R,T,1)
+      const eShared = exp(sub(sharedScores, m));
+      const eOwn = exp(sub(scores, m));
+      const z = add(reduceSum(eShared, [-1], true), reduceSum(eOwn, [-1], true)); // (B,KV,R,T,1)
+      const num = add(matmul(eShared, unsqueeze(shared.value, [2])), matmul(eOwn, unsqueeze(values, [2]))); // (B,KV,R,T,D)
+      o = div(num, z);
+    }
     const merged = reshape(transpose(o, [0, 3, 1, 2, 4]), ['B', 'T', H * D]); // (B,T,KV,R,D) -> (B,T,H*D)
     return { out: this.linear(merged, l, 'self_attn', 'o_proj'), kv: { key: keys, value: values } };
   }
+}
+
+/** Elementwise maximum of two tensors of one shape (a shift for a stable softmax; carries no gradient). */
+function stopMax(a: Tensor, b: Tensor): Tensor {
+  return stopGradient(where(greater(a, b), a, b));
 }
 
 /** Sequence-length symbol of the cache: inputs with a cache declare past keys with 'P' and the mask with 'P+T'. */

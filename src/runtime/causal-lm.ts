@@ -5,7 +5,7 @@ import type * as ortTypes from 'onnxruntime-web';
 import { mulberry32 } from '../autodiff/random';
 import { maskAndPositions } from '../models/attention-mask';
 import { packSequences } from '../models/sequence-batch';
-import { decoderGraph, io, scoringGraph } from '../models/llama-graphs';
+import { decoderGraph, io, scoringGraph, sharedPrefixScoringGraph } from '../models/llama-graphs';
 import type { LlamaConfig, LlamaWeights } from '../models/llama-types';
 import { graphWeightSpecs, toGraphLayout } from '../models/llama-weights';
 import { type LoraSettings, loraParamSpecs } from '../models/lora';
@@ -43,6 +43,15 @@ export async function uploadLlamaWeights(ort: Ort, backend: Backend, config: Lla
   return DeviceWeights.upload(ort, backend, Object.fromEntries(graphWeightSpecs(config).map((s) => [s.name, hostTensor('float32', s.shape, data.get(s.name)!)])));
 }
 
+/** Length of the longest token prefix all rows share. */
+export function commonPrefixLength(rows: readonly (readonly number[])[]): number {
+  const first = rows[0];
+  if (!first) return 0;
+  let n = 0;
+  while (n < first.length && rows.every((r) => r.length > n && r[n] === first[n])) n++;
+  return n;
+}
+
 export class SamplingError extends Error {
   override name = 'SamplingError';
 }
@@ -62,6 +71,7 @@ export class CausalLM {
     readonly lora: LoraSettings | undefined,
     private readonly decoder: ortTypes.InferenceSession,
     private readonly scorer: ortTypes.InferenceSession,
+    private readonly sharedScorer: ortTypes.InferenceSession,
   ) {}
 
   /** Opens the decoder and scoring sessions over `weights` (graph layout, see llama-weights.ts). */
@@ -76,7 +86,8 @@ export class CausalLM {
       ...(backend === 'webgpu' ? { preferredOutputLocation: Object.fromEntries(presents.map((n) => [n, 'gpu-buffer' as const])) } : {}),
     });
     const scorer = await ort.InferenceSession.create(scoringGraph(config, placement, options.lora), { executionProviders: [backend], logSeverityLevel: 3 });
-    return new CausalLM(ort, config, backend, weights, options.lora, decoder, scorer);
+    const sharedScorer = await ort.InferenceSession.create(sharedPrefixScoringGraph(config, placement, options.lora), { executionProviders: [backend], logSeverityLevel: 3 });
+    return new CausalLM(ort, config, backend, weights, options.lora, decoder, scorer, sharedScorer);
   }
 
   /** Uses this adapter for adapter-on calls (a trainer's live parameters follow its steps). */
@@ -199,11 +210,63 @@ export class CausalLM {
     });
   }
 
+  /**
+   * The same numbers as score(), computed with the prompt-prefix reuse the target-LM needs: the longest
+   * common token prefix of all rows runs once (batch 1) and every row attends to its cache, so a prompt's
+   * examples cost one prefix pass plus their own tokens. Falls back to score() when rows share nothing.
+   */
+  scoreSharedPrefix(prefixes: readonly (readonly number[])[], continuations: readonly (readonly number[])[], options: { adapter: boolean; padTokenId: number }): Promise<number[]> {
+    const L = Math.min(commonPrefixLength(prefixes), Math.min(...prefixes.map((p) => p.length)) - 1);
+    if (prefixes.length === 0 || L < 1) return this.score(prefixes, continuations, options);
+    return onDevice(async () => {
+      const { numLayers: NL, numKvHeads: KV, headDim: D } = this.config;
+      const model = this.modelFeeds(options.adapter);
+      const shared = prefixes[0]!.slice(0, L);
+      const { mask: prefillMask, positions: prefillPositions } = maskAndPositions([0], 0, L);
+      const feeds: Record<string, ortTypes.Tensor> = { ...model };
+      for (let l = 0; l < NL; l++) {
+        feeds[io.pastKey(l)] = toOrt(this.ort, hostTensor('float32', [1, KV, 0, D], new Float32Array(0)));
+        feeds[io.pastValue(l)] = toOrt(this.ort, hostTensor('float32', [1, KV, 0, D], new Float32Array(0)));
+      }
+      feeds[io.ids] = toOrt(this.ort, hostTensor('int64', [1, L], BigInt64Array.from(shared.map(BigInt))));
+      feeds[io.positions] = toOrt(this.ort, hostTensor('int64', [1, L], prefillPositions));
+      feeds[io.mask] = toOrt(this.ort, hostTensor('bool', [1, L, L], prefillMask));
+      const prefill = await this.decoder.run(feeds);
+      prefill['logits']!.dispose();
+      const batch = packSequences(prefixes.map((p) => p.slice(L)), continuations, options.padTokenId);
+      const { B, T } = batch;
+      const scoreFeeds: Record<string, ortTypes.Tensor> = {
+        ...model,
+        [io.ids]: toOrt(this.ort, hostTensor('int64', [B, T], batch.ids)),
+        [io.positions]: toOrt(this.ort, hostTensor('int64', [B, T], batch.positions.map((p) => p + BigInt(L)))),
+        [io.mask]: toOrt(this.ort, hostTensor('bool', [B, T, T], batch.mask)),
+        targets: toOrt(this.ort, hostTensor('int64', [B, T], batch.targets)),
+        target_mask: toOrt(this.ort, hostTensor('float32', [B, T], batch.targetMask)),
+      };
+      for (let l = 0; l < NL; l++) {
+        scoreFeeds[io.sharedKey(l)] = prefill[io.presentKey(l)]!;
+        scoreFeeds[io.sharedValue(l)] = prefill[io.presentValue(l)]!;
+      }
+      try {
+        const out = await this.sharedScorer.run(scoreFeeds);
+        const logprob = Array.from((await fromOrt(out['logprob']!)).data as Float32Array);
+        out['logprob']!.dispose();
+        return logprob;
+      } finally {
+        for (let l = 0; l < NL; l++) {
+          prefill[io.presentKey(l)]!.dispose();
+          prefill[io.presentValue(l)]!.dispose();
+        }
+      }
+    });
+  }
+
   async release(): Promise<void> {
     await deviceIdle();
     for (const t of this.hostLora.values()) t.dispose();
     await this.decoder.release();
     await this.scorer.release();
+    await this.sharedScorer.release();
   }
 
 }

@@ -103,4 +103,24 @@ describe('CausalLM on the tiny fixture', () => {
     expect(sOff[0]!.logProb).toBeLessThan(0);
     await lm.release();
   });
+
+  it('prompt-prefix reuse gives the same scores as one pass per row (adapter off and on)', async () => {
+    const lm = await open();
+    lm.setAdapter({ values: randomLora(config, lora, mulberry32(4), 0.3) });
+    const prompt = [1, 10, 11, 12, 13, 14];
+    const examples = [[20, 21], [22], [23, 24, 25], [20, 26]];
+    const labels = [[30], [31, 32]];
+    const prefixes = examples.flatMap((x) => labels.map(() => [...prompt, ...x, 40]));
+    const continuations = examples.flatMap(() => labels);
+    for (const adapter of [false, true]) {
+      const plain = await lm.score(prefixes, continuations, { adapter, padTokenId: 3 });
+      const reused = await lm.scoreSharedPrefix(prefixes, continuations, { adapter, padTokenId: 3 });
+      reused.forEach((r, i) => expect(Math.abs(r - plain[i]!)).toBeLessThan(1e-4));
+    }
+    // Rows that share nothing fall back to plain scoring.
+    const [x, y] = await lm.scoreSharedPrefix([[5, 6], [7, 8]], [[9], [9]], { adapter: false, padTokenId: 3 });
+    const [x2, y2] = await lm.score([[5, 6], [7, 8]], [[9], [9]], { adapter: false, padTokenId: 3 });
+    expect([x, y]).toEqual([x2, y2]);
+    await lm.release();
+  });
 });
