@@ -20,6 +20,8 @@ export interface DecoderGraphOptions {
   logits: 'all' | 'last';
   /** LoRA parameters as inputs ('lora.<name>') with the switch 'adapter_scale' (). */
   lora?: LoraSettings;
+  /** With `cache`: also 'shared.<l>.key/value' (1, KV, L, D), a prefix every row attends to (prefix reuse). */
+  sharedPrefix?: boolean;
 }
 
 export const io = {
@@ -72,10 +74,16 @@ export function decoderGraph(config: LlamaConfig, options: DecoderGraphOptions):
         value: g.input(io.pastValue(l), ['B', KV, PAST, D]),
       }))
     : undefined;
+  const shared: KeyValue[] | undefined = options.sharedPrefix
+    ? Array.from({ length: config.numLayers }, (_, l) => ({
+        key: g.input(io.sharedKey(l), [1, KV, 'L', D]),
+        value: g.input(io.sharedValue(l), [1, KV, 'L', D]),
+      }))
+    : undefined;
   const weight = declareWeights(g, config, options.weights);
   const lora = options.lora ? declareLora(g, config, options.lora) : undefined;
   const model = new LlamaBuilder(config, weight, lora);
-  const { hidden, present } = model.decode({ ids, positions, mask, ...(past ? { past } : {}) });
+  const { hidden, present } = model.decode({ ids, positions, mask, ...(past ? { past } : {}), ...(shared ? { shared } : {}) });
   const last = options.logits === 'last' ? gather(hidden, dimProduct(g, ['T-1'], 'int64'), 1) : hidden; // (B,C) or (B,T,C)
   const outputs: Record<string, Tensor> = { logits: model.logits(last) };
   if (options.cache) {

@@ -72,6 +72,7 @@ export class CausalLM {
     private readonly decoder: ortTypes.InferenceSession,
     private readonly scorer: ortTypes.InferenceSession,
     private readonly sharedScorer: ortTypes.InferenceSession,
+    private readonly sharedDecoder: ortTypes.InferenceSession,
   ) {}
 
   /** Opens the decoder and scoring sessions over `weights` (graph layout, see llama-weights.ts). */
@@ -80,14 +81,17 @@ export class CausalLM {
     if (backend === 'webgpu') await ortWebGpuDevice(ort);
     const presents = Array.from({ length: config.numLayers }, (_, l) => [io.presentKey(l), io.presentValue(l)]).flat();
     const placement = { kind: 'inputs' as const };
-    const decoder = await ort.InferenceSession.create(decoderGraph(config, { weights: placement, cache: true, logits: 'last', ...(options.lora ? { lora: options.lora } : {}) }), {
+    const decoderOptions = {
       executionProviders: [backend],
-      logSeverityLevel: 3,
+      logSeverityLevel: 3 as const,
       ...(backend === 'webgpu' ? { preferredOutputLocation: Object.fromEntries(presents.map((n) => [n, 'gpu-buffer' as const])) } : {}),
-    });
+    };
+    const lora = options.lora ? { lora: options.lora } : {};
+    const decoder = await ort.InferenceSession.create(decoderGraph(config, { weights: placement, cache: true, logits: 'last', ...lora }), decoderOptions);
+    const sharedDecoder = await ort.InferenceSession.create(decoderGraph(config, { weights: placement, cache: true, logits: 'last', sharedPrefix: true, ...lora }), decoderOptions);
     const scorer = await ort.InferenceSession.create(scoringGraph(config, placement, options.lora), { executionProviders: [backend], logSeverityLevel: 3 });
     const sharedScorer = await ort.InferenceSession.create(sharedPrefixScoringGraph(config, placement, options.lora), { executionProviders: [backend], logSeverityLevel: 3 });
-    return new CausalLM(ort, config, backend, weights, options.lora, decoder, scorer, sharedScorer);
+    return new CausalLM(ort, config, backend, weights, options.lora, decoder, scorer, sharedScorer, sharedDecoder);
   }
 
   /** Uses this adapter for adapter-on calls (a trainer's live parameters follow its steps). */
@@ -127,65 +131,115 @@ export class CausalLM {
 
   /** Samples one continuation per prompt (token ids), batched and left-padded. */
   sample(prompts: readonly (readonly number[])[], options: SamplingOptions): Promise<Sample[]> {
+    return onDevice(async () => this.decodeLoop(prompts, options, undefined));
+  }
+
+  /**
+   * sample() with prompt-prefix reuse: the longest common token prefix runs once (batch 1) and every row
+   * decodes against its cache. Same tokens as sample() (up to float rounding); the target-LM's greedy path.
+   */
+  sampleSharedPrefix(prompts: readonly (readonly number[])[], options: SamplingOptions): Promise<Sample[]> {
+    const L = prompts.length === 0 ? 0 : Math.min(commonPrefixLength(prompts), Math.min(...prompts.map((p) => p.length)) - 1);
+    if (L < 1) return this.sample(prompts, options);
     return onDevice(async () => {
-      const B = prompts.length;
-      if (B === 0) return [];
-      if (options.seeds.length !== B) throw new SamplingError(`got ${options.seeds.length} seeds for ${B} prompts; give one seed per prompt`);
-      if (prompts.some((p) => p.length === 0)) throw new SamplingError('every prompt needs at least one token (e.g. BOS)');
-      const { numLayers: L, numKvHeads: KV, headDim: D, vocabSize: V } = this.config;
-      const width = Math.max(...prompts.map((p) => p.length));
-      const padding = prompts.map((p) => width - p.length);
-      const rngs = options.seeds.map((s) => mulberry32(s));
-      const samples: Sample[] = prompts.map(() => ({ tokens: [], logProb: 0, finished: false }));
-      const model = this.modelFeeds(options.adapter);
-      let cache = new Map<string, ortTypes.Tensor>();
-      for (let l = 0; l < L; l++) {
-        cache.set(io.pastKey(l), toOrt(this.ort, hostTensor('float32', [B, KV, 0, D], new Float32Array(0))));
-        cache.set(io.pastValue(l), toOrt(this.ort, hostTensor('float32', [B, KV, 0, D], new Float32Array(0))));
-      }
-      let input: number[][] = prompts.map((p, b) => [...new Array<number>(padding[b]!).fill(options.padTokenId), ...p]);
-      let past = 0;
+      const prefix = await this.prefill(prompts[0]!.slice(0, L), options.adapter);
       try {
-        for (let step = 0; step < options.maxNewTokens; step++) {
-          const T = input[0]!.length;
-          const { mask, positions } = maskAndPositions(padding, past, T);
-          const out = await this.decoder.run({
-            ...model,
-            ...Object.fromEntries(cache),
-            [io.ids]: toOrt(this.ort, hostTensor('int64', [B, T], BigInt64Array.from(input.flat().map(BigInt)))),
-            [io.positions]: toOrt(this.ort, hostTensor('int64', [B, T], positions)),
-            [io.mask]: toOrt(this.ort, hostTensor('bool', [B, T, past + T], mask)),
-          });
-          const logits = (await fromOrt(out['logits']!)).data as Float32Array; // (B, V)
-          out['logits']!.dispose();
-          for (const t of cache.values()) t.dispose();
-          cache = new Map();
-          for (let l = 0; l < L; l++) {
-            cache.set(io.pastKey(l), out[io.presentKey(l)]!);
-            cache.set(io.pastValue(l), out[io.presentValue(l)]!);
-          }
-          past += T;
-          const next: number[][] = [];
-          for (let b = 0; b < B; b++) {
-            const s = samples[b]!;
-            if (s.finished) {
-              next.push([options.padTokenId]);
-              continue;
-            }
-            const choice = sampleToken(logits.subarray(b * V, (b + 1) * V), options.temperature, options.topP, rngs[b]!);
-            s.tokens.push(choice.token);
-            s.logProb += choice.logProb;
-            if (options.eosTokenIds.includes(choice.token)) s.finished = true;
-            next.push([choice.token]);
-          }
-          if (samples.every((s) => s.finished)) break;
-          input = next;
-        }
+        return await this.decodeLoop(prompts.map((p) => p.slice(L)), options, { cache: prefix, length: L });
       } finally {
-        for (const t of cache.values()) t.dispose();
+        for (const t of Object.values(prefix)) t.dispose();
       }
-      return samples;
     });
+  }
+
+  /** Runs `tokens` as one row from an empty cache; returns the cache as shared.<l>.key/value feeds. */
+  private async prefill(tokens: readonly number[], adapter: boolean): Promise<Record<string, ortTypes.Tensor>> {
+    const { numLayers: NL, numKvHeads: KV, headDim: D } = this.config;
+    const L = tokens.length;
+    const { mask, positions } = maskAndPositions([0], 0, L);
+    const feeds: Record<string, ortTypes.Tensor> = { ...this.modelFeeds(adapter) };
+    for (let l = 0; l < NL; l++) {
+      feeds[io.pastKey(l)] = toOrt(this.ort, hostTensor('float32', [1, KV, 0, D], new Float32Array(0)));
+      feeds[io.pastValue(l)] = toOrt(this.ort, hostTensor('float32', [1, KV, 0, D], new Float32Array(0)));
+    }
+    feeds[io.ids] = toOrt(this.ort, hostTensor('int64', [1, L], BigInt64Array.from(tokens.map(BigInt))));
+    feeds[io.positions] = toOrt(this.ort, hostTensor('int64', [1, L], positions));
+    feeds[io.mask] = toOrt(this.ort, hostTensor('bool', [1, L, L], mask));
+    const out = await this.decoder.run(feeds);
+    out['logits']!.dispose();
+    const shared: Record<string, ortTypes.Tensor> = {};
+    for (let l = 0; l < NL; l++) {
+      shared[io.sharedKey(l)] = out[io.presentKey(l)]!;
+      shared[io.sharedValue(l)] = out[io.presentValue(l)]!;
+    }
+    return shared;
+  }
+
+  /** The batched decoding loop; with `shared`, rows continue a prefix of `length` tokens held in its cache. */
+  private async decodeLoop(
+    prompts: readonly (readonly number[])[],
+    options: SamplingOptions,
+    shared: { cache: Record<string, ortTypes.Tensor>; length: number } | undefined,
+  ): Promise<Sample[]> {
+    const B = prompts.length;
+    if (B === 0) return [];
+    if (options.seeds.length !== B) throw new SamplingError(`got ${options.seeds.length} seeds for ${B} prompts; give one seed per prompt`);
+    if (prompts.some((p) => p.length === 0)) throw new SamplingError('every prompt needs at least one token (e.g. BOS)');
+    const { numLayers: L, numKvHeads: KV, headDim: D, vocabSize: V } = this.config;
+    const width = Math.max(...prompts.map((p) => p.length));
+    const padding = prompts.map((p) => width - p.length);
+    const rngs = options.seeds.map((s) => mulberry32(s));
+    const samples: Sample[] = prompts.map(() => ({ tokens: [], logProb: 0, finished: false }));
+    const model = this.modelFeeds(options.adapter);
+    const session = shared ? this.sharedDecoder : this.decoder;
+    const offset = BigInt(shared?.length ?? 0);
+    let cache = new Map<string, ortTypes.Tensor>();
+    for (let l = 0; l < L; l++) {
+      cache.set(io.pastKey(l), toOrt(this.ort, hostTensor('float32', [B, KV, 0, D], new Float32Array(0))));
+      cache.set(io.pastValue(l), toOrt(this.ort, hostTensor('float32', [B, KV, 0, D], new Float32Array(0))));
+    }
+    let input: number[][] = prompts.map((p, b) => [...new Array<number>(padding[b]!).fill(options.padTokenId), ...p]);
+    let past = 0;
+    try {
+      for (let step = 0; step < options.maxNewTokens; step++) {
+        const T = input[0]!.length;
+        const { mask, positions } = maskAndPositions(padding, past, T);
+        const out = await session.run({
+          ...model,
+          ...(shared ? shared.cache : {}),
+          ...Object.fromEntries(cache),
+          [io.ids]: toOrt(this.ort, hostTensor('int64', [B, T], BigInt64Array.from(input.flat().map(BigInt)))),
+          [io.positions]: toOrt(this.ort, hostTensor('int64', [B, T], offset ? positions.map((p) => p + offset) : positions)),
+          [io.mask]: toOrt(this.ort, hostTensor('bool', [B, T, past + T], mask)),
+        });
+        const logits = (await fromOrt(out['logits']!)).data as Float32Array; // (B, V)
+        out['logits']!.dispose();
+        for (const t of cache.values()) t.dispose();
+        cache = new Map();
+        for (let l = 0; l < L; l++) {
+          cache.set(io.pastKey(l), out[io.presentKey(l)]!);
+          cache.set(io.pastValue(l), out[io.presentValue(l)]!);
+        }
+        past += T;
+        const next: number[][] = [];
+        for (let b = 0; b < B; b++) {
+          const s = samples[b]!;
+          if (s.finished) {
+            next.push([options.padTokenId]);
+            continue;
+          }
+          const choice = sampleToken(logits.subarray(b * V, (b + 1) * V), options.temperature, options.topP, rngs[b]!);
+          s.tokens.push(choice.token);
+          s.logProb += choice.logProb;
+          if (options.eosTokenIds.includes(choice.token)) s.finished = true;
+          next.push([choice.token]);
+        }
+        if (samples.every((s) => s.finished)) break;
+        input = next;
+      }
+    } finally {
+      for (const t of cache.values()) t.dispose();
+    }
+    return samples;
   }
 
   /**
@@ -219,20 +273,8 @@ export class CausalLM {
     const L = Math.min(commonPrefixLength(prefixes), Math.min(...prefixes.map((p) => p.length)) - 1);
     if (prefixes.length === 0 || L < 1) return this.score(prefixes, continuations, options);
     return onDevice(async () => {
-      const { numLayers: NL, numKvHeads: KV, headDim: D } = this.config;
       const model = this.modelFeeds(options.adapter);
-      const shared = prefixes[0]!.slice(0, L);
-      const { mask: prefillMask, positions: prefillPositions } = maskAndPositions([0], 0, L);
-      const feeds: Record<string, ortTypes.Tensor> = { ...model };
-      for (let l = 0; l < NL; l++) {
-        feeds[io.pastKey(l)] = toOrt(this.ort, hostTensor('float32', [1, KV, 0, D], new Float32Array(0)));
-        feeds[io.pastValue(l)] = toOrt(this.ort, hostTensor('float32', [1, KV, 0, D], new Float32Array(0)));
-      }
-      feeds[io.ids] = toOrt(this.ort, hostTensor('int64', [1, L], BigInt64Array.from(shared.map(BigInt))));
-      feeds[io.positions] = toOrt(this.ort, hostTensor('int64', [1, L], prefillPositions));
-      feeds[io.mask] = toOrt(this.ort, hostTensor('bool', [1, L, L], prefillMask));
-      const prefill = await this.decoder.run(feeds);
-      prefill['logits']!.dispose();
+      const prefill = await this.prefill(prefixes[0]!.slice(0, L), options.adapter);
       const batch = packSequences(prefixes.map((p) => p.slice(L)), continuations, options.padTokenId);
       const { B, T } = batch;
       const scoreFeeds: Record<string, ortTypes.Tensor> = {
@@ -243,20 +285,13 @@ export class CausalLM {
         targets: toOrt(this.ort, hostTensor('int64', [B, T], batch.targets)),
         target_mask: toOrt(this.ort, hostTensor('float32', [B, T], batch.targetMask)),
       };
-      for (let l = 0; l < NL; l++) {
-        scoreFeeds[io.sharedKey(l)] = prefill[io.presentKey(l)]!;
-        scoreFeeds[io.sharedValue(l)] = prefill[io.presentValue(l)]!;
-      }
       try {
-        const out = await this.sharedScorer.run(scoreFeeds);
+        const out = await this.sharedScorer.run({ ...scoreFeeds, ...prefill });
         const logprob = Array.from((await fromOrt(out['logprob']!)).data as Float32Array);
         out['logprob']!.dispose();
         return logprob;
       } finally {
-        for (let l = 0; l < NL; l++) {
-          prefill[io.presentKey(l)]!.dispose();
-          prefill[io.presentValue(l)]!.dispose();
-        }
+        for (const t of Object.values(prefill)) t.dispose();
       }
     });
   }
@@ -267,6 +302,7 @@ export class CausalLM {
     await this.decoder.release();
     await this.scorer.release();
     await this.sharedScorer.release();
+    await this.sharedDecoder.release();
   }
 
 }

@@ -123,4 +123,16 @@ describe('CausalLM on the tiny fixture', () => {
     expect([x, y]).toEqual([x2, y2]);
     await lm.release();
   });
+
+  it('greedy generation with prefix reuse gives the same tokens as plain decoding', async () => {
+    const lm = await open();
+    const prompt = [1, 10, 11, 12, 13];
+    const rows = [[...prompt, 20, 21, 40], [...prompt, 22, 40], [...prompt, 23, 24, 25, 40]];
+    const greedy = { ...sampling, temperature: 0, maxNewTokens: 8, seeds: [0, 0, 0] };
+    const plain = await lm.sample(rows, greedy);
+    const reused = await lm.sampleSharedPrefix(rows, greedy);
+    expect(reused.map((s) => s.tokens)).toEqual(plain.map((s) => s.tokens));
+    reused.forEach((s, i) => expect(s.logProb).toBeCloseTo(plain[i]!.logProb, 3));
+    await lm.release();
+  });
 });
