@@ -3,7 +3,7 @@
 import { mulberry32, randn } from '../autodiff/random';
 import { type RawTensor, encodeSafetensors } from '../onnx/safetensors';
 import { expectedWeightShapes, parseLlamaConfig } from './llama-config';
-import type { LlamaConfig } from './llama-types';
+import type { LlamaConfig, LlamaWeights } from './llama-types';
 
 export class TinyLlamaFixtureError extends Error {
   override name = 'TinyLlamaFixtureError';
@@ -123,6 +123,11 @@ function randomTensors(config: LlamaConfig, seed: number): [string, RawTensor][]
     for (let i = 0; i < data.length; i++) data[i] = isNorm(name) ? 1 + 0.02 * randn(rng) : 0.05 * randn(rng);
     return [name, { dtype: 'F32', shape, bytes: new Uint8Array(data.buffer) }];
   });
+}
+
+/** Random weights for any config (benchmarks), from the same stream the fixture files use. */
+export function randomLlamaWeights(config: LlamaConfig, seed: number): LlamaWeights {
+  return new Map(randomTensors(config, seed).map(([name, t]) => [name, { shape: t.shape, data: new Float32Array(t.bytes.buffer, t.bytes.byteOffset, t.bytes.byteLength / 4) }]));
 }
 
 const jsonBytes = (value: unknown): Uint8Array => new TextEncoder().encode(`${JSON.stringify(value, null, 2)}\n`);
