@@ -1,0 +1,197 @@
+// GLUE classification tasks from the LM-BFF 16-shot TSV files (SST-2, MRPC, RTE, QNLI, MNLI, SNLI) and the
+// MNLI/SNLI labelled evaluation pools. Text in, typed Task out; file reading is the caller's (registry.ts).
+//
+// Splits (gflowpo.md): train = the seed's 16-shot train file (16 per label), validation = its dev file (another
+// 16 per label), test = the GLUE dev split (test.tsv in the LM-BFF folder). MNLI/SNLI test files are not
+// shipped, so their test is the 1000-example eval pool, minus any pair that is also in this seed's train or
+// validation (2 MNLI pairs for seed 87, none otherwise).
+//
+// Verbalizers in label order, as the GFlowPO code's dataset_dicts: sst2 no/yes (0 negative, 1 positive);
+// mrpc No/Yes (Quality 0, 1); rte and qnli yes/no (entailment, not_entailment); mnli and snli Yes/Maybe/No
+// (entailment, neutral, contradiction).
+//
+// Input text ({text} in the template), following the GFlowPO code's formats without the space it puts after
+// each newline: sst2 the sentence; mrpc "sentence1 : A\nsentence2 : B"; qnli "question : Q\nsentence : S";
+// rte, mnli, snli "premise : P\nhypothesis : H". The parts are also fields under those names.
+import { parseJson, jsonLineOf } from './json-text';
+import { readTsv } from './delimited';
+import { CLASSIFICATION_TEMPLATE, TaskError, checkTask, type Example, type Task } from './task';
+
+export type GlueTaskName = 'sst2' | 'mrpc' | 'rte' | 'qnli' | 'mnli' | 'snli';
+
+export const GLUE_TASKS: readonly GlueTaskName[] = ['sst2', 'mrpc', 'rte', 'qnli', 'mnli', 'snli'];
+
+interface GlueFormat {
+  description: string;
+  labelWords: readonly string[];
+  /** Raw label cell -> label index. */
+  labels: Readonly<Record<string, number>>;
+  /** Header column holding the label, or 'last' (MNLI/SNLI gold_label: rows may carry extra annotator labels before it). */
+  labelColumn: string;
+  /** Header columns of the text parts and the names they get in the input text and fields. */
+  parts: readonly (readonly [column: string, name: string])[];
+}
+
+const NLI_LABELS = { entailment: 0, neutral: 1, contradiction: 2 } as const;
+
+const FORMATS: Readonly<Record<GlueTaskName, GlueFormat>> = {
+  sst2: {
+    description: 'SST-2: is the sentiment of a movie-review sentence positive (yes) or negative (no)?',
+    labelWords: ['no', 'yes'],
+    labels: { '0': 0, '1': 1 },
+    labelColumn: 'label',
+    parts: [['sentence', 'sentence']],
+  },
+  mrpc: {
+    description: 'MRPC: are the two sentences paraphrases of each other (Yes) or not (No)?',
+    labelWords: ['No', 'Yes'],
+    labels: { '0': 0, '1': 1 },
+    labelColumn: 'Quality',
+    parts: [
+      ['#1 String', 'sentence1'],
+      ['#2 String', 'sentence2'],
+    ],
+  },
+  rte: {
+    description: 'RTE: does the premise entail the hypothesis (yes) or not (no)?',
+    labelWords: ['yes', 'no'],
+    labels: { entailment: 0, not_entailment: 1 },
+    labelColumn: 'label',
+    parts: [
+      ['sentence1', 'premise'],
+      ['sentence2', 'hypothesis'],
+    ],
+  },
+  qnli: {
+    description: 'QNLI: does the sentence contain the answer to the question (yes) or not (no)?',
+    labelWords: ['yes', 'no'],
+    labels: { entailment: 0, not_entailment: 1 },
+    labelColumn: 'label',
+    parts: [
+      ['question', 'question'],
+      ['sentence', 'sentence'],
+    ],
+  },
+  mnli: {
+    description: 'MNLI: does the premise entail (Yes), leave open (Maybe) or contradict (No) the hypothesis?',
+    labelWords: ['Yes', 'Maybe', 'No'],
+    labels: NLI_LABELS,
+    labelColumn: 'last',
+    parts: [
+      ['sentence1', 'premise'],
+      ['sentence2', 'hypothesis'],
+    ],
+  },
+  snli: {
+    description: 'SNLI: does the caption premise entail (Yes), leave open (Maybe) or contradict (No) the hypothesis?',
+    labelWords: ['Yes', 'Maybe', 'No'],
+    labels: NLI_LABELS,
+    labelColumn: 'last',
+    parts: [
+      ['sentence1', 'premise'],
+      ['sentence2', 'hypothesis'],
+    ],
+  },
+};
+
+export function glueLabelWords(name: GlueTaskName): readonly string[] {
+  return FORMATS[name].labelWords;
+}
+
+function example(format: GlueFormat, texts: readonly string[], labelIndex: number): Example {
+  const fields: Record<string, string> = {};
+  format.parts.forEach(([, name], j) => (fields[name] = texts[j]!));
+  const input = format.parts.length === 1 ? texts[0]! : format.parts.map(([, name], j) => `${name} : ${texts[j]}`).join('\n');
+  return { input, output: format.labelWords[labelIndex]!, fields };
+}
+
+function labelOf(format: GlueFormat, raw: string, file: string, line: number): number {
+  const index = Object.hasOwn(format.labels, raw) ? format.labels[raw] : undefined;
+  if (index === undefined) throw new TaskError(`label ${JSON.stringify(raw)} is not one of ${Object.keys(format.labels).join(', ')}`, { file, line });
+  return index;
+}
+
+/** Examples of one LM-BFF/GLUE TSV file (header row required, quoting disabled). */
+export function parseGlueTsv(name: GlueTaskName, text: string, file: string): Example[] {
+  const format = FORMATS[name];
+  const [header, ...rows] = readTsv(text, file);
+  if (!header) throw new TaskError('the file is empty; expected a header row', { file, line: 1 });
+  const columnIndex = (column: string): number => {
+    const at = header.cells.indexOf(column);
+    if (at < 0) throw new TaskError(`the header has no "${column}" column (found: ${header.cells.join(', ')}); is this a ${name} file?`, { file, line: header.line });
+    return at;
+  };
+  const partIndex = format.parts.map(([column]) => columnIndex(column));
+  const labelAt = format.labelColumn === 'last' ? -1 : columnIndex(format.labelColumn);
+  const width = header.cells.length;
+  return rows.map(({ cells, line }) => {
+    const ok = format.labelColumn === 'last' ? cells.length >= width : cells.length === width;
+    if (!ok) throw new TaskError(`expected ${width}${format.labelColumn === 'last' ? ' or more' : ''} tab-separated columns as in the header, found ${cells.length}`, { file, line });
+    const raw = labelAt < 0 ? cells[cells.length - 1]! : cells[labelAt]!;
+    return example(format, partIndex.map((at) => cells[at]!), labelOf(format, raw, file, line));
+  });
+}
+
+/** The MNLI/SNLI eval pool: {"0": {"text_a": premise, "text_b": hypothesis, "label": "entailment"|"neutral"|"contradiction"}, ...}. */
+export function nliEvalPool(jsonText: string, file = 'pool.json', name: 'mnli' | 'snli' = 'mnli'): Example[] {
+  const format = FORMATS[name];
+  const pool = parseJson(jsonText, file);
+  if (typeof pool !== 'object' || pool === null || Array.isArray(pool)) throw new TaskError('expected a JSON object {"0": {"text_a", "text_b", "label"}, ...}', { file, line: 1 });
+  return Object.entries(pool).map(([key, entry]) => {
+    const where = () => ({ file, line: jsonLineOf(jsonText, [key]) ?? 1 });
+    const e = entry as Record<string, unknown> | null;
+    if (typeof e !== 'object' || e === null || typeof e['text_a'] !== 'string' || typeof e['text_b'] !== 'string' || typeof e['label'] !== 'string') {
+      throw new TaskError(`entry "${key}" needs string fields text_a, text_b and label`, where());
+    }
+    const raw = e['label'];
+    if (!Object.hasOwn(format.labels, raw)) throw new TaskError(`entry "${key}": label ${JSON.stringify(raw)} is not one of ${Object.keys(format.labels).join(', ')}`, where());
+    return example(format, [e['text_a'], e['text_b']], format.labels[raw]!);
+  });
+}
+
+export interface GlueFiles {
+  /** 16-shot train.tsv text. */
+  train: string;
+  /** 16-shot dev.tsv (MNLI: dev_matched.tsv) text. */
+  dev: string;
+  /** GLUE dev split (test.tsv) text, or for mnli/snli the eval pool JSON text. */
+  test: string;
+}
+
+export interface GlueOptions {
+  /** File names for error messages. */
+  paths?: Partial<Record<keyof GlueFiles, string>>;
+  /** Registry id; defaults to the GLUE name. */
+  taskName?: string;
+}
+
+function pairKey(example: Example): string {
+  return JSON.stringify(Object.values(example.fields ?? {}));
+}
+
+export function glueTask(name: GlueTaskName, files: GlueFiles, options: GlueOptions = {}): Task {
+  const format = FORMATS[name];
+  const nli = name === 'mnli' || name === 'snli';
+  const paths = { train: 'train.tsv', dev: 'dev.tsv', test: nli ? 'pool.json' : 'test.tsv', ...options.paths };
+  const train = parseGlueTsv(name, files.train, paths.train);
+  const validation = parseGlueTsv(name, files.dev, paths.dev);
+  let test: Example[];
+  let testNote = 'test = GLUE dev split';
+  if (nli) {
+    const seen = new Set([...train, ...validation].map(pairKey));
+    const pool = nliEvalPool(files.test, paths.test, name);
+    test = pool.filter((e) => !seen.has(pairKey(e)));
+    testNote = `test = eval pool of ${pool.length}${pool.length > test.length ? ` minus ${pool.length - test.length} pairs also in train/validation` : ''}`;
+  } else {
+    test = parseGlueTsv(name, files.test, paths.test);
+  }
+  return checkTask({
+    name: options.taskName ?? name,
+    family: 'classification',
+    template: CLASSIFICATION_TEMPLATE,
+    labelWords: format.labelWords,
+    metric: 'accuracy',
+    splits: { train, validation, test },
+    description: `${format.description} Train/validation: LM-BFF 16-shot files; ${testNote}.`,
+  });
+}

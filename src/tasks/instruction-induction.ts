@@ -1,0 +1,173 @@
+// Instruction Induction tasks (Honovich et al. 2022; the 24 tasks of APE and GFlowPO) from the raw induce /
+// execute JSON: {"metadata": {"num_examples": N}, "examples": {"1": {...}, ..., "N": {...}}}. Text in, Task out.
+//
+// Splits: train = 32 induce examples, validation = the next 32, test = the execute set (gflowpo.md). The induce
+// files are ordered (sum starts 0+0, 0+1, ...; word tasks by word frequency), so by default the induce set is
+// first shuffled with mulberry32(42), as the GFlowPO code shuffles it (Python random, seed 42; the draw is not
+// the same). order: 'file' takes the file's first 32 / next 32 instead.
+// Three induce sets have fewer than 64 examples (cause_and_effect 26, common_concept 17, informal_to_formal 15).
+// smallPool 'split' (default) keeps train and validation disjoint: train = min(32, ceil(n/2)), validation = the
+// rest up to 32 (13/13, 9/8, 8/7). 'share' is the GFlowPO code: n <= 32 gives train = validation = all n.
+//
+// Examples, following the Instruction Induction / APE loaders:
+//   cause_and_effect {cause, effect}: input "Sentence 1: A Sentence 2: B", output = the cause. APE picks the
+//     order at random; here the order alternates with the example's position in the file (even: cause first),
+//     so it is deterministic and balanced.
+//   common_concept {concept, items, all_common_concepts}: input = all items joined by ", " (the II code; APE's
+//     loader drops the last item, which we do not copy), output = concept, alternatives = all_common_concepts.
+//   every other task {input, output, ...}: as given. Alternatives (Instruction Induction TASK_TO_ANSWERS):
+//     translation_* possible_translations, word_in_context possible_outputs, rhymes other_rhymes without the
+//     input word itself (other_rhymes always contains it, so echoing the input would score 100%).
+//   Other keys become fields as text: numbers as digits, string lists joined by ", ".
+// taxonomy_animal's category_items is its output as a list (checked: always equal), so it adds no alternative.
+import { mulberry32, randomInt } from '../autodiff/random';
+import { metricFor } from './metrics';
+import { jsonLineOf, parseJson } from './json-text';
+import { GENERATION_TEMPLATE, TaskError, checkTask, type Example, type Task } from './task';
+
+export const INSTRUCTION_INDUCTION_TASKS = [
+  'active_to_passive', 'antonyms', 'cause_and_effect', 'common_concept', 'diff', 'first_word_letter',
+  'informal_to_formal', 'larger_animal', 'letters_list', 'negation', 'num_to_verbal', 'orthography_starts_with',
+  'rhymes', 'second_word_letter', 'sentence_similarity', 'sentiment', 'singular_to_plural', 'sum', 'synonyms',
+  'taxonomy_animal', 'translation_en-de', 'translation_en-es', 'translation_en-fr', 'word_in_context',
+] as const;
+
+const ALTERNATIVES_KEY: Readonly<Record<string, string>> = {
+  rhymes: 'other_rhymes',
+  'translation_en-de': 'possible_translations',
+  'translation_en-es': 'possible_translations',
+  'translation_en-fr': 'possible_translations',
+  word_in_context: 'possible_outputs',
+};
+
+type Raw = Record<string, unknown>;
+
+function isStringList(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((v) => typeof v === 'string');
+}
+
+function fieldText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (isStringList(value)) return value.join(', ');
+  return typeof value === 'number' || typeof value === 'boolean' ? String(value) : JSON.stringify(value);
+}
+
+function alternativesOf(output: string, candidates: readonly string[], exclude: readonly string[] = []): string[] | undefined {
+  const out = [...new Set(candidates)].filter((c) => c !== output && !exclude.includes(c));
+  return out.length > 0 ? out : undefined;
+}
+
+function convert(task: string, raw: Raw, position: number, fail: (message: string) => never): Example {
+  if (task === 'cause_and_effect') {
+    const { cause, effect } = raw;
+    if (typeof cause !== 'string' || typeof effect !== 'string') fail('cause_and_effect needs string "cause" and "effect"');
+    const [first, second] = position % 2 === 0 ? [cause, effect] : [effect, cause];
+    return { input: `Sentence 1: ${first} Sentence 2: ${second}`, output: cause, fields: { cause, effect } };
+  }
+  if (task === 'common_concept') {
+    const { concept, items } = raw;
+    const all = raw['all_common_concepts'];
+    if (typeof concept !== 'string' || !isStringList(items) || items.length === 0 || !isStringList(all)) {
+      fail('common_concept needs a string "concept", a non-empty string list "items" and a string list "all_common_concepts"');
+    }
+    const alternatives = alternativesOf(concept, all);
+    return { input: items.join(', '), output: concept, fields: { concept, items: items.join(', ') }, ...(alternatives && { alternatives }) };
+  }
+  const { input, output } = raw;
+  if (typeof input !== 'string' || typeof output !== 'string') fail('each example needs string "input" and "output"');
+  const fields: Record<string, string> = {};
+  for (const [key, value] of Object.entries(raw)) if (key !== 'input' && key !== 'output') fields[key] = fieldText(value);
+  const key = ALTERNATIVES_KEY[task];
+  let alternatives: string[] | undefined;
+  if (key !== undefined) {
+    const list = raw[key];
+    if (!isStringList(list)) fail(`${task} needs a string list "${key}"`);
+    alternatives = alternativesOf(output, list, task === 'rhymes' ? [input] : []);
+  }
+  return { input, output, ...(Object.keys(fields).length > 0 && { fields }), ...(alternatives && { alternatives }) };
+}
+
+/** Examples of one raw induce or execute file, in the order of their numeric keys. */
+export function parseInstructionInduction(task: string, jsonText: string, file: string): Example[] {
+  const root = parseJson(jsonText, file) as Raw | null;
+  if (typeof root !== 'object' || root === null || Array.isArray(root)) throw new TaskError('expected a JSON object with "examples"', { file, line: 1 });
+  const examples = root['examples'];
+  if (typeof examples !== 'object' || examples === null || Array.isArray(examples)) {
+    throw new TaskError('no "examples" object; expected {"metadata": {...}, "examples": {"1": {...}, ...}}', { file, line: jsonLineOf(jsonText, ['examples']) ?? 1 });
+  }
+  const entries = Object.entries(examples as Raw);
+  for (const [key] of entries) {
+    if (!/^[1-9]\d*$/.test(key)) throw new TaskError(`example key "${key}" is not a positive integer`, { file, line: jsonLineOf(jsonText, ['examples', key]) ?? 1 });
+  }
+  entries.sort(([a], [b]) => Number(a) - Number(b));
+  const declared = (root['metadata'] as Raw | undefined)?.['num_examples'];
+  if (declared !== undefined && declared !== entries.length) {
+    throw new TaskError(`metadata.num_examples is ${JSON.stringify(declared)} but there are ${entries.length} examples`, { file, line: jsonLineOf(jsonText, ['metadata', 'num_examples']) ?? 1 });
+  }
+  return entries.map(([key, raw], position) => {
+    const fail = (message: string): never => {
+      throw new TaskError(`example "${key}": ${message}`, { file, line: jsonLineOf(jsonText, ['examples', key]) ?? 1 });
+    };
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) fail('expected an object');
+    return convert(task, raw as Raw, position, fail);
+  });
+}
+
+/** The gold human instructions of annotations/<task>.json ({"annotations": [str, ...]}): the manual-prompt baseline. */
+export function parseAnnotations(jsonText: string, file: string): string[] {
+  const root = parseJson(jsonText, file) as Raw | null;
+  const list = root?.['annotations'];
+  if (!isStringList(list) || list.length === 0) throw new TaskError('expected {"annotations": ["instruction", ...]} with at least one string', { file, line: 1 });
+  return list;
+}
+
+export interface InstructionInductionOptions {
+  /** 'shuffled' (default): mulberry32(shuffleSeed) permutation of the induce set before the split; 'file': file order. */
+  order?: 'shuffled' | 'file';
+  shuffleSeed?: number;
+  /** For induce sets under 64 examples: 'split' (default, disjoint halves) or 'share' (the GFlowPO code). */
+  smallPool?: 'split' | 'share';
+  paths?: { induce?: string; execute?: string };
+  /** Registry id; defaults to 'ii/<task>'. */
+  taskName?: string;
+}
+
+function shuffled<T>(items: readonly T[], seed: number): T[] {
+  const out = [...items];
+  const rng = mulberry32(seed);
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = randomInt(rng, i + 1);
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
+export function instructionInductionTask(task: string, files: { induce: string; execute: string }, options: InstructionInductionOptions = {}): Task {
+  const induceFile = options.paths?.induce ?? `induce/${task}.json`;
+  const pool = parseInstructionInduction(task, files.induce, induceFile);
+  const test = parseInstructionInduction(task, files.execute, options.paths?.execute ?? `execute/${task}.json`);
+  if (pool.length < 2) throw new TaskError(`needs at least 2 induce examples for train and validation, found ${pool.length}`, { file: induceFile });
+  const ordered = (options.order ?? 'shuffled') === 'shuffled' ? shuffled(pool, options.shuffleSeed ?? 42) : pool;
+  let train: Example[];
+  let validation: Example[];
+  if (ordered.length >= 64 || (options.smallPool === 'share' && ordered.length > 32)) {
+    train = ordered.slice(0, 32);
+    validation = ordered.slice(32, 64);
+  } else if (options.smallPool === 'share') {
+    train = ordered;
+    validation = ordered;
+  } else {
+    const trainSize = Math.min(32, Math.ceil(ordered.length / 2));
+    train = ordered.slice(0, trainSize);
+    validation = ordered.slice(trainSize, trainSize + 32);
+  }
+  const metric = metricFor(task);
+  return checkTask({
+    name: options.taskName ?? `ii/${task}`,
+    family: 'generation',
+    template: GENERATION_TEMPLATE,
+    metric,
+    splits: { train, validation, test },
+    description: `Instruction Induction "${task}" (${metric}): train ${train.length} and validation ${validation.length} from the ${pool.length} induce examples, test = the ${test.length} execute examples.`,
+  });
+}

@@ -1,0 +1,82 @@
+// OpenBookQA (Mihaylov et al. 2018) from JSONL, as four-way multiple choice with verbalizers A/B/C/D. Reads
+// both public layouts: the Hugging Face one {id, question_stem, choices: {text: [...], label: [...]}, answerKey}
+// and the original allenai one {id, question: {stem, choices: [{text, label}, ...]}, answerKey}.
+// The "additional" configuration's fact1 (the science fact the question was written from) is dropped: the
+// GFlowPO code appends it as "Hint :", which hands the model the answer. humanScore, clarity and worker ids are
+// dropped too.
+//
+// Splits: train = the first trainSize (default 32) questions of the train file, validation = the first
+// validationSize (default 32) of the validation file, test = the whole test file (500 in the public release).
+import { CHOICE_LETTERS, multipleChoiceExample } from './multiple-choice';
+import { CLASSIFICATION_TEMPLATE, TaskError, checkTask, type Example, type Task } from './task';
+
+type Raw = Record<string, unknown>;
+
+interface Choice {
+  text: string;
+  label: string;
+}
+
+function choicesOf(record: Raw): { stem: unknown; choices: Choice[] | undefined } {
+  const flat = record['choices'] as Raw | undefined;
+  if (typeof record['question_stem'] === 'string' || (flat && !Array.isArray(flat))) {
+    const text = flat?.['text'];
+    const label = flat?.['label'];
+    const ok = Array.isArray(text) && Array.isArray(label) && text.length === label.length;
+    return { stem: record['question_stem'], choices: ok ? text.map((t, i) => ({ text: t as string, label: label[i] as string })) : undefined };
+  }
+  const question = record['question'] as Raw | undefined;
+  const nested = question?.['choices'];
+  return { stem: question?.['stem'], choices: Array.isArray(nested) ? (nested as Choice[]) : undefined };
+}
+
+/** Examples of one OpenBookQA JSONL file (blank lines skipped). */
+export function parseOpenBookQa(text: string, file: string): Example[] {
+  const examples: Example[] = [];
+  text.split('\n').forEach((raw, i) => {
+    const line = i + 1;
+    const body = raw.trim();
+    if (body === '') return;
+    let record: Raw;
+    try {
+      record = JSON.parse(body) as Raw;
+    } catch (error) {
+      throw new TaskError(`not a JSON object (${(error as Error).message.split('\n')[0]}); JSONL needs one object per line`, { file, line });
+    }
+    if (typeof record !== 'object' || record === null || Array.isArray(record)) throw new TaskError('expected one JSON object per line', { file, line });
+    const { stem, choices } = choicesOf(record);
+    if (typeof stem !== 'string') throw new TaskError('no question text: expected "question_stem" or "question": {"stem"}', { file, line });
+    const labels = choices?.map((c) => c?.label).sort();
+    if (!choices || choices.some((c) => typeof c?.text !== 'string') || JSON.stringify(labels) !== JSON.stringify(CHOICE_LETTERS)) {
+      throw new TaskError('expected exactly four choices with string texts labelled A, B, C, D', { file, line });
+    }
+    const answer = record['answerKey'];
+    if (typeof answer !== 'string' || !(CHOICE_LETTERS as readonly string[]).includes(answer)) throw new TaskError(`answerKey ${JSON.stringify(answer)} is not one of A, B, C, D`, { file, line });
+    const byLabel = [...choices].sort((a, b) => a.label.localeCompare(b.label));
+    examples.push(multipleChoiceExample(stem, byLabel.map((c) => c.text), answer));
+  });
+  return examples;
+}
+
+export interface OpenBookQaOptions {
+  trainSize?: number;
+  validationSize?: number;
+  paths?: { train?: string; validation?: string; test?: string };
+  taskName?: string;
+}
+
+export function openBookQaTask(files: { train: string; validation: string; test: string }, options: OpenBookQaOptions = {}): Task {
+  const paths = { train: 'train.jsonl', validation: 'validation.jsonl', test: 'test.jsonl', ...options.paths };
+  const train = parseOpenBookQa(files.train, paths.train).slice(0, options.trainSize ?? 32);
+  const validation = parseOpenBookQa(files.validation, paths.validation).slice(0, options.validationSize ?? 32);
+  const test = parseOpenBookQa(files.test, paths.test);
+  return checkTask({
+    name: options.taskName ?? 'openbookqa',
+    family: 'multiple_choice',
+    template: CLASSIFICATION_TEMPLATE,
+    labelWords: CHOICE_LETTERS,
+    metric: 'accuracy',
+    splits: { train, validation, test },
+    description: `OpenBookQA: elementary science questions, answer with the letter of the correct choice (no fact hint). Train ${train.length}, validation ${validation.length}, test ${test.length}.`,
+  });
+}

@@ -1,0 +1,97 @@
+// One namespace for every task the lab knows: the datasets in the shared data folder (layout below) and the
+// built-in tasks. loadSharedTask(name, readFile) asks the caller for file texts by path relative to the data
+// folder (../shared/data in this repo), so the same code serves Node (node:fs), a picked folder or a test;
+// nothing here touches a file system.
+//
+// Names and files (relative to the data folder):
+//   sst2 mrpc rte qnli     glue-16-shot/<SST-2|MRPC|RTE|QNLI>/16-<seed>/{train,dev}.tsv + glue-16-shot/<T>/test.tsv
+//   mnli snli              glue-16-shot/<MNLI|SNLI>/16-<seed>/{train.tsv, dev_matched.tsv | dev.tsv}
+//                          + glue-nli-eval-pools/<MNLI|SNLI>/pool.json
+//   ii/<task>              instruction-induction/raw/{induce,execute}/<task>.json (24 tasks)
+//   mmlu/<subject>         mmlu/dev/<subject>_dev.csv + mmlu/test/<subject>_test.csv (57 subjects)
+//   builtin/<task>         no files (builtin.ts)
+// <seed> is one of the LM-BFF seeds 13, 21, 42, 87, 100 (default 13).
+import { BUILTIN_TASKS, builtinTask, type BuiltinOptions } from './builtin';
+import { GLUE_TASKS, glueTask, type GlueTaskName } from './glue';
+import { INSTRUCTION_INDUCTION_TASKS, instructionInductionTask, parseAnnotations, type InstructionInductionOptions } from './instruction-induction';
+import { MMLU_SUBJECTS, mmluTask, type MmluOptions } from './mmlu';
+import { TaskError, type Task } from './task';
+
+/** Text of a file, by path relative to the data folder ('/'-separated); throw if it is missing. */
+export type ReadFile = (relativePath: string) => string;
+
+export const LM_BFF_SEEDS = [13, 21, 42, 87, 100] as const;
+
+export interface SharedTaskOptions {
+  /** LM-BFF 16-shot seed for the GLUE tasks (default 13). */
+  glueSeed?: number;
+  instructionInduction?: Omit<InstructionInductionOptions, 'paths' | 'taskName'>;
+  mmlu?: Omit<MmluOptions, 'paths' | 'taskName'>;
+  builtin?: BuiltinOptions;
+}
+
+const GLUE_FOLDER: Readonly<Record<GlueTaskName, string>> = { sst2: 'SST-2', mrpc: 'MRPC', rte: 'RTE', qnli: 'QNLI', mnli: 'MNLI', snli: 'SNLI' };
+
+/** Every name loadSharedTask accepts. */
+export function sharedTaskNames(): string[] {
+  return [
+    ...GLUE_TASKS,
+    ...INSTRUCTION_INDUCTION_TASKS.map((t) => `ii/${t}`),
+    ...MMLU_SUBJECTS.map((s) => `mmlu/${s}`),
+    ...BUILTIN_TASKS.map((t) => `builtin/${t}`),
+  ];
+}
+
+function reader(readFile: ReadFile): ReadFile {
+  return (path) => {
+    try {
+      return readFile(path);
+    } catch (error) {
+      throw new TaskError(`cannot read ${path} from the data folder (${(error as Error).message}); is the folder the shared data root (with glue-16-shot/, instruction-induction/, mmlu/)?`);
+    }
+  };
+}
+
+/** The files a GLUE task reads, by split. */
+export function glueTaskPaths(name: GlueTaskName, seed: number): { train: string; dev: string; test: string } {
+  if (!(LM_BFF_SEEDS as readonly number[]).includes(seed)) throw new TaskError(`LM-BFF seed ${seed} does not exist; use one of ${LM_BFF_SEEDS.join(', ')}`);
+  const folder = GLUE_FOLDER[name];
+  const nli = name === 'mnli' || name === 'snli';
+  return {
+    train: `glue-16-shot/${folder}/16-${seed}/train.tsv`,
+    dev: `glue-16-shot/${folder}/16-${seed}/${name === 'mnli' ? 'dev_matched.tsv' : 'dev.tsv'}`,
+    test: nli ? `glue-nli-eval-pools/${folder}/pool.json` : `glue-16-shot/${folder}/test.tsv`,
+  };
+}
+
+export function loadSharedTask(name: string, readFile: ReadFile, options: SharedTaskOptions = {}): Task {
+  const read = reader(readFile);
+  if ((GLUE_TASKS as readonly string[]).includes(name)) {
+    const glue = name as GlueTaskName;
+    const paths = glueTaskPaths(glue, options.glueSeed ?? 13);
+    return glueTask(glue, { train: read(paths.train), dev: read(paths.dev), test: read(paths.test) }, { paths });
+  }
+  const slash = name.indexOf('/');
+  const family = name.slice(0, slash);
+  const rest = name.slice(slash + 1);
+  if (family === 'ii' && (INSTRUCTION_INDUCTION_TASKS as readonly string[]).includes(rest)) {
+    const paths = { induce: `instruction-induction/raw/induce/${rest}.json`, execute: `instruction-induction/raw/execute/${rest}.json` };
+    return instructionInductionTask(rest, { induce: read(paths.induce), execute: read(paths.execute) }, { ...options.instructionInduction, paths });
+  }
+  if (family === 'mmlu' && (MMLU_SUBJECTS as readonly string[]).includes(rest)) {
+    const paths = { dev: `mmlu/dev/${rest}_dev.csv`, test: `mmlu/test/${rest}_test.csv` };
+    return mmluTask(rest, { dev: read(paths.dev), test: read(paths.test) }, { ...options.mmlu, paths });
+  }
+  if (family === 'builtin' && (BUILTIN_TASKS as readonly string[]).includes(rest)) return builtinTask(rest, options.builtin);
+  const known = sharedTaskNames();
+  const near = known.filter((k) => k.includes(rest || name) || (rest !== '' && k.endsWith(`/${rest}`)));
+  throw new TaskError(`unknown task "${name}"${near.length > 0 ? `; did you mean ${near.slice(0, 5).join(', ')}?` : ''} Names: sst2, mrpc, rte, qnli, mnli, snli, ii/<task>, mmlu/<subject>, builtin/<task> (sharedTaskNames() lists them all).`);
+}
+
+/** Gold human instructions of an Instruction Induction task (the manual-prompt baseline). */
+export function loadSharedAnnotations(name: string, readFile: ReadFile): string[] {
+  const task = name.replace(/^ii\//, '');
+  if (!(INSTRUCTION_INDUCTION_TASKS as readonly string[]).includes(task)) throw new TaskError(`no annotations for "${name}": only the 24 Instruction Induction tasks have them`);
+  const path = `instruction-induction/annotations/${task}.json`;
+  return parseAnnotations(reader(readFile)(path), path);
+}
