@@ -5,7 +5,7 @@ import type * as ortTypes from 'onnxruntime-web';
 import { mulberry32 } from '../autodiff/random';
 import { maskAndPositions } from '../models/attention-mask';
 import { packSequences } from '../models/sequence-batch';
-import { decoderGraph, io, scoringGraph, sharedPrefixScoringGraph } from '../models/llama-graphs';
+import { type WeightPlacement, decoderGraph, io, scoringGraph, sharedPrefixScoringGraph } from '../models/llama-graphs';
 import type { LlamaConfig, LlamaWeights } from '../models/llama-types';
 import { graphWeightSpecs, toGraphLayout } from '../models/llama-weights';
 import { type LoraSettings, loraParamSpecs } from '../models/lora';
@@ -52,6 +52,9 @@ export function commonPrefixLength(rows: readonly (readonly number[])[]): number
   return n;
 }
 
+/** Largest weight size the wasm decoders bake in (two sessions plus prepacked copies must fit ~1 GiB). */
+export const WASM_BAKE_LIMIT_BYTES = 96 * 2 ** 20;
+
 export class SamplingError extends Error {
   override name = 'SamplingError';
 }
@@ -73,12 +76,21 @@ export class CausalLM {
     private readonly scorer: ortTypes.InferenceSession,
     private readonly sharedScorer: ortTypes.InferenceSession,
     private readonly sharedDecoder: ortTypes.InferenceSession,
+    /** The decoders hold the weights as initialisers (not fed per run). */
+    readonly decodersBaked: boolean,
   ) {}
 
-  /** Opens the decoder and scoring sessions over `weights` (graph layout, see llama-weights.ts). */
-  static async create(ort: Ort, config: LlamaConfig, weights: DeviceWeights, options: { lora?: LoraSettings } = {}): Promise<CausalLM> {
+  /**
+   * Opens the decoder and scoring sessions over `weights` (graph layout, see llama-weights.ts).
+   * On wasm, graph inputs are copied into the heap on every run and MatMul cannot prepack them, so the two
+   * decoders (the sampling loop) bake small models' weights in as initialisers; 'inputs' keeps one shared copy.
+   */
+  static async create(ort: Ort, config: LlamaConfig, weights: DeviceWeights, options: { lora?: LoraSettings; placement?: 'auto' | 'inputs' | 'initialisers' } = {}): Promise<CausalLM> {
     const backend = weights.backend;
     if (backend === 'webgpu') await ortWebGpuDevice(ort);
+    const placementChoice = options.placement ?? 'auto';
+    const bake = backend === 'wasm' && (placementChoice === 'initialisers' || (placementChoice === 'auto' && weights.byteLength() <= WASM_BAKE_LIMIT_BYTES));
+    const decoderPlacement: WeightPlacement = bake ? { kind: 'initialisers', weights: weights.hostWeights() } : { kind: 'inputs' };
     const presents = Array.from({ length: config.numLayers }, (_, l) => [io.presentKey(l), io.presentValue(l)]).flat();
     const placement = { kind: 'inputs' as const };
     const decoderOptions = {
@@ -87,11 +99,11 @@ export class CausalLM {
       ...(backend === 'webgpu' ? { preferredOutputLocation: Object.fromEntries(presents.map((n) => [n, 'gpu-buffer' as const])) } : {}),
     };
     const lora = options.lora ? { lora: options.lora } : {};
-    const decoder = await ort.InferenceSession.create(decoderGraph(config, { weights: placement, cache: true, logits: 'last', ...lora }), decoderOptions);
-    const sharedDecoder = await ort.InferenceSession.create(decoderGraph(config, { weights: placement, cache: true, logits: 'last', sharedPrefix: true, ...lora }), decoderOptions);
+    const decoder = await ort.InferenceSession.create(decoderGraph(config, { weights: decoderPlacement, cache: true, logits: 'last', ...lora }), decoderOptions);
+    const sharedDecoder = await ort.InferenceSession.create(decoderGraph(config, { weights: decoderPlacement, cache: true, logits: 'last', sharedPrefix: true, ...lora }), decoderOptions);
     const scorer = await ort.InferenceSession.create(scoringGraph(config, placement, options.lora), { executionProviders: [backend], logSeverityLevel: 3 });
     const sharedScorer = await ort.InferenceSession.create(sharedPrefixScoringGraph(config, placement, options.lora), { executionProviders: [backend], logSeverityLevel: 3 });
-    return new CausalLM(ort, config, backend, weights, options.lora, decoder, scorer, sharedScorer, sharedDecoder);
+    return new CausalLM(ort, config, backend, weights, options.lora, decoder, scorer, sharedScorer, sharedDecoder, bake);
   }
 
   /** Uses this adapter for adapter-on calls (a trainer's live parameters follow its steps). */
@@ -110,9 +122,9 @@ export class CausalLM {
   }
 
   /** Frozen weights, LoRA weights and the adapter switch, as feeds. */
-  private modelFeeds(adapter: boolean): Record<string, ortTypes.Tensor> {
+  private modelFeeds(adapter: boolean, weightsBaked = false): Record<string, ortTypes.Tensor> {
     const feeds: Record<string, ortTypes.Tensor> = {};
-    for (const name of this.weights.names()) feeds[io.frozen(name)] = this.weights.tensor(name);
+    if (!weightsBaked) for (const name of this.weights.names()) feeds[io.frozen(name)] = this.weights.tensor(name);
     if (!this.lora) {
       if (adapter) throw new SamplingError('adapter-on call on a model opened without LoRA');
       return feeds;
@@ -156,7 +168,7 @@ export class CausalLM {
     const { numLayers: NL, numKvHeads: KV, headDim: D } = this.config;
     const L = tokens.length;
     const { mask, positions } = maskAndPositions([0], 0, L);
-    const feeds: Record<string, ortTypes.Tensor> = { ...this.modelFeeds(adapter) };
+    const feeds: Record<string, ortTypes.Tensor> = { ...this.modelFeeds(adapter, this.decodersBaked) };
     for (let l = 0; l < NL; l++) {
       feeds[io.pastKey(l)] = toOrt(this.ort, hostTensor('float32', [1, KV, 0, D], new Float32Array(0)));
       feeds[io.pastValue(l)] = toOrt(this.ort, hostTensor('float32', [1, KV, 0, D], new Float32Array(0)));
@@ -189,7 +201,7 @@ export class CausalLM {
     const padding = prompts.map((p) => width - p.length);
     const rngs = options.seeds.map((s) => mulberry32(s));
     const samples: Sample[] = prompts.map(() => ({ tokens: [], logProb: 0, finished: false }));
-    const model = this.modelFeeds(options.adapter);
+    const model = this.modelFeeds(options.adapter, this.decodersBaked);
     const session = shared ? this.sharedDecoder : this.decoder;
     const offset = BigInt(shared?.length ?? 0);
     let cache = new Map<string, ortTypes.Tensor>();

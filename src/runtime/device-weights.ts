@@ -43,6 +43,19 @@ export class DeviceWeights {
     return new DeviceWeights(backend, tensors, specs);
   }
 
+  /** Total bytes of the uploaded weights. */
+  byteLength(): number {
+    let n = 0;
+    for (const [name, t] of this.tensors) n += t.dims.reduce((a, b) => a * b, 1) * (this.specs.get(name) === 'float64' || this.specs.get(name) === 'int64' ? 8 : 4);
+    return n;
+  }
+
+  /** Host copies of float32 weights (wasm only: WebGPU weights live on the GPU). */
+  hostWeights(): Map<string, Float32Array> {
+    if (this.backend !== 'wasm') throw new WeightsError('host copies exist only for wasm weights');
+    return new Map([...this.tensors].map(([name, t]) => [name, t.data as Float32Array]));
+  }
+
   names(): string[] {
     return [...this.tensors.keys()];
   }

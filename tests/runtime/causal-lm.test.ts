@@ -20,9 +20,9 @@ const { config } = model;
 const graphWeights = toGraphLayout(config, model.weights);
 const lora = { ...LORA_DEFAULTS, rank: 4, alpha: 8, dropout: 0 };
 
-async function open(): Promise<CausalLM> {
+async function open(placement: 'auto' | 'inputs' = 'auto'): Promise<CausalLM> {
   const ort = await loadOrtNode();
-  return CausalLM.create(ort, config, await uploadLlamaWeights(ort, 'wasm', config, model.weights), { lora });
+  return CausalLM.create(ort, config, await uploadLlamaWeights(ort, 'wasm', config, model.weights), { lora, placement });
 }
 
 const sampling = { temperature: 1.0, topP: 0.9, maxNewTokens: 12, eosTokenIds: config.eosTokenIds, adapter: false, padTokenId: 3 };
@@ -134,5 +134,18 @@ describe('CausalLM on the tiny fixture', () => {
     expect(reused.map((s) => s.tokens)).toEqual(plain.map((s) => s.tokens));
     reused.forEach((s, i) => expect(s.logProb).toBeCloseTo(plain[i]!.logProb, 3));
     await lm.release();
+  });
+
+  it('decoders with baked-in weights (the wasm default for small models) sample what weight inputs sample', async () => {
+    const baked = await open('auto');
+    const fed = await open('inputs');
+    expect(baked.decodersBaked).toBe(true);
+    expect(fed.decodersBaked).toBe(false);
+    const prompts = [[1, 10, 11, 12], [1, 20]];
+    const a = await baked.sample(prompts, { ...sampling, seeds: [5, 6] });
+    const b = await fed.sample(prompts, { ...sampling, seeds: [5, 6] });
+    expect(b.map((s) => s.tokens)).toEqual(a.map((s) => s.tokens));
+    b.forEach((s, i) => expect(s.logProb).toBeCloseTo(a[i]!.logProb, 4));
+    await Promise.all([baked.release(), fed.release()]);
   });
 });
