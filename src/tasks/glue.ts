@@ -13,8 +13,12 @@
 // Input text ({text} in the template), following the GFlowPO code's formats without the space it puts after
 // each newline: sst2 the sentence; mrpc "sentence1 : A\nsentence2 : B"; qnli "question : Q\nsentence : S";
 // rte, mnli, snli "premise : P\nhypothesis : H". The parts are also fields under those names.
-import { parseJson, jsonLineOf } from './json-text';
-import { readTsv } from './delimited';
+//
+// Errors: a malformed file (a field count unlike the header's, broken JSON) is the parser's ImportError
+// (import/csv.ts, import/json.ts); a well-formed file that is not a GLUE file of this task (a missing column, an
+// unknown label) is a TaskError. Both name the file and line.
+import { parseTsv } from './import/csv';
+import { readJsonDocument } from './import/json';
 import { CLASSIFICATION_TEMPLATE, TaskError, checkTask, type Example, type Task } from './task';
 
 export type GlueTaskName = 'sst2' | 'mrpc' | 'rte' | 'qnli' | 'mnli' | 'snli';
@@ -26,13 +30,27 @@ interface GlueFormat {
   labelWords: readonly string[];
   /** Raw label cell -> label index. */
   labels: Readonly<Record<string, number>>;
-  /** Header column holding the label, or 'last' (MNLI/SNLI gold_label: rows may carry extra annotator labels before it). */
+  /** Header column holding the label. */
   labelColumn: string;
+  /** MNLI/SNLI: the label column (gold_label) is the last, and a row may list extra annotator labels before it. */
+  extraLabels?: true;
   /** Header columns of the text parts and the names they get in the input text and fields. */
   parts: readonly (readonly [column: string, name: string])[];
 }
 
-const NLI_LABELS = { entailment: 0, neutral: 1, contradiction: 2 } as const;
+const PREMISE_HYPOTHESIS = [
+  ['sentence1', 'premise'],
+  ['sentence2', 'hypothesis'],
+] as const;
+
+/** MNLI and SNLI: three-way labels, gold_label last (after one or five annotator labels). */
+const NLI = {
+  labelWords: ['Yes', 'Maybe', 'No'],
+  labels: { entailment: 0, neutral: 1, contradiction: 2 },
+  labelColumn: 'gold_label',
+  extraLabels: true,
+  parts: PREMISE_HYPOTHESIS,
+} as const;
 
 const FORMATS: Readonly<Record<GlueTaskName, GlueFormat>> = {
   sst2: {
@@ -57,10 +75,7 @@ const FORMATS: Readonly<Record<GlueTaskName, GlueFormat>> = {
     labelWords: ['yes', 'no'],
     labels: { entailment: 0, not_entailment: 1 },
     labelColumn: 'label',
-    parts: [
-      ['sentence1', 'premise'],
-      ['sentence2', 'hypothesis'],
-    ],
+    parts: PREMISE_HYPOTHESIS,
   },
   qnli: {
     description: 'QNLI: does the sentence contain the answer to the question (yes) or not (no)?',
@@ -72,26 +87,8 @@ const FORMATS: Readonly<Record<GlueTaskName, GlueFormat>> = {
       ['sentence', 'sentence'],
     ],
   },
-  mnli: {
-    description: 'MNLI: does the premise entail (Yes), leave open (Maybe) or contradict (No) the hypothesis?',
-    labelWords: ['Yes', 'Maybe', 'No'],
-    labels: NLI_LABELS,
-    labelColumn: 'last',
-    parts: [
-      ['sentence1', 'premise'],
-      ['sentence2', 'hypothesis'],
-    ],
-  },
-  snli: {
-    description: 'SNLI: does the caption premise entail (Yes), leave open (Maybe) or contradict (No) the hypothesis?',
-    labelWords: ['Yes', 'Maybe', 'No'],
-    labels: NLI_LABELS,
-    labelColumn: 'last',
-    parts: [
-      ['sentence1', 'premise'],
-      ['sentence2', 'hypothesis'],
-    ],
-  },
+  mnli: { ...NLI, description: 'MNLI: does the premise entail (Yes), leave open (Maybe) or contradict (No) the hypothesis?' },
+  snli: { ...NLI, description: 'SNLI: does the caption premise entail (Yes), leave open (Maybe) or contradict (No) the hypothesis?' },
 };
 
 export function glueLabelWords(name: GlueTaskName): readonly string[] {
@@ -114,31 +111,27 @@ function labelOf(format: GlueFormat, raw: string, file: string, line: number): n
 /** Examples of one LM-BFF/GLUE TSV file (header row required, quoting disabled). */
 export function parseGlueTsv(name: GlueTaskName, text: string, file: string): Example[] {
   const format = FORMATS[name];
-  const [header, ...rows] = readTsv(text, file);
-  if (!header) throw new TaskError('the file is empty; expected a header row', { file, line: 1 });
-  const columnIndex = (column: string): number => {
-    const at = header.cells.indexOf(column);
-    if (at < 0) throw new TaskError(`the header has no "${column}" column (found: ${header.cells.join(', ')}); is this a ${name} file?`, { file, line: header.line });
-    return at;
+  const table = parseTsv(file, text, { quoting: 'none', longRows: format.extraLabels ? 'last' : 'error' });
+  const column = (wanted: string): string => {
+    if (!table.columns.includes(wanted)) throw new TaskError(`the header has no "${wanted}" column (found: ${table.columns.join(', ')}); is this a ${name} file?`, { file, line: 1 });
+    return wanted;
   };
-  const partIndex = format.parts.map(([column]) => columnIndex(column));
-  const labelAt = format.labelColumn === 'last' ? -1 : columnIndex(format.labelColumn);
-  const width = header.cells.length;
-  return rows.map(({ cells, line }) => {
-    const ok = format.labelColumn === 'last' ? cells.length >= width : cells.length === width;
-    if (!ok) throw new TaskError(`expected ${width}${format.labelColumn === 'last' ? ' or more' : ''} tab-separated columns as in the header, found ${cells.length}`, { file, line });
-    const raw = labelAt < 0 ? cells[cells.length - 1]! : cells[labelAt]!;
-    return example(format, partIndex.map((at) => cells[at]!), labelOf(format, raw, file, line));
-  });
+  const parts = format.parts.map(([wanted]) => column(wanted));
+  const labelColumn = column(format.labelColumn);
+  if (format.extraLabels && table.columns[table.columns.length - 1] !== labelColumn) {
+    throw new TaskError(`"${labelColumn}" must be the last column of the header (found: ${table.columns.join(', ')}); is this a ${name} file?`, { file, line: 1 });
+  }
+  return table.rows.map((row, r) => example(format, parts.map((c) => row[c]!), labelOf(format, row[labelColumn]!, file, table.rowLines[r]!)));
 }
 
 /** The MNLI/SNLI eval pool: {"0": {"text_a": premise, "text_b": hypothesis, "label": "entailment"|"neutral"|"contradiction"}, ...}. */
 export function nliEvalPool(jsonText: string, file = 'pool.json', name: 'mnli' | 'snli' = 'mnli'): Example[] {
   const format = FORMATS[name];
-  const pool = parseJson(jsonText, file);
-  if (typeof pool !== 'object' || pool === null || Array.isArray(pool)) throw new TaskError('expected a JSON object {"0": {"text_a", "text_b", "label"}, ...}', { file, line: 1 });
+  const json = readJsonDocument(file, jsonText);
+  const pool = json.value;
+  if (typeof pool !== 'object' || pool === null || Array.isArray(pool)) throw new TaskError('expected a JSON object {"0": {"text_a", "text_b", "label"}, ...}', json.positionOf([]));
   return Object.entries(pool).map(([key, entry]) => {
-    const where = () => ({ file, line: jsonLineOf(jsonText, [key]) ?? 1 });
+    const where = () => json.positionOf([key]);
     const e = entry as Record<string, unknown> | null;
     if (typeof e !== 'object' || e === null || typeof e['text_a'] !== 'string' || typeof e['text_b'] !== 'string' || typeof e['label'] !== 'string') {
       throw new TaskError(`entry "${key}" needs string fields text_a, text_b and label`, where());

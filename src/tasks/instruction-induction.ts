@@ -20,9 +20,11 @@
 //     input word itself (other_rhymes always contains it, so echoing the input would score 100%).
 //   Other keys become fields as text: numbers as digits, string lists joined by ", ".
 // taxonomy_animal's category_items is its output as a list (checked: always equal), so it adds no alternative.
+// Errors: invalid JSON is import/json.ts's ImportError; valid JSON that is not such a file is a TaskError at the
+// line of the offending value. Both name the file and line.
 import { mulberry32, randomInt } from '../autodiff/random';
 import { metricFor } from './metrics';
-import { jsonLineOf, parseJson } from './json-text';
+import { readJsonDocument } from './import/json';
 import { GENERATION_TEMPLATE, TaskError, checkTask, type Example, type Task } from './task';
 
 export const INSTRUCTION_INDUCTION_TASKS = [
@@ -89,24 +91,25 @@ function convert(task: string, raw: Raw, position: number, fail: (message: strin
 
 /** Examples of one raw induce or execute file, in the order of their numeric keys. */
 export function parseInstructionInduction(task: string, jsonText: string, file: string): Example[] {
-  const root = parseJson(jsonText, file) as Raw | null;
-  if (typeof root !== 'object' || root === null || Array.isArray(root)) throw new TaskError('expected a JSON object with "examples"', { file, line: 1 });
+  const json = readJsonDocument(file, jsonText);
+  const root = json.value as Raw | null;
+  if (typeof root !== 'object' || root === null || Array.isArray(root)) throw new TaskError('expected a JSON object with "examples"', json.positionOf([]));
   const examples = root['examples'];
   if (typeof examples !== 'object' || examples === null || Array.isArray(examples)) {
-    throw new TaskError('no "examples" object; expected {"metadata": {...}, "examples": {"1": {...}, ...}}', { file, line: jsonLineOf(jsonText, ['examples']) ?? 1 });
+    throw new TaskError('no "examples" object; expected {"metadata": {...}, "examples": {"1": {...}, ...}}', json.positionOf(['examples']));
   }
   const entries = Object.entries(examples as Raw);
   for (const [key] of entries) {
-    if (!/^[1-9]\d*$/.test(key)) throw new TaskError(`example key "${key}" is not a positive integer`, { file, line: jsonLineOf(jsonText, ['examples', key]) ?? 1 });
+    if (!/^[1-9]\d*$/.test(key)) throw new TaskError(`example key "${key}" is not a positive integer`, json.positionOf(['examples', key]));
   }
   entries.sort(([a], [b]) => Number(a) - Number(b));
   const declared = (root['metadata'] as Raw | undefined)?.['num_examples'];
   if (declared !== undefined && declared !== entries.length) {
-    throw new TaskError(`metadata.num_examples is ${JSON.stringify(declared)} but there are ${entries.length} examples`, { file, line: jsonLineOf(jsonText, ['metadata', 'num_examples']) ?? 1 });
+    throw new TaskError(`metadata.num_examples is ${JSON.stringify(declared)} but there are ${entries.length} examples`, json.positionOf(['metadata', 'num_examples']));
   }
   return entries.map(([key, raw], position) => {
     const fail = (message: string): never => {
-      throw new TaskError(`example "${key}": ${message}`, { file, line: jsonLineOf(jsonText, ['examples', key]) ?? 1 });
+      throw new TaskError(`example "${key}": ${message}`, json.positionOf(['examples', key]));
     };
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) fail('expected an object');
     return convert(task, raw as Raw, position, fail);
@@ -115,9 +118,9 @@ export function parseInstructionInduction(task: string, jsonText: string, file: 
 
 /** The gold human instructions of annotations/<task>.json ({"annotations": [str, ...]}): the manual-prompt baseline. */
 export function parseAnnotations(jsonText: string, file: string): string[] {
-  const root = parseJson(jsonText, file) as Raw | null;
-  const list = root?.['annotations'];
-  if (!isStringList(list) || list.length === 0) throw new TaskError('expected {"annotations": ["instruction", ...]} with at least one string', { file, line: 1 });
+  const json = readJsonDocument(file, jsonText);
+  const list = (json.value as Raw | null)?.['annotations'];
+  if (!isStringList(list) || list.length === 0) throw new TaskError('expected {"annotations": ["instruction", ...]} with at least one string', json.positionOf(['annotations']));
   return list;
 }
 

@@ -6,7 +6,11 @@
 // trains on dev; the meta-prompt needs 5 validation demonstrations), test = the subject's test file. With
 // validationFromTest: n, validation is instead the first n test questions and test the rest, so selection
 // happens on questions the reward never saw.
-import { readCsv } from './delimited';
+//
+// Errors: a malformed CSV (an open quote, a row whose field count differs from the first row's) is import/csv.ts's
+// ImportError; six well-formed columns that are not a question (an answer other than A-D) are a TaskError. Both
+// name the file and line.
+import { parseCsv } from './import/csv';
 import { CHOICE_LETTERS, multipleChoiceExample } from './multiple-choice';
 import { CLASSIFICATION_TEMPLATE, TaskError, checkTask, type Example, type Task } from './task';
 
@@ -27,10 +31,14 @@ export const MMLU_SUBJECTS = [
 
 /** Examples of one MMLU CSV file. */
 export function parseMmluCsv(text: string, file: string): Example[] {
-  return readCsv(text, file).map(({ cells, line }) => {
-    if (cells.length !== 6) throw new TaskError(`expected 6 columns (question, A, B, C, D, answer), found ${cells.length}`, { file, line });
+  const table = parseCsv(file, text, { header: false });
+  if (table.rows.length > 0 && table.columns.length !== 6) {
+    throw new TaskError(`expected 6 columns (question, A, B, C, D, answer), found ${table.columns.length}`, { file, line: table.rowLines[0]! });
+  }
+  return table.rows.map((row, r) => {
+    const cells = table.columns.map((c) => row[c]!);
     const answer = cells[5]!.trim();
-    if (!(CHOICE_LETTERS as readonly string[]).includes(answer)) throw new TaskError(`answer ${JSON.stringify(cells[5])} is not one of A, B, C, D`, { file, line });
+    if (!(CHOICE_LETTERS as readonly string[]).includes(answer)) throw new TaskError(`answer ${JSON.stringify(cells[5])} is not one of A, B, C, D`, { file, line: table.rowLines[r]! });
     return multipleChoiceExample(cells[0]!, cells.slice(1, 5), answer);
   });
 }

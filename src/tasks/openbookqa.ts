@@ -7,6 +7,9 @@
 //
 // Splits: train = the first trainSize (default 32) questions of the train file, validation = the first
 // validationSize (default 32) of the validation file, test = the whole test file (500 in the public release).
+// Errors: a line that is not one JSON object is import/jsonl.ts's ImportError; an object that is not a question
+// (no stem, not four choices A-D) is a TaskError. Both name the file and line.
+import { readJsonLines } from './import/jsonl';
 import { CHOICE_LETTERS, multipleChoiceExample } from './multiple-choice';
 import { CLASSIFICATION_TEMPLATE, TaskError, checkTask, type Example, type Task } from './task';
 
@@ -32,18 +35,7 @@ function choicesOf(record: Raw): { stem: unknown; choices: Choice[] | undefined 
 
 /** Examples of one OpenBookQA JSONL file (blank lines skipped). */
 export function parseOpenBookQa(text: string, file: string): Example[] {
-  const examples: Example[] = [];
-  text.split('\n').forEach((raw, i) => {
-    const line = i + 1;
-    const body = raw.trim();
-    if (body === '') return;
-    let record: Raw;
-    try {
-      record = JSON.parse(body) as Raw;
-    } catch (error) {
-      throw new TaskError(`not a JSON object (${(error as Error).message.split('\n')[0]}); JSONL needs one object per line`, { file, line });
-    }
-    if (typeof record !== 'object' || record === null || Array.isArray(record)) throw new TaskError('expected one JSON object per line', { file, line });
+  return readJsonLines(file, text).map(({ value: record, line }) => {
     const { stem, choices } = choicesOf(record);
     if (typeof stem !== 'string') throw new TaskError('no question text: expected "question_stem" or "question": {"stem"}', { file, line });
     const labels = choices?.map((c) => c?.label).sort();
@@ -53,9 +45,8 @@ export function parseOpenBookQa(text: string, file: string): Example[] {
     const answer = record['answerKey'];
     if (typeof answer !== 'string' || !(CHOICE_LETTERS as readonly string[]).includes(answer)) throw new TaskError(`answerKey ${JSON.stringify(answer)} is not one of A, B, C, D`, { file, line });
     const byLabel = [...choices].sort((a, b) => a.label.localeCompare(b.label));
-    examples.push(multipleChoiceExample(stem, byLabel.map((c) => c.text), answer));
+    return multipleChoiceExample(stem, byLabel.map((c) => c.text), answer);
   });
-  return examples;
 }
 
 export interface OpenBookQaOptions {

@@ -2,6 +2,7 @@
 // the MNLI/SNLI eval pools, and malformed files rejected at the right line.
 import { describe, expect, it } from 'vitest';
 import { glueLabelWords, glueTask, nliEvalPool, parseGlueTsv, type GlueTaskName } from '../../src/tasks/glue';
+import { ImportError } from '../../src/tasks/import/types';
 import { LM_BFF_SEEDS, glueTaskPaths, loadSharedTask } from '../../src/tasks/registry';
 import { TaskError, type Example } from '../../src/tasks/task';
 import { readSharedData } from './shared-tasks';
@@ -98,20 +99,25 @@ describe('malformed GLUE files', () => {
   const header = 'index\tsentence1\tsentence2\tlabel\n';
   const good = `${header}1\tA.\tB.\tentailment\n2\tC.\tD.\tnot_entailment\n`;
 
-  function errorOf(fn: () => unknown): TaskError {
+  /** A malformed file is the TSV/JSON parser's ImportError, a file of the wrong content a TaskError; both say where. */
+  function errorOf(fn: () => unknown): TaskError | ImportError {
     try {
       fn();
     } catch (e) {
-      if (e instanceof TaskError) return e;
+      if (e instanceof TaskError || e instanceof ImportError) return e;
       throw e;
     }
-    throw new Error('expected a TaskError');
+    throw new Error('expected a TaskError or ImportError');
   }
 
   it('rejects a row with the wrong number of columns, naming the line', () => {
     const e = errorOf(() => parseGlueTsv('rte', `${header}1\tA.\tB.\tentailment\n2\tC.\tnot_entailment\n`, 'RTE/train.tsv'));
+    expect(e).toBeInstanceOf(ImportError);
     expect([e.file, e.line]).toEqual(['RTE/train.tsv', 3]);
-    expect(e.message).toMatch(/expected 4 tab-separated columns.*found 3/);
+    expect(e.message).toMatch(/^RTE\/train\.tsv: the row starting at line 3 has 3 fields where the header has 4/);
+    const long = errorOf(() => parseGlueTsv('sst2', 'sentence\tlabel\na\ttab .\t1\n', 'SST-2/dev.tsv'));
+    expect([long.file, long.line]).toEqual(['SST-2/dev.tsv', 2]);
+    expect(long.message).toContain('has 3 fields where the header has 2');
   });
 
   it('rejects a label outside the verbalizer set', () => {
@@ -120,13 +126,21 @@ describe('malformed GLUE files', () => {
     expect(() => parseGlueTsv('sst2', 'sentence\tlabel\ngood .\t2\n', 's.tsv')).toThrow('s.tsv:2: label "2"');
   });
 
-  it('rejects a file whose header lacks a needed column', () => {
+  it('rejects a file whose header lacks a needed column, or whose NLI gold_label is not the last column', () => {
     expect(() => parseGlueTsv('qnli', good, 'QNLI/train.tsv')).toThrow(/QNLI\/train\.tsv:1: the header has no "question" column/);
+    const swapped = errorOf(() => parseGlueTsv('snli', 'sentence1\tsentence2\tgold_label\tlabel1\nA\tB\tneutral\tneutral\n', 'SNLI/dev.tsv'));
+    expect(swapped).toBeInstanceOf(TaskError);
+    expect(swapped.message).toMatch(/^SNLI\/dev\.tsv:1: "gold_label" must be the last column/);
   });
 
   it('rejects an NLI row with too few columns and a pool entry without a label', () => {
     const nliHeader = 'index\tsentence1\tsentence2\tlabel1\tgold_label\n';
-    expect(() => parseGlueTsv('mnli', `${nliHeader}1\tA\tB\tneutral\n`, 'm.tsv')).toThrow('m.tsv:2: expected 5 or more');
+    const short = errorOf(() => parseGlueTsv('mnli', `${nliHeader}1\tA\tB\tneutral\n`, 'm.tsv'));
+    expect(short).toBeInstanceOf(ImportError);
+    expect([short.file, short.line]).toEqual(['m.tsv', 2]);
+    expect(short.message).toMatch(/^m\.tsv: the row starting at line 2 has 4 fields where the header has 5/);
+    const long = parseGlueTsv('mnli', `${nliHeader}1\tA\tB\tneutral\tneutral\tneutral\tcontradiction\n`, 'm.tsv');
+    expect(long.map((e) => e.output)).toEqual(['No']);
     expect(() => nliEvalPool('{\n "0": {"text_a": "a", "text_b": "b", "label": "entailment"},\n "1": {"text_a": "a", "text_b": "b"}\n}', 'pool.json')).toThrow('pool.json:3: entry "1" needs');
     expect(() => nliEvalPool('{"0": {"text_a": "a", "text_b": "b", "label": "maybe"}}', 'pool.json')).toThrow(/pool\.json:1: entry "0": label "maybe"/);
   });

@@ -1,6 +1,7 @@
 // Instruction Induction from ../shared/data: all 24 tasks, their induce/execute sizes, the split rule, the
 // examples built for cause_and_effect and common_concept, alternatives, and malformed files.
 import { describe, expect, it } from 'vitest';
+import { ImportError } from '../../src/tasks/import/types';
 import { INSTRUCTION_INDUCTION_TASKS, instructionInductionTask, parseInstructionInduction } from '../../src/tasks/instruction-induction';
 import { scoreOutput } from '../../src/tasks/metrics';
 import { loadSharedAnnotations, loadSharedTask } from '../../src/tasks/registry';
@@ -138,11 +139,12 @@ describe('Instruction Induction examples', () => {
 });
 
 describe('malformed Instruction Induction files', () => {
+  /** Invalid JSON is the parser's ImportError, a valid file of the wrong shape a TaskError; both carry the line. */
   const lineOf = (fn: () => unknown): number | undefined => {
     try {
       fn();
     } catch (e) {
-      if (e instanceof TaskError) return e.line;
+      if (e instanceof TaskError || e instanceof ImportError) return e.line;
       throw e;
     }
     return undefined;
@@ -166,6 +168,9 @@ describe('malformed Instruction Induction files', () => {
     const text = '{"metadata": {\n"num_examples": 3}, "examples": {"1": {"input": "a", "output": "b"}}}';
     expect(() => parseInstructionInduction('x', text, 'x.json')).toThrow('x.json:2: metadata.num_examples is 3 but there are 1 examples');
     expect(() => parseInstructionInduction('x', '{"examples": {\n"a": {}}}', 'x.json')).toThrow('x.json:2: example key "a"');
-    expect(lineOf(() => parseInstructionInduction('x', '{"examples": {\n"1": {"input": "a",\n}}}', 'x.json'))).toBe(3);
+    const broken = () => parseInstructionInduction('x', '{"examples": {\n"1": {"input": "a",\n}}}', 'x.json');
+    expect(lineOf(broken)).toBe(3);
+    expect(broken).toThrow(ImportError);
+    expect(broken).toThrow(/^x\.json: invalid JSON at line 3 column 1: /);
   });
 });

@@ -1,6 +1,7 @@
 // MMLU from ../shared/data: 57 subjects, 285 dev / 14,042 test questions, quoted CSV, the A/B/C/D rendering,
 // the split choice, and malformed rows.
 import { describe, expect, it } from 'vitest';
+import { ImportError } from '../../src/tasks/import/types';
 import { MMLU_SUBJECTS, mmluTask, parseMmluCsv } from '../../src/tasks/mmlu';
 import { loadSharedTask } from '../../src/tasks/registry';
 import { TaskError, renderInput } from '../../src/tasks/task';
@@ -61,8 +62,29 @@ describe('MMLU', () => {
   });
 
   it('rejects a row with the wrong column count or an answer that is not A-D, naming the line', () => {
-    expect(() => parseMmluCsv('q,a,b,c,d,A\n"q, two",a,b,c,D\n', 'x_dev.csv')).toThrow('x_dev.csv:2: expected 6 columns (question, A, B, C, D, answer), found 5');
-    expect(() => parseMmluCsv('q,a,b,c,d,A\r\n"multi\nline q",a,b,c,d,E\r\n', 'x_test.csv')).toThrow('x_test.csv:2: answer "E" is not one of A, B, C, D');
-    expect(() => parseMmluCsv('q,a,b,c,d,A\n"open,a,b,c,d,B\n', 'x_test.csv')).toThrow('x_test.csv:2: a quoted field is never closed');
+    // Malformed CSV is the parser's ImportError; well-formed rows that are not questions are a TaskError.
+    const errorOf = (text: string, file: string): TaskError | ImportError => {
+      try {
+        parseMmluCsv(text, file);
+      } catch (e) {
+        if (e instanceof TaskError || e instanceof ImportError) return e;
+        throw e;
+      }
+      throw new Error('expected a TaskError or ImportError');
+    };
+    const ragged = errorOf('q,a,b,c,d,A\n"q, two",a,b,c,D\n', 'x_dev.csv');
+    expect(ragged).toBeInstanceOf(ImportError);
+    expect([ragged.file, ragged.line]).toEqual(['x_dev.csv', 2]);
+    expect(ragged.message).toMatch(/^x_dev\.csv: the row starting at line 2 has 5 fields where the first row has 6/);
+    const narrow = errorOf('\n"q, two",a,b,c,D\n', 'x_dev.csv');
+    expect(narrow).toBeInstanceOf(TaskError);
+    expect(narrow.message).toBe('x_dev.csv:2: expected 6 columns (question, A, B, C, D, answer), found 5');
+    const answer = errorOf('q,a,b,c,d,A\r\n"multi\nline q",a,b,c,d,E\r\n', 'x_test.csv');
+    expect(answer).toBeInstanceOf(TaskError);
+    expect(answer.message).toBe('x_test.csv:2: answer "E" is not one of A, B, C, D');
+    const open = errorOf('q,a,b,c,d,A\n"open,a,b,c,d,B\n', 'x_test.csv');
+    expect(open).toBeInstanceOf(ImportError);
+    expect([open.file, open.line]).toEqual(['x_test.csv', 2]);
+    expect(open.message).toMatch(/^x_test\.csv: unterminated quote starting at line 2 column 1/);
   });
 });

@@ -1,6 +1,7 @@
 // OpenBookQA JSONL in both public layouts (inline data written for this test: none is shipped in ../shared).
 import { describe, expect, it } from 'vitest';
 import { openBookQaTask, parseOpenBookQa } from '../../src/tasks/openbookqa';
+import { ImportError } from '../../src/tasks/import/types';
 import { TaskError, renderInput } from '../../src/tasks/task';
 
 const flat = (id: string, stem: string, texts: string[], answer: string, extra: Record<string, unknown> = {}) =>
@@ -47,16 +48,19 @@ describe('OpenBookQA', () => {
   });
 
   it('rejects bad lines, naming them', () => {
+    // A line that is not one JSON object is the JSONL parser's ImportError; an object that is not a question a TaskError.
     const error = (text: string) => {
       try {
         parseOpenBookQa(text, 'obqa.jsonl');
       } catch (e) {
+        if (e instanceof ImportError) return `${e.name} at ${e.file}:${e.line}: ${e.message}`;
         if (e instanceof TaskError) return e.message;
         throw e;
       }
       return 'no error';
     };
-    expect(error(`${flat('1', 'q', ['a', 'b', 'c', 'd'], 'A')}\n{"id": "2", "question_stem": "q"`)).toMatch(/^obqa\.jsonl:2: not a JSON object/);
+    expect(error(`${flat('1', 'q', ['a', 'b', 'c', 'd'], 'A')}\n{"id": "2", "question_stem": "q"`)).toMatch(/^ImportError at obqa\.jsonl:2: obqa\.jsonl: invalid JSON at line 2 column \d+: /);
+    expect(error(`${flat('1', 'q', ['a', 'b', 'c', 'd'], 'A')}\r\n\r\n["not", "an object"]`)).toMatch(/^ImportError at obqa\.jsonl:3: obqa\.jsonl: line 3 column 1 is an array, not a JSON object/);
     expect(error(flat('1', 'q', ['a', 'b', 'c', 'd'], 'E'))).toBe('obqa.jsonl:1: answerKey "E" is not one of A, B, C, D');
     expect(error(flat('1', 'q', ['a', 'b', 'c'], 'A'))).toBe('obqa.jsonl:1: expected exactly four choices with string texts labelled A, B, C, D');
     expect(error('\n{"id": "1", "answerKey": "A"}')).toBe('obqa.jsonl:2: no question text: expected "question_stem" or "question": {"stem"}');

@@ -1,6 +1,7 @@
 // CSV and TSV (RFC 4180): quoted fields with delimiters, doubled quotes and line breaks inside; CRLF, LF or CR line
 // ends; a UTF-8 BOM; blank lines skipped. quoting 'none' reads quotes as text (GLUE-style TSV). Returns the whole
 // table or throws an ImportError at the exact line and column; it does not guess the format (detect.ts does).
+// User-file import and the shipped dataset loaders (glue.ts, mmlu.ts) both read through here.
 import { isKnownColumnName } from './column-names';
 import { countBreaks, describeChar, lineColumn, stripBom } from './position';
 import { ImportError, type Row, type Table } from './types';
@@ -14,6 +15,12 @@ export interface CsvOptions {
   quoting?: CsvQuoting;
   /** true (default): the first row names the columns. false: columns are column1..columnN. 'auto': sniff it. */
   header?: boolean | 'auto';
+  /**
+   * A row with more fields than the first row: 'error' (default), or 'last': its last field fills the last column
+   * and the extra fields before it are dropped (GLUE's SNLI files, where some rows list four more annotator labels
+   * before gold_label). A row with fewer fields is always an error.
+   */
+  longRows?: 'error' | 'last';
 }
 
 const QUOTE = 34;
@@ -40,7 +47,8 @@ export function parseCsv(file: string, text: string, options: CsvOptions = {}): 
   const quoting = options.quoting ?? 'rfc4180';
   const format = delimiter === '\t' ? 'tsv' : 'csv';
   const firstRow = options.header === false || options.header === 'auto' ? 'the first row' : 'the header';
-  const { records, lines, firstStarts } = scanRecords(file, body, delimiter, quoting, firstRow);
+  const longRows = options.longRows ?? 'error';
+  const { records, lines, firstStarts } = scanRecords(file, body, delimiter, quoting, longRows, firstRow);
   const header = options.header === 'auto' ? looksLikeHeader(records) : (options.header ?? true);
   if (records.length === 0) {
     if (header) throw new ImportError(`${file}: the file is empty; expected a header row naming the columns, then one row per example`, { file, line: 1, column: 1 });
@@ -52,12 +60,12 @@ export function parseCsv(file: string, text: string, options: CsvOptions = {}): 
   const rows: Row[] = [];
   for (let r = first; r < records.length; r++) {
     const fields = records[r]!;
-    rows.push(Object.fromEntries(columns.map((name, k) => [name, fields[k]!])));
+    rows.push(Object.fromEntries(columns.map((name, k) => [name, k === width - 1 ? fields[fields.length - 1]! : fields[k]!])));
   }
   return { source: file, format, columns, rows, rowLines: lines.slice(first) };
 }
 
-function scanRecords(file: string, text: string, delimiter: string, quoting: CsvQuoting, firstRow: string): Records {
+function scanRecords(file: string, text: string, delimiter: string, quoting: CsvQuoting, longRows: 'error' | 'last', firstRow: string): Records {
   const delim = delimiter.charCodeAt(0);
   const delimName = delimiter === '\t' ? 'tab' : `'${delimiter}'`;
   const n = text.length;
@@ -131,7 +139,7 @@ function scanRecords(file: string, text: string, delimiter: string, quoting: Csv
     else {
       const width = records[0]!.length;
       const what = lines[0] === 1 ? firstRow : `${firstRow} (line ${lines[0]})`;
-      if (fields.length > width) {
+      if (fields.length > width && longRows === 'error') {
         fail(starts[width]!, (l, c) =>
           `the row starting at line ${recordLine} has ${fields.length} fields where ${what} has ${width}; the extra field starts at line ${l} column ${c}:` +
           ` quote fields that contain a ${delimName} ("a${delimiter}b"), or check the delimiter`);

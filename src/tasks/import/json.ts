@@ -1,64 +1,60 @@
 // JSON files of examples: an array of objects, an object of objects ({"0": {...}, "1": {...}}, pandas
 // orient='index'), or either one under "data" or "examples". Each row's line is where its object starts. Parses
 // everything before returning; throws an ImportError at the exact line and column. JSON Lines is jsonl.ts.
+// readJsonDocument (JSON.parse plus the position of any value) also serves the shipped dataset loaders.
 import { locateJsonError, scanJson, type ValueSpan } from './json-scan';
 import { lineColumn, stripBom } from './position';
-import { ImportError, type Row, type Table, cellText } from './types';
+import { ImportError, type Row, type SourcePosition, type Table, cellText } from './types';
 
 const WRAPPER_KEYS = ['data', 'examples'];
 const SHAPES = 'an array of objects ([{"text": ..., "label": ...}, ...]), an object of objects ({"0": {...}, "1": {...}}), or one of these under "data" or "examples"';
 
 export function parseJson(file: string, text: string): Table {
-  const body = stripBom(text);
-  let value: unknown;
-  try {
-    value = JSON.parse(body);
-  } catch (error) {
-    throw invalidJsonError(file, body, error, 'fix the JSON there (a missing comma, quote or bracket is the usual cause)');
-  }
-  const scan = scanJson(body, 2);
-  if (!scan.ok) throw new Error(`JSON.parse accepted what the scanner rejects at ${scan.offset}: ${scan.description}`); // an invariant
-  const at = (span: ValueSpan | undefined) => ({ file, ...lineColumn(body, span?.start ?? 0) });
-  const fail = (span: ValueSpan | undefined, message: string): never => {
-    const pos = at(span);
+  const json = readJsonDocument(file, text);
+  const value = json.value;
+  const fail = (path: readonly string[], message: string): never => {
+    const pos = json.positionOf(path);
     throw new ImportError(`${file}: ${message.replace('{at}', `line ${pos.line} column ${pos.column}`)}`, pos);
   };
 
   let rowsValue: unknown = value;
-  let rowsSpan: ValueSpan | undefined = scan.root;
+  let rowsPath: string[] = [];
   if (isObject(value)) {
     const wrapper = WRAPPER_KEYS.find((k) => Object.hasOwn(value, k) && (Array.isArray(value[k]) || isObjectOfObjects(value[k])));
     if (wrapper !== undefined) {
       rowsValue = value[wrapper];
-      rowsSpan = scan.root.keys?.get(wrapper);
+      rowsPath = [wrapper];
     }
   }
 
-  let entries: [string, unknown, ValueSpan | undefined][];
+  let entries: [string, unknown, string[]][];
   if (Array.isArray(rowsValue)) {
-    entries = rowsValue.map((v, k) => [String(k), v, rowsSpan?.items?.[k]]);
-    entries.forEach(([k, v, span]) => {
-      if (!isObject(v)) fail(span, `element ${k} of the array (at {at}) is ${kindOf(v)}, not an object; each example must be an object like {"text": ..., "label": ...}`);
+    entries = rowsValue.map((v, k) => [String(k), v, [...rowsPath, String(k)]]);
+    entries.forEach(([k, v, path]) => {
+      if (!isObject(v)) fail(path, `element ${k} of the array (at {at}) is ${kindOf(v)}, not an object; each example must be an object like {"text": ..., "label": ...}`);
     });
   } else if (isObject(rowsValue)) {
     const keys = Object.keys(rowsValue);
-    entries = keys.map((k) => [k, rowsValue[k], rowsSpan?.keys?.get(k)]);
-    for (const [k, v, span] of entries) {
-      if (!isObject(v)) fail(span, `the value of ${JSON.stringify(k)} (at {at}) is ${kindOf(v)}, not an object; expected ${SHAPES}`);
+    entries = keys.map((k) => [k, rowsValue[k], [...rowsPath, k]]);
+    for (const [k, v, path] of entries) {
+      if (!isObject(v)) fail(path, `the value of ${JSON.stringify(k)} (at {at}) is ${kindOf(v)}, not an object; expected ${SHAPES}`);
     }
     if (looksColumnOriented(keys, entries.map(([, v]) => v as Record<string, unknown>))) {
-      fail(rowsSpan, `the object at {at} maps column names to {"0": value, ...}: this is pandas orient='columns'; save it with orient='records' (or 'index'), or as JSON Lines`);
+      fail(rowsPath, `the object at {at} maps column names to {"0": value, ...}: this is pandas orient='columns'; save it with orient='records' (or 'index'), or as JSON Lines`);
     }
   } else {
-    return fail(rowsSpan, `the file holds ${kindOf(rowsValue)} at {at}; expected ${SHAPES}`);
+    return fail(rowsPath, `the file holds ${kindOf(rowsValue)} at {at}; expected ${SHAPES}`);
   }
 
+  const { columns, rows } = objectRows(entries.map(([, v]) => v as Record<string, unknown>));
+  return { source: file, format: 'json', columns, rows, rowLines: entries.map(([, , path]) => json.positionOf(path).line) };
+}
+
+/** Rows of cell text from parsed JSON objects; columns are their keys in order of first appearance (a row may lack some). */
+export function objectRows(objects: readonly Record<string, unknown>[]): { columns: string[]; rows: Row[] } {
   const columns: string[] = [];
   const known = new Set<string>();
-  const rows: Row[] = [];
-  const rowLines: number[] = [];
-  for (const [, v, span] of entries) {
-    const record = v as Record<string, unknown>;
+  const rows = objects.map((record) => {
     const row: Row = {};
     for (const key of Object.keys(record)) {
       if (!known.has(key)) {
@@ -67,10 +63,52 @@ export function parseJson(file: string, text: string): Table {
       }
       Object.defineProperty(row, key, { value: cellText(record[key]), enumerable: true, writable: true, configurable: true });
     }
-    rows.push(row);
-    rowLines.push(at(span).line);
+    return row;
+  });
+  return { columns, rows };
+}
+
+/** A whole JSON file as JSON.parse reads it, and where its values start, for messages about them. */
+export interface JsonDocument {
+  value: unknown;
+  /**
+   * Where the value at `path` (object keys and array indices, as strings) starts; for a path that does not exist,
+   * where its deepest existing ancestor starts (the root at least). A duplicate key means its last value, as in JSON.parse.
+   */
+  positionOf(path: readonly string[]): SourcePosition;
+}
+
+/**
+ * JSON.parse of a whole file (a leading BOM dropped); a syntax error is an ImportError at its line and column that
+ * ends with `advice`. Positions come from the syntax scanner, run on the first positionOf call (again only for a
+ * deeper path than it has recorded).
+ */
+export function readJsonDocument(file: string, text: string, advice = 'fix the JSON there (a missing comma, quote or bracket is the usual cause)'): JsonDocument {
+  const body = stripBom(text);
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch (error) {
+    throw invalidJsonError(file, body, error, advice);
   }
-  return { source: file, format: 'json', columns, rows, rowLines };
+  let root: ValueSpan | undefined;
+  let recorded = -1;
+  const positionOf = (path: readonly string[]): SourcePosition => {
+    if (root === undefined || path.length > recorded) {
+      recorded = Math.max(path.length, 2);
+      const scan = scanJson(body, recorded);
+      if (!scan.ok) throw new Error(`JSON.parse accepted what the scanner rejects at ${scan.offset}: ${scan.description}`); // an invariant
+      root = scan.root;
+    }
+    let span = root;
+    for (const key of path) {
+      const child = span.items ? (INDEX_KEY.test(key) ? span.items[Number(key)] : undefined) : span.keys?.get(key);
+      if (child === undefined) break;
+      span = child;
+    }
+    return { file, ...lineColumn(body, span.start) };
+  };
+  return { value, positionOf };
 }
 
 /** An ImportError for text JSON.parse rejected (starting at file line `firstLine`): where, what, and `advice`. */

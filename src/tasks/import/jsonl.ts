@@ -1,17 +1,20 @@
 // JSON Lines: one JSON object per line, blank lines allowed, CRLF or LF. Columns are the keys in order of first
 // appearance (a row may lack some). Parses every line before returning; throws an ImportError at the exact line
-// and column. Whole-file JSON is json.ts.
-import { invalidJsonError } from './json';
+// and column. Whole-file JSON is json.ts. readJsonLines (the objects as parsed) also serves dataset loaders.
+import { invalidJsonError, objectRows } from './json';
 import { stripBom } from './position';
-import { ImportError, type Row, type Table, cellText } from './types';
+import { ImportError, type Table } from './types';
 
-export function parseJsonl(file: string, text: string): Table {
-  const body = stripBom(text);
-  const columns: string[] = [];
-  const known = new Set<string>();
-  const rows: Row[] = [];
-  const rowLines: number[] = [];
-  const lines = body.split(/\r\n|\n|\r/);
+export interface JsonLine {
+  value: Record<string, unknown>;
+  /** 1-based line of the object. */
+  line: number;
+}
+
+/** The object on each non-blank line, as JSON.parse reads it; an ImportError for a line that is not one JSON object. */
+export function readJsonLines(file: string, text: string): JsonLine[] {
+  const objects: JsonLine[] = [];
+  const lines = stripBom(text).split(/\r\n|\n|\r/);
   lines.forEach((lineText, k) => {
     const line = k + 1;
     if (lineText.trim() === '') return;
@@ -33,17 +36,13 @@ export function parseJsonl(file: string, text: string): Table {
         column,
       });
     }
-    const record = value as Record<string, unknown>;
-    const row: Row = {};
-    for (const key of Object.keys(record)) {
-      if (!known.has(key)) {
-        known.add(key);
-        columns.push(key);
-      }
-      Object.defineProperty(row, key, { value: cellText(record[key]), enumerable: true, writable: true, configurable: true });
-    }
-    rows.push(row);
-    rowLines.push(line);
+    objects.push({ value: value as Record<string, unknown>, line });
   });
-  return { source: file, format: 'jsonl', columns, rows, rowLines };
+  return objects;
+}
+
+export function parseJsonl(file: string, text: string): Table {
+  const objects = readJsonLines(file, text);
+  const { columns, rows } = objectRows(objects.map((o) => o.value));
+  return { source: file, format: 'jsonl', columns, rows, rowLines: objects.map((o) => o.line) };
 }

@@ -113,6 +113,26 @@ describe('parseTsv', () => {
     ]);
     expect(table.rowLines).toEqual([2, 3, 4]);
   });
+
+  it("with quoting 'none' drops a BOM and reads CRLF (GLUE MRPC style)", () => {
+    const table = parseTsv('mrpc.tsv', '\ufeffQuality\t#1 String\r\n1\t"Hi," he said .\r\n0\t\'quoted\'\n', { quoting: 'none' });
+    expect(table.columns).toEqual(['Quality', '#1 String']);
+    expect(table.rows).toEqual([{ Quality: '1', '#1 String': '"Hi," he said .' }, { Quality: '0', '#1 String': "'quoted'" }]);
+    expect(table.rowLines).toEqual([2, 3]);
+  });
+
+  it("with longRows 'last' a long row's last field fills the last column (GLUE SNLI style)", () => {
+    const text = 'sentence1\tlabel1\tgold_label\nA\tneutral\tneutral\nB\tneutral\tentailment\tentailment\tentailment\tentailment\tentailment\n';
+    const table = parseTsv('snli.tsv', text, { quoting: 'none', longRows: 'last' });
+    expect(table.rows).toEqual([
+      { sentence1: 'A', label1: 'neutral', gold_label: 'neutral' },
+      { sentence1: 'B', label1: 'neutral', gold_label: 'entailment' },
+    ]);
+    expect(table.rowLines).toEqual([2, 3]);
+    const short = rejection(() => parseTsv('snli.tsv', 'a\tb\tc\n1\t2\n', { longRows: 'last' }));
+    expect([short.file, short.line, short.column]).toEqual(['snli.tsv', 2, 4]);
+    expect(short.message).toContain('the row starting at line 2 has 2 fields where the header has 3');
+  });
 });
 
 describe('CSV errors', () => {

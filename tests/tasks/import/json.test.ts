@@ -2,7 +2,7 @@
 // nested values); every rejection with its exact line and column, whether or not the engine's message has a
 // position; the syntax scanner's offsets against V8's where V8 gives one.
 import { describe, expect, it } from 'vitest';
-import { parseJson } from '../../../src/tasks/import/json';
+import { parseJson, readJsonDocument } from '../../../src/tasks/import/json';
 import { engineErrorOffset, locateJsonError, scanJson } from '../../../src/tasks/import/json-scan';
 import { parseJsonl } from '../../../src/tasks/import/jsonl';
 import { ImportError } from '../../../src/tasks/import/types';
@@ -96,6 +96,38 @@ describe('JSON errors', () => {
     const e = rejection(() => parseJson('t.json', '{"text": {"0": "a", "1": "b"}, "label": {"0": 1, "1": 0}}'));
     expect([e.line, e.column]).toEqual([1, 1]);
     expect(e.message).toContain("orient='records'");
+  });
+});
+
+describe('readJsonDocument', () => {
+  const text = '{\n  "metadata": {"num_examples": 2},\n  "examples": {\n    "1": {"input": "a", "output": "b"},\n    "2": {\n      "input": "c"\n    }\n  }\n}\n';
+
+  it('parses like JSON.parse (BOM allowed)', () => {
+    expect(readJsonDocument('f.json', `\ufeff${text}`).value).toEqual(JSON.parse(text));
+  });
+
+  it('finds where a value starts, at any depth; a missing path gives its deepest existing ancestor', () => {
+    const document = readJsonDocument('f.json', text);
+    const line = (path: string[]) => document.positionOf(path).line;
+    expect(document.positionOf(['examples'])).toEqual({ file: 'f.json', line: 3, column: 15 });
+    expect(line(['examples', '2'])).toBe(5);
+    expect(line(['examples', '2', 'input'])).toBe(6);
+    expect(line(['metadata', 'num_examples'])).toBe(2);
+    expect(line(['examples', '3'])).toBe(3);
+    expect(line([])).toBe(1);
+    expect(readJsonDocument('a.json', '[1,\n[2,\n3]]').positionOf(['1', '1']).line).toBe(3);
+    expect(readJsonDocument('a.json', '[1,\n[2,\n3]]').positionOf(['x']).line).toBe(1);
+  });
+
+  it.each([
+    ['{\n  "a": 1,\n  "b": 2,\n}', 4], // trailing comma: the "}" on line 4
+    ['[1,\n2,,3]', 2],
+    ['{"a":\n\n', 3], // ends early
+    ['{"a": "x\ny"}', 1], // raw newline inside a string
+  ])('a syntax error in %j is an ImportError at line %d', (bad, line) => {
+    const e = rejection(() => readJsonDocument('bad.json', bad));
+    expect([e.file, e.line]).toEqual(['bad.json', line]);
+    expect(e.message).toMatch(new RegExp(`^bad\\.json: invalid JSON at line ${line} column \\d+: `));
   });
 });
 
