@@ -39,6 +39,8 @@ export default defineConfig({
         test: {
           name: 'node',
           environment: 'node',
+          // CI runs both projects at once on 2 cores: model tests take seconds there, not milliseconds.
+          testTimeout: 60_000,
           include: ['tests/**/*.test.ts'],
           exclude: ['tests/browser/**', '**/node_modules/**'],
         },

@@ -159,6 +159,11 @@ export class PromptLM {
     return this.tokenizer.encode(text, { addSpecialTokens: true });
   }
 
+  /** Text -> ids without special tokens (a continuation). */
+  encodeText(text: string): number[] {
+    return this.tokenizer.encode(text, { addSpecialTokens: false });
+  }
+
   /** Chat messages -> ids through the model's chat template (with the assistant turn opened). */
   encodeChat(messages: ChatMessage[], addGenerationPrompt = true): number[] {
     return this.tokenizer.encodeChat(messages, { addGenerationPrompt });
@@ -168,9 +173,11 @@ export class PromptLM {
     return this.tokenizer.decode(ids, { skipSpecialTokens: true });
   }
 
-  async sample(prompts: number[][], options: { seeds: number[]; temperature?: number; topP?: number; maxNewTokens?: number; adapter?: boolean }): Promise<PromptSample[]> {
+  /** Samples continuations; `sharedPrefix` reuses the rows' common prefix cache (one meta-prompt, many samples). */
+  async sample(prompts: number[][], options: { seeds: number[]; temperature?: number; topP?: number; maxNewTokens?: number; adapter?: boolean; sharedPrefix?: boolean }): Promise<PromptSample[]> {
     const st = this.state;
-    const samples = await st.lm.sample(prompts, {
+    const run = options.sharedPrefix ? st.lm.sampleSharedPrefix.bind(st.lm) : st.lm.sample.bind(st.lm);
+    const samples = await run(prompts, {
       temperature: options.temperature ?? 1,
       topP: options.topP ?? 0.9,
       maxNewTokens: options.maxNewTokens ?? 150,
@@ -182,17 +189,25 @@ export class PromptLM {
     return samples.map((s) => ({ ...s, text: st.tokenizer ? st.tokenizer.decode(s.tokens, { skipSpecialTokens: true }) : '' }));
   }
 
-  score(prefixes: number[][], continuations: number[][], options: { adapter: boolean }): Promise<number[]> {
-    return this.state.lm.score(prefixes, continuations, { adapter: options.adapter, padTokenId: this.state.padTokenId });
+  score(prefixes: number[][], continuations: number[][], options: { adapter: boolean; sharedPrefix?: boolean }): Promise<number[]> {
+    const opts = { adapter: options.adapter, padTokenId: this.state.padTokenId };
+    return options.sharedPrefix ? this.state.lm.scoreSharedPrefix(prefixes, continuations, opts) : this.state.lm.score(prefixes, continuations, opts);
   }
 
-  /** One GFlowNet update on the pairs (right-padded into one batch); lr follows the linear warm-up. */
-  async trainStep(pairs: readonly TrainingPair[]): Promise<TrainStepResult> {
+  /** End-of-sequence id appended to prompts when they are scored or trained on. */
+  get eosTokenId(): number {
+    const eos = this.state.eos[0];
+    if (eos === undefined) throw new PromptLMError('the model declares no end-of-sequence token');
+    return eos;
+  }
+
+  /** One GFlowNet update on the pairs (right-padded into one batch); lr follows the linear warm-up unless given. */
+  async trainStep(pairs: readonly TrainingPair[], overrides: { lr?: number; logZDecay?: number } = {}): Promise<TrainStepResult> {
     const st = this.state;
     if (pairs.length === 0) throw new PromptLMError('trainStep needs at least one (prefix, prompt) pair');
     const { B, T, ids, targets, targetMask, mask, positions } = packSequences(pairs.map((p) => p.prefix), pairs.map((p) => p.prompt), st.padTokenId);
     const next = st.trainer.step + 1;
-    const lr = st.settings.adamw.lr * Math.min(1, next / Math.max(1, st.settings.warmupSteps));
+    const lr = overrides.lr ?? st.settings.adamw.lr * Math.min(1, next / Math.max(1, st.settings.warmupSteps));
     const batch: Record<string, HostTensor> = {
       input_ids: hostTensor('int64', [B, T], ids),
       position_ids: hostTensor('int64', [B, T], positions),
@@ -201,7 +216,7 @@ export class PromptLM {
       target_mask: hostTensor('float32', [B, T], targetMask),
       log_reward: hostTensor('float32', [B], Float32Array.from(pairs.map((p) => p.logReward))),
       logz: hostTensor('float32', [], Float32Array.from([st.logZ])),
-      logz_decay: hostTensor('float32', [], Float32Array.from([st.settings.logZDecay])),
+      logz_decay: hostTensor('float32', [], Float32Array.from([overrides.logZDecay ?? st.settings.logZDecay])),
     };
     const r = await st.trainer.trainStep(batch, { lr });
     const logZ = (r.outputs['logz_next']!.data as Float32Array)[0]!;

@@ -1,19 +1,13 @@
 // The target LM behind one interface, on two backends: our compiled Llama graphs (CausalLM, with prompt-
 // prefix reuse: a prompt's examples share its cache) and transformers.js (TransformersLM, any onnx-community
 // causal LM). Both evaluate prompts through src/tasks/evaluate.ts, so they differ only in how they compute.
-import { type PromptEvaluation, type SplitName, type TargetBackend, evaluatePrompt } from '../tasks/evaluate';
+import { type PromptEvaluation, type SplitName, type TargetBackend, type TargetLM, evaluatePrompt } from '../tasks/evaluate';
 import type { Example, Task } from '../tasks/task';
 import type { CausalLM } from './causal-lm';
 import type { PromptTokenizer } from './tokenizer';
 import type { TransformersLM } from './transformers-lm';
 
-export interface TargetLM {
-  /** Identifies model and backend in reward-cache keys. */
-  readonly id: string;
-  /** Model calls made so far (one per evaluate() batch). */
-  readonly calls: number;
-  evaluate(task: Task, prompt: string, split: SplitName, examples?: readonly Example[]): Promise<PromptEvaluation>;
-}
+export type { TargetLM };
 
 abstract class TokenizedTarget implements TargetLM {
   calls = 0;

@@ -78,3 +78,12 @@ export async function evaluatePrompt(task: Task, prompt: string, split: SplitNam
   const score = predictions.reduce((sum, p, i) => sum + scoreOutput(task.metric, p, examples[i]!), 0) / examples.length;
   return { task: task.name, split, score, total: examples.length, predictions, ...(labelLogProbs ? { labelLogProbs } : {}) };
 }
+
+/** A target LM as the optimisation loop sees it (implemented in src/runtime/target-lm.ts). */
+export interface TargetLM {
+  /** Identifies model and backend in reward-cache keys. */
+  readonly id: string;
+  /** Model calls made so far (one per evaluate() batch). */
+  readonly calls: number;
+  evaluate(task: Task, prompt: string, split: SplitName, examples?: readonly Example[]): Promise<PromptEvaluation>;
+}
