@@ -23,7 +23,9 @@ import { Trainer } from './trainer';
 export type ModelSource =
   | { kind: 'hub'; modelId: string; settings?: Partial<HubSettings> }
   | { kind: 'files'; files: Map<string, Uint8Array> }
-  | { kind: 'llama2c'; bytes: Uint8Array };
+  | { kind: 'llama2c'; bytes: Uint8Array }
+  /** A model already in memory (a generated config and weights; tests and benchmarks). */
+  | { kind: 'loaded'; model: LoadedModel };
 
 export interface PromptLMSettings {
   backend: BackendPreference;
@@ -114,6 +116,7 @@ export class PromptLM {
     validateLora(s.lora);
     let model: LoadedModel;
     if (source.kind === 'llama2c') model = loadLlama2cFile(source.bytes);
+    else if (source.kind === 'loaded') model = source.model;
     else {
       const files = source.kind === 'files' ? source.files : await fetchModel(source.modelId, { cache: this.cache, ...(source.settings ? { settings: source.settings } : {}), ...(onProgress ? { onProgress } : {}) });
       model = loadModelFiles(files);
@@ -174,7 +177,10 @@ export class PromptLM {
   }
 
   /** Samples continuations; `sharedPrefix` reuses the rows' common prefix cache (one meta-prompt, many samples). */
-  async sample(prompts: number[][], options: { seeds: number[]; temperature?: number; topP?: number; maxNewTokens?: number; adapter?: boolean; sharedPrefix?: boolean }): Promise<PromptSample[]> {
+  async sample(
+    prompts: number[][],
+    options: { seeds: number[]; temperature?: number; topP?: number; maxNewTokens?: number; adapter?: boolean; sharedPrefix?: boolean; eosTokenIds?: number[] },
+  ): Promise<PromptSample[]> {
     const st = this.state;
     const run = options.sharedPrefix ? st.lm.sampleSharedPrefix.bind(st.lm) : st.lm.sample.bind(st.lm);
     const samples = await run(prompts, {
@@ -183,7 +189,7 @@ export class PromptLM {
       maxNewTokens: options.maxNewTokens ?? 150,
       adapter: options.adapter ?? true,
       seeds: options.seeds,
-      eosTokenIds: st.eos,
+      eosTokenIds: options.eosTokenIds ?? st.eos,
       padTokenId: st.padTokenId,
     });
     return samples.map((s) => ({ ...s, text: st.tokenizer ? st.tokenizer.decode(s.tokens, { skipSpecialTokens: true }) : '' }));
