@@ -65,6 +65,7 @@ async function source(model: string, flags: Map<string, string>): Promise<ModelS
 
 async function loaded(src: ModelSource): Promise<LoadedModel> {
   if (src.kind === 'llama2c') return loadLlama2cFile(src.bytes);
+  if (src.kind === 'loaded') return src.model;
   const files = src.kind === 'files' ? src.files : await fetchModel(src.modelId, { cache: new MemoryModelCache(), ...(src.settings ? { settings: src.settings } : {}) });
   return loadModelFiles(files);
 }
