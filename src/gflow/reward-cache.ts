@@ -1,0 +1,89 @@
+// The reward cache (required improvement 1): a prompt's score on a split is computed once per (prompt, task,
+// split, target-LM id, template) and kept, so replayed and repeated prompts cost no target-LM calls. It counts
+// the calls it makes and the hits it serves, and round-trips through JSON. It does not decide what to score.
+import type { Task } from '../tasks/task';
+import type { SplitName, TargetLM } from './interfaces';
+
+export interface CachedScore {
+  prompt: string;
+  task: string;
+  split: SplitName;
+  target: string;
+  template: string;
+  score: number;
+}
+
+export interface RewardCacheState {
+  targetCalls: number;
+  cacheHits: number;
+  entries: CachedScore[];
+}
+
+export class RewardCacheError extends Error {
+  override name = 'RewardCacheError';
+}
+
+const SPLITS: readonly SplitName[] = ['train', 'validation', 'test'];
+
+function keyOf(prompt: string, task: string, split: SplitName, target: string, template: string): string {
+  return JSON.stringify([prompt, task, split, target, template]);
+}
+
+export class RewardCache {
+  private readonly scores = new Map<string, CachedScore>();
+  private calls = 0;
+  private hits = 0;
+
+  /** target.evaluate calls this cache made. */
+  get targetCalls(): number {
+    return this.calls;
+  }
+
+  /** Lookups answered without a call. */
+  get cacheHits(): number {
+    return this.hits;
+  }
+
+  get size(): number {
+    return this.scores.size;
+  }
+
+  /** The cached score, or undefined; counts nothing. */
+  peek(target: TargetLM, task: Task, prompt: string, split: SplitName): number | undefined {
+    return this.scores.get(keyOf(prompt, task.name, split, target.id, task.template))?.score;
+  }
+
+  /** The prompt's mean metric score on the split: from the cache, or one target.evaluate call (then cached). */
+  async score(target: TargetLM, task: Task, prompt: string, split: SplitName): Promise<number> {
+    const key = keyOf(prompt, task.name, split, target.id, task.template);
+    const cached = this.scores.get(key);
+    if (cached) {
+      this.hits++;
+      return cached.score;
+    }
+    this.calls++;
+    const evaluation = await target.evaluate(task, prompt, split);
+    if (!Number.isFinite(evaluation.score)) throw new RewardCacheError(`target ${target.id} scored a prompt on ${task.name}/${split} as ${evaluation.score}; a score must be a finite number in [0, 1]`);
+    this.scores.set(key, { prompt, task: task.name, split, target: target.id, template: task.template, score: evaluation.score });
+    return evaluation.score;
+  }
+
+  toJSON(): RewardCacheState {
+    return { targetCalls: this.calls, cacheHits: this.hits, entries: [...this.scores.values()].map((e) => ({ ...e })) };
+  }
+
+  static fromJSON(state: RewardCacheState): RewardCache {
+    if (!state || !Array.isArray(state.entries) || !Number.isInteger(state.targetCalls) || !Number.isInteger(state.cacheHits)) {
+      throw new RewardCacheError('not a reward-cache state: expected { targetCalls, cacheHits, entries[] }');
+    }
+    const cache = new RewardCache();
+    for (const e of state.entries) {
+      const ok = typeof e.prompt === 'string' && typeof e.task === 'string' && SPLITS.includes(e.split) && typeof e.target === 'string' && typeof e.template === 'string' && typeof e.score === 'number';
+      if (!ok) throw new RewardCacheError(`bad reward-cache entry: ${JSON.stringify(e).slice(0, 200)}`);
+      cache.scores.set(keyOf(e.prompt, e.task, e.split, e.target, e.template), { ...e });
+    }
+    cache.calls = state.targetCalls;
+    cache.hits = state.cacheHits;
+    return cache;
+  }
+}
