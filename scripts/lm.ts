@@ -3,19 +3,17 @@
 //   logits --ids 1,461,461                      -> {"logits": [[...], ...]} one row per position
 //   sample --prompt "..." | --ids 1,2 --n 4 --seed 1 [--temperature 1] [--top-p 0.9] [--max-new-tokens 32] [--chat]
 // Hub ids are fetched from --hub-host (default https://huggingface.co, or $HF_HUB_HOST) at --revision.
-import { existsSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { maskAndPositions } from '../src/models/attention-mask';
 import { fetchModel } from '../src/models/hub';
 import { decoderGraph, io } from '../src/models/llama-graphs';
 import { toGraphLayout } from '../src/models/llama-weights';
 import { type LoadedModel, loadLlama2cFile, loadModelFiles } from '../src/models/load-model';
-import { readLocalModelFolder } from '../src/models/local-folder-node';
 import { MemoryModelCache } from '../src/models/model-cache';
 import { hostTensor } from '../src/runtime/host-tensor';
 import { loadOrtNode } from '../src/runtime/ort-node';
 import { type ModelSource, PromptLM } from '../src/runtime/prompt-lm';
 import { GraphSession } from '../src/runtime/run-graph';
+import { modelSource } from './model-source';
 
 class UsageError extends Error {
   override name = 'UsageError';
@@ -51,16 +49,6 @@ function number(flags: Map<string, string>, key: string, fallback: number): numb
   const n = Number(v);
   if (!Number.isFinite(n)) throw new UsageError(`--${key} must be a number, got '${v}'`);
   return n;
-}
-
-async function source(model: string, flags: Map<string, string>): Promise<ModelSource> {
-  if (existsSync(model)) {
-    if (statSync(model).isDirectory()) return { kind: 'files', files: await readLocalModelFolder(model) };
-    return { kind: 'llama2c', bytes: new Uint8Array(await readFile(model)) };
-  }
-  const host = flags.get('hub-host') ?? process.env['HF_HUB_HOST'];
-  const revision = flags.get('revision');
-  return { kind: 'hub', modelId: model, settings: { ...(host ? { host } : {}), ...(revision ? { revision } : {}) } };
 }
 
 async function loaded(src: ModelSource): Promise<LoadedModel> {
@@ -112,7 +100,7 @@ async function sample(src: ModelSource, flags: Map<string, string>): Promise<voi
 
 try {
   const { command, flags } = parseArgs(process.argv.slice(2));
-  const src = await source(flags.get('model')!, flags);
+  const src = await modelSource(flags.get('model')!, flags);
   if (command === 'logits') await logits(src, ids(flags.get('ids')));
   else await sample(src, flags);
 } catch (error) {

@@ -2,9 +2,8 @@
 // (user turn) with the assistant turn opened by a fixed prefix ("The Instruction is: "); prompts are text,
 // re-tokenised with their first end-of-sequence token for the prior, logPF and the update.
 import type { PromptSampler, PromptUpdate, SampledPrompt, SamplingRequest, UpdateResult } from '../gflow/interfaces';
+import { ASSISTANT_PREFIX } from '../gflow/meta-prompt';
 import type { PromptLM } from './prompt-lm';
-
-export const ASSISTANT_PREFIX = 'The Instruction is: ';
 
 export class LabPromptSampler implements PromptSampler {
   private readonly prefixCache = new Map<string, number[]>();
