@@ -129,8 +129,6 @@ export const gradientRules: Readonly<Record<string, GradRule>> = {
   Split: (c) => [concat(c.y.map((y, i) => c.gy[i] ?? zerosLike(y)), num(c.attrs, 'axis'))],
   Expand: (c) => [sumTo(c.g, x0(c).shape)],
   Where: (c) => [undefined, sumTo(where(c.x[0]!, c.g, 0), x1(c).shape), sumTo(where(c.x[0]!, 0, c.g), c.x[2]!.shape)],
-  // The kept elements were scaled by 1/(1-ratio); output 1 is the keep mask.
-  Dropout: (c) => [where(c.y[1]!, div(c.g, 1 - num(c.attrs, 'ratio')), 0)],
   Cast: (c) => [x0(c).isFloat ? cast(c.g, x0(c).dtype) : undefined],
 };
 

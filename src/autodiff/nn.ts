@@ -1,10 +1,10 @@
 // Layers written as compositions of IR ops (so their gradients come from the rule table): RMSNorm, RoPE,
 // SiLU, causal masking, cross-entropy, finiteness checks. Nothing here knows about a particular model.
-import { ShapeError } from './errors';
+import { GraphError, ShapeError } from './errors';
 import type { Tensor } from './ir';
 import {
   abs, add, and, arange, cast, concat, cos, div, gatherElements, greater, less, lessOrEqual, logSoftmax, matmul, mul, neg,
-  reduceMean, reduceSum, reshape, sigmoid, sin, slice, sqrt, unsqueeze, where, constantLike,
+  reduceMean, reduceSum, reshape, sigmoid, sin, slice, sqrt, sub, unsqueeze, where, constantLike, floor,
 } from './ops';
 import { type Dim, formatShape } from './shape';
 
@@ -83,4 +83,26 @@ export function allTrue(a: Tensor, b: Tensor): Tensor {
 export function minimum(a: Tensor, b: Tensor | number): Tensor {
   const bt = typeof b === 'number' ? a.graph.scalar(b, a.dtype) : b;
   return where(greater(a, bt), bt, a);
+}
+
+/**
+ * Training-mode dropout on x (B, T, C) with the mask drawn in the graph from a hash of (position, seed, site):
+ * u = fract(sin(b * 12.9898 + t * 78.233 + c * 37.719 + seed * 4.1414 + site * 1.618) * 43758.5453), kept where
+ * u >= ratio and scaled by 1 / (1 - ratio). `seed` is a () input, so each step draws a new, reproducible mask.
+ * (onnxruntime-web's browser builds have no Dropout kernel, hence the hash.)
+ */
+export function hashDropout(x: Tensor, ratio: number, seed: Tensor, site: number): Tensor {
+  if (!(ratio >= 0 && ratio < 1)) throw new GraphError(`dropout: ratio must be in [0, 1), got ${ratio}`);
+  if (ratio === 0) return x;
+  if (x.rank !== 3) throw new ShapeError(`dropout: expects (B, T, C), got ${formatShape(x.shape)}`);
+  const g = x.graph;
+  const axis = (d: number, at: number, k: number): Tensor => {
+    const idx = mul(cast(arange(g, x.shape[d]!), x.dtype), k); // (n)
+    return unsqueeze(idx, [0, 1, 2].filter((i) => i !== at));
+  };
+  let h = add(add(axis(0, 0, 12.9898), axis(1, 1, 78.233)), axis(2, 2, 37.719)); // (B,T,C)
+  h = add(h, add(mul(seed, 4.1414), site * 1.618));
+  const s = mul(sin(h), 43758.5453);
+  const u = sub(s, floor(s)); // in [0, 1)
+  return where(less(u, ratio), 0, mul(x, 1 / (1 - ratio)));
 }

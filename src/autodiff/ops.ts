@@ -70,6 +70,8 @@ export const tanh = (x: Tensor): Tensor => unary('Tanh', x);
 export const abs = (x: Tensor): Tensor => unary('Abs', x);
 export const sin = (x: Tensor): Tensor => unary('Sin', x);
 export const cos = (x: Tensor): Tensor => unary('Cos', x);
+/** Largest integer <= x (no gradient: used for masks and hashes). */
+export const floor = (x: Tensor): Tensor => unary('Floor', x);
 
 export function cast(x: Tensor, to: DType): Tensor {
   return one('Cast', [x], { to }, to, x.shape);
@@ -261,18 +263,6 @@ export function concat(xs: readonly Tensor[], axis: number): Tensor {
   const shape = [...first.shape];
   shape[a] = symbolic.length === 0 ? total : [...symbolic, ...(total ? [String(total)] : [])].join('+');
   return one('Concat', xs, { axis: a }, first.dtype, shape);
-}
-
-/**
- * Training-mode dropout: zeroes each element with probability `ratio` and scales the rest by 1/(1-ratio).
- * The mask is drawn by the runtime from `seed` (the same session gives a fresh mask each run, reproducibly).
- */
-export function dropout(x: Tensor, ratio: number, seed: number): Tensor {
-  requireFloat('Dropout', x);
-  if (!(ratio >= 0 && ratio < 1)) throw new GraphError(`Dropout: ratio must be in [0, 1), got ${ratio}`);
-  if (ratio === 0) return x;
-  const [y] = x.graph.addNode('Dropout', [x], { ratio, seed }, [{ dtype: x.dtype, shape: x.shape }, { dtype: 'bool', shape: x.shape }]);
-  return y!;
 }
 
 /** The identity in the forward pass; no gradient flows back through it (logZ, baselines). */

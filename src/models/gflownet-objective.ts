@@ -2,8 +2,8 @@
 // mean((logZ + logPF - logR)^2) over (meta-prompt, prompt) sequences with logZ an EMA of the batch mean of
 // logR - logPF (decay 0 gives pure VarGrad). Gradients reach the LoRA weights only; logZ carries none.
 import type { Graph, Tensor } from '../autodiff/ir';
-import { add, dropout, mul, reduceMean, stopGradient, sub } from '../autodiff/ops';
-import { sequenceLogProb } from '../autodiff/nn';
+import { add, mul, reduceMean, stopGradient, sub } from '../autodiff/ops';
+import { hashDropout, sequenceLogProb } from '../autodiff/nn';
 import type { TrainableModel } from '../onnx/bundle';
 import { LlamaBuilder } from './llama';
 import { graphWeightSpecs } from './llama-weights';
@@ -15,9 +15,10 @@ export const gflownetInputs = {
   logReward: 'log_reward', // (B) logR of each sequence's prompt
   logZ: 'logz', // () running estimate before this step
   logZDecay: 'logz_decay', // () 0.99 by default; 0 is pure VarGrad
+  dropoutSeed: 'dropout_seed', // () a new value each step draws new LoRA dropout masks
 };
 
-export function gflownetModel(config: LlamaConfig, lora: LoraSettings, dropoutSeed = 0): TrainableModel {
+export function gflownetModel(config: LlamaConfig, lora: LoraSettings): TrainableModel {
   return {
     name: 'gflownet-lora',
     params: loraParamSpecs(config, lora),
@@ -31,12 +32,13 @@ export function gflownetModel(config: LlamaConfig, lora: LoraSettings, dropoutSe
       const logR = g.input(gflownetInputs.logReward, ['B']);
       const logZ = g.input(gflownetInputs.logZ, []);
       const decay = g.input(gflownetInputs.logZDecay, []);
+      const seed = lora.dropout > 0 ? g.input(gflownetInputs.dropoutSeed, []) : undefined;
       let site = 0;
       const model = new LlamaBuilder(config, (name) => frozen[name]!, {
         settings: lora,
         params,
         scale: g.scalar(lora.alpha / lora.rank),
-        dropout: (x) => dropout(x, lora.dropout, dropoutSeed * 1000 + site++),
+        ...(seed ? { dropout: (x: Tensor) => hashDropout(x, lora.dropout, seed, site++) } : {}),
       });
       const { hidden } = model.decode({ ids, positions, mask });
       const logPF = sequenceLogProb(model.logits(hidden), targets, targetMask); // (B)

@@ -20,7 +20,7 @@ export interface LoraBinding {
   params: Readonly<Record<string, Tensor>>;
   /** Scalar () multiplying every adapter's output: alpha / r when on, 0 when off (the reference prior). */
   scale: Tensor;
-  /** (B,T,?) dropout masks are not modelled here; dropout is applied by `dropout` when given. */
+  /** Training-mode dropout on each adapter's input (B,T,in), when given. */
   dropout?: (x: Tensor, layer: number, target: LoraTarget) => Tensor;
 }
 

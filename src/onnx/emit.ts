@@ -15,7 +15,7 @@ export interface EmitOptions {
 /** Ops whose IR form maps onto the ONNX op of the same name with no inputs or attributes to translate. */
 const PLAIN = new Set([
   'Add', 'Sub', 'Mul', 'Div', 'Pow', 'Equal', 'Less', 'LessOrEqual', 'Greater', 'And', 'Neg', 'Exp', 'Log',
-  'Sqrt', 'Reciprocal', 'Sigmoid', 'Tanh', 'Abs', 'Sin', 'Cos', 'MatMul', 'Where',
+  'Sqrt', 'Reciprocal', 'Sigmoid', 'Tanh', 'Abs', 'Sin', 'Cos', 'Floor', 'MatMul', 'Where',
 ]);
 
 /** IR ops that become a single ONNX op of another name. */
@@ -203,13 +203,6 @@ class Emitter {
         return this.push(op, [...ins, this.int64Const(ns('sizes'))], outs, [attr.int('axis', n('axis'))]);
       case 'Pad':
         return this.push(op, [...ins, this.int64Const(ns('pads'))], outs);
-      case 'Dropout': {
-        const ratio = this.fresh('ratio');
-        this.initializers.push(tensorProto(ratio, inputs[0]!.dtype, [], dataOf(inputs[0]!.dtype, [n('ratio')])));
-        const training = this.fresh('training');
-        this.initializers.push(tensorProto(training, 'bool', [], dataOf('bool', [1])));
-        return this.push(op, [...ins, ratio, training], outs, [attr.int('seed', n('seed'))]);
-      }
       case 'ConstantOfShape': {
         const value = tensorProto('value', dtype('dtype'), [1], dataOf(dtype('dtype'), [n('value')]));
         return this.push(op, [this.shapeTensor(shape('shape'))], outs, [attr.tensor('value', value)]);

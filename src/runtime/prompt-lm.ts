@@ -127,7 +127,7 @@ export class PromptLM {
     await this.release();
     const weights = await uploadLlamaWeights(ort, backend.backend, model.config, model.weights);
     const init = initialLora(model.config, s.lora, mulberry32(s.seed));
-    const bundle = compileTrainingBundle(gflownetModel(model.config, s.lora, s.seed), init);
+    const bundle = compileTrainingBundle(gflownetModel(model.config, s.lora), init);
     const trainer = await Trainer.create(ort, bundle, { backend: backend.backend, frozen: weights, hyper: s.adamw });
     const lm = await CausalLM.create(ort, model.config, weights, { lora: s.lora });
     lm.setAdapter({ trainer });
@@ -224,6 +224,8 @@ export class PromptLM {
       logz: hostTensor('float32', [], Float32Array.from([st.logZ])),
       logz_decay: hostTensor('float32', [], Float32Array.from([overrides.logZDecay ?? st.settings.logZDecay])),
     };
+    // A fresh dropout mask each update, reproducible from the run seed and the update count.
+    if (st.settings.lora.dropout > 0) batch['dropout_seed'] = hostTensor('float32', [], Float32Array.from([(st.settings.seed * 7919 + next) % 100_003]));
     const r = await st.trainer.trainStep(batch, { lr });
     const logZ = (r.outputs['logz_next']!.data as Float32Array)[0]!;
     if (r.finite) st.logZ = logZ;

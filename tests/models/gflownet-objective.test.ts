@@ -75,7 +75,7 @@ describe('GFlowNet objective', () => {
 
   it('the compiled train step lowers the loss on a fixed batch and tracks logZ as an EMA', async () => {
     const ort = await loadOrtNode();
-    const bundle = compileTrainingBundle(gflownetModel(config, { ...lora, dropout: 0.05 }, 1), initialLora(config, lora, mulberry32(3)));
+    const bundle = compileTrainingBundle(gflownetModel(config, { ...lora, dropout: 0.05 }), initialLora(config, lora, mulberry32(3)));
     expect(bundle.manifest.frozen.length).toBeGreaterThan(10);
     expect(bundle.manifest.params.every((p) => p.name.includes('lora_'))).toBe(true);
     const frozen = await uploadLlamaWeights(ort, 'wasm', config, model.weights);
@@ -90,6 +90,7 @@ describe('GFlowNet objective', () => {
         log_reward: hostTensor('float32', [2], logR),
         logz: hostTensor('float32', [], Float32Array.from([logZ])),
         logz_decay: hostTensor('float32', [], Float32Array.from([decay])),
+        dropout_seed: hostTensor('float32', [], Float32Array.from([i])),
       });
       expect(r.finite).toBe(true);
       const logPF = Array.from(r.outputs['log_pf']!.data as Float32Array);
