@@ -2,15 +2,11 @@
 // generate() on the same random Llama, in one headless Chromium page: WebGPU first when an adapter exists, then wasm.
 // Then the device memory a SmolLM2-135M run needs, from shapes. The last line is the wasm speedup on GFlowPO's
 // sampling step (16 rows from one meta-prompt); the distinct-prompt figure is printed above it. Asserts nothing.
-import { existsSync } from 'node:fs';
-import { createServer } from 'vite';
 import { parseLlamaConfig } from '../src/models/llama-config';
 import { parameterCount } from '../src/models/llama-weights';
 import { LORA_DEFAULTS, loraParamSpecs } from '../src/models/lora';
+import { CHROMIUM, runBenchPage } from './bench/browser';
 import type { BackendTiming, LmBenchReport, SideTiming } from './bench/lm-page';
-
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--enable-unsafe-webgpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', '--no-sandbox'];
 
 /** SmolLM2-135M's config.json, the fields that fix its shapes. */
 const SMOLLM2_135M = {
@@ -42,22 +38,8 @@ function line(r: BackendTiming): string {
 }
 
 async function runPage(runs: number, gpuRuns: number): Promise<LmBenchReport> {
-  if (!existsSync(CHROMIUM)) return { ok: false, reason: `no ${CHROMIUM}; install Debian's chromium` };
-  const server = await createServer({ configFile: 'vite.config.ts', server: { port: 0, host: '127.0.0.1' }, logLevel: 'error' });
-  await server.listen();
-  const { chromium } = await import('playwright');
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
-  try {
-    const address = server.httpServer?.address();
-    const port = typeof address === 'object' && address ? address.port : 5173;
-    const page = await browser.newPage();
-    await page.goto(`http://127.0.0.1:${port}/scripts/bench/lm-page.html?runs=${runs}&gpuRuns=${gpuRuns}`);
-    await page.waitForFunction(() => window.__lmBench !== undefined, undefined, { timeout: 900_000, polling: 1000 });
-    return await page.evaluate(() => window.__lmBench!);
-  } finally {
-    await browser.close();
-    await server.close();
-  }
+  const report = await runBenchPage<LmBenchReport>('lm-page.html', `runs=${runs}&gpuRuns=${gpuRuns}`, '__lmBench', 900_000);
+  return report ?? { ok: false, reason: `no ${CHROMIUM}; install Debian's chromium` };
 }
 
 function memoryLines(): string[] {

@@ -56,6 +56,15 @@ export function declareWeights(g: Graph, config: LlamaConfig, placement: WeightP
   };
 }
 
+/** Per layer 'shared.<l>.key/value' (1, KV, L, D): the cache of a prefix every row attends to. */
+function declareShared(g: Graph, config: LlamaConfig): KeyValue[] {
+  const { numKvHeads: KV, headDim: D } = config;
+  return Array.from({ length: config.numLayers }, (_, l) => ({
+    key: g.input(io.sharedKey(l), [1, KV, 'L', D]),
+    value: g.input(io.sharedValue(l), [1, KV, 'L', D]),
+  }));
+}
+
 export function declareLora(g: Graph, config: LlamaConfig, settings: LoraSettings, name = io.lora): LoraBinding {
   const params = Object.fromEntries(loraParamSpecs(config, settings).map((s) => [s.name, g.input(name(s.name), s.shape)]));
   return { settings, params, scale: g.input(io.adapterScale, []) };
@@ -74,12 +83,7 @@ export function decoderGraph(config: LlamaConfig, options: DecoderGraphOptions):
         value: g.input(io.pastValue(l), ['B', KV, PAST, D]),
       }))
     : undefined;
-  const shared: KeyValue[] | undefined = options.sharedPrefix
-    ? Array.from({ length: config.numLayers }, (_, l) => ({
-        key: g.input(io.sharedKey(l), [1, KV, 'L', D]),
-        value: g.input(io.sharedValue(l), [1, KV, 'L', D]),
-      }))
-    : undefined;
+  const shared = options.sharedPrefix ? declareShared(g, config) : undefined;
   const weight = declareWeights(g, config, options.weights);
   const lora = options.lora ? declareLora(g, config, options.lora) : undefined;
   const model = new LlamaBuilder(config, weight, lora);
@@ -98,36 +102,19 @@ export function decoderGraph(config: LlamaConfig, options: DecoderGraphOptions):
 /**
  * Scoring graph: summed log-probabilities of target tokens, (B). Inputs as the full decoder plus 'targets'
  * (B,T) int64 (the next token at each position) and 'target_mask' (B,T) float (1 where a target counts).
+ * With `sharedPrefix` (prompt-prefix reuse) also 'shared.<l>.key/value' (1, KV, L, D), the prefix's cache
+ * from a decoder prefill; row tokens then sit at positions L, L+1, ...
  */
-export function scoringGraph(config: LlamaConfig, weights: WeightPlacement, lora?: LoraSettings): Uint8Array {
+export function scoringGraph(config: LlamaConfig, weights: WeightPlacement, lora?: LoraSettings, options: { sharedPrefix?: boolean } = {}): Uint8Array {
   const g = new Graph('float32');
   const ids = g.input(io.ids, ['B', 'T'], 'int64');
   const positions = g.input(io.positions, ['B', 'T'], 'int64');
   const mask = g.input(io.mask, ['B', 'T', 'T'], 'bool');
   const targets = g.input('targets', ['B', 'T'], 'int64');
   const targetMask = g.input('target_mask', ['B', 'T']);
+  const shared = options.sharedPrefix ? declareShared(g, config) : undefined;
   const model = new LlamaBuilder(config, declareWeights(g, config, weights), lora ? declareLora(g, config, lora) : undefined);
-  const { hidden } = model.decode({ ids, positions, mask });
-  return emitModel(g, { logprob: sequenceLogProb(model.logits(hidden), targets, targetMask) }, { name: 'llama_score' });
-}
-
-/**
- * Scoring after a shared prefix (prompt-prefix reuse): like scoringGraph, plus 'shared.<l>.key/value'
- * (1, KV, L, D), the prefix's cache from a decoder prefill. Row tokens sit at positions L, L+1, ...
- */
-export function sharedPrefixScoringGraph(config: LlamaConfig, weights: WeightPlacement, lora?: LoraSettings): Uint8Array {
-  const g = new Graph('float32');
-  const ids = g.input(io.ids, ['B', 'T'], 'int64');
-  const positions = g.input(io.positions, ['B', 'T'], 'int64');
-  const mask = g.input(io.mask, ['B', 'T', 'T'], 'bool');
-  const targets = g.input('targets', ['B', 'T'], 'int64');
-  const targetMask = g.input('target_mask', ['B', 'T']);
-  const { numKvHeads: KV, headDim: D } = config;
-  const shared = Array.from({ length: config.numLayers }, (_, l) => ({
-    key: g.input(io.sharedKey(l), [1, KV, 'L', D]),
-    value: g.input(io.sharedValue(l), [1, KV, 'L', D]),
-  }));
-  const model = new LlamaBuilder(config, declareWeights(g, config, weights), lora ? declareLora(g, config, lora) : undefined);
-  const { hidden } = model.decode({ ids, positions, mask, shared });
-  return emitModel(g, { logprob: sequenceLogProb(model.logits(hidden), targets, targetMask) }, { name: 'llama_score_shared_prefix' });
+  const { hidden } = model.decode({ ids, positions, mask, ...(shared ? { shared } : {}) });
+  const name = shared ? 'llama_score_shared_prefix' : 'llama_score';
+  return emitModel(g, { logprob: sequenceLogProb(model.logits(hidden), targets, targetMask) }, { name });
 }

@@ -5,7 +5,7 @@ import type * as ortTypes from 'onnxruntime-web';
 import { mulberry32 } from '../autodiff/random';
 import { maskAndPositions } from '../models/attention-mask';
 import { packSequences } from '../models/sequence-batch';
-import { type WeightPlacement, decoderGraph, io, scoringGraph, sharedPrefixScoringGraph } from '../models/llama-graphs';
+import { type WeightPlacement, decoderGraph, io, scoringGraph } from '../models/llama-graphs';
 import type { LlamaConfig, LlamaWeights } from '../models/llama-types';
 import { graphWeightSpecs, toGraphLayout } from '../models/llama-weights';
 import { type LoraSettings, loraParamSpecs } from '../models/lora';
@@ -102,7 +102,7 @@ export class CausalLM {
     const decoder = await ort.InferenceSession.create(decoderGraph(config, { weights: decoderPlacement, cache: true, logits: 'last', ...lora }), decoderOptions);
     const sharedDecoder = await ort.InferenceSession.create(decoderGraph(config, { weights: decoderPlacement, cache: true, logits: 'last', sharedPrefix: true, ...lora }), decoderOptions);
     const scorer = await ort.InferenceSession.create(scoringGraph(config, placement, options.lora), { executionProviders: [backend], logSeverityLevel: 3 });
-    const sharedScorer = await ort.InferenceSession.create(sharedPrefixScoringGraph(config, placement, options.lora), { executionProviders: [backend], logSeverityLevel: 3 });
+    const sharedScorer = await ort.InferenceSession.create(scoringGraph(config, placement, options.lora, { sharedPrefix: true }), { executionProviders: [backend], logSeverityLevel: 3 });
     return new CausalLM(ort, config, backend, weights, options.lora, decoder, scorer, sharedScorer, sharedDecoder, bake);
   }
 
