@@ -1,9 +1,9 @@
 // `npm run lab -- --task <name|folder> --prompt-lm <id|path> --target-lm <id|path> --steps N --seed S ...`:
 // the GFlowPO engine headless, on the same engine classes as the lab (wasm in Node). Writes a JSON report
 // (--report FILE) and the JSONL event log (--log FILE); prints one line per step and the selected prompt.
-//   --mode gflowpo|prior-only|on-policy|no-dmu|manual   --manual-prompt "..."   --budget N (target calls)
+//   --mode gflowpo|prior-only|on-policy|no-dmu|manual (or --modes a,b,c side by side)   --manual-prompt "..."   --budget N (target calls)
 //   --settings '{"microBatches":2,...}' (any GFlowPO setting)   --data DIR (the shared data root)   --hub-host URL
-import { existsSync, readFileSync, statSync, writeFileSync, appendFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { StepEvent } from '../src/gflow/events';
 import { toJsonl } from '../src/gflow/events';
@@ -85,50 +85,62 @@ function settingsFrom(flags: Map<string, string>): GflowpoSettingsInput {
   };
 }
 
-async function main(): Promise<void> {
-  const flags = parseFlags(process.argv.slice(2));
-  const task = loadTask(flags.get('task')!, flags);
-  const settings = resolveSettings(settingsFrom(flags), task.name);
-  const promptLM = new PromptLM(loadOrtNode);
+/** One run of one mode; the prompt-LM is loaded fresh (a new adapter), the target LM is shared. */
+async function runMode(flags: Map<string, string>, task: Task, input: GflowpoSettingsInput, target: TargetEngine, targetId: string, log: string | undefined) {
+  const settings = resolveSettings(input, task.name);
   const { rank, alpha, dropout, targetModules } = settings.lora;
   const targets = targetModules.map((t) => {
     if (!(LORA_TARGETS as readonly string[]).includes(t)) throw new UsageError(`LoRA target '${t}' is not one of ${LORA_TARGETS.join(', ')}`);
     return t as LoraTarget;
   });
+  const promptLM = new PromptLM(loadOrtNode);
   await promptLM.load(await modelSource(flags.get('prompt-lm')!, flags), { backend: 'wasm', seed: settings.seed, lora: { rank, alpha, dropout, targets } });
-  const targetSource = await modelSource(flags.get('target-lm')!, flags);
-  if (targetSource.kind === 'llama2c' || targetSource.kind === 'loaded') throw new UsageError('--target-lm needs a tokenizer: give a hub-layout folder or a hub id');
-  const target = new TargetEngine(loadOrtNode);
-  const info = await target.load(targetSource, { implementation: 'compiled', backend: 'wasm' });
-  const targetLM = { id: info.id, get calls() { return target.calls; }, evaluate: target.evaluate.bind(target) };
+  const targetLM = { id: targetId, get calls() { return target.calls; }, evaluate: target.evaluate.bind(target) };
   const run = new GflowpoRun(settings, task, new LabPromptSampler(promptLM), targetLM);
-  const log = flags.get('log');
-  if (log) writeFileSync(log, '');
   const events: StepEvent[] = [];
   const done = await run.run((event) => {
     events.push(event);
     if (log) appendFileSync(log, toJsonl(event));
-    if (event.type === 'update') console.log(`step ${event.step}: loss ${event.loss.toFixed(4)} logZ ${event.logZ.toFixed(3)} lr ${event.lr.toExponential(2)}`);
-    else if (event.type === 'buffer') console.log(`step ${event.step}: buffer ${event.size}, best train accuracy ${event.best?.trainAccuracy.toFixed(3) ?? '-'}`);
+    if (event.type === 'update') console.log(`[${settings.mode}] step ${event.step}: loss ${event.loss.toFixed(4)} logZ ${event.logZ.toFixed(3)} lr ${event.lr.toExponential(2)}`);
+    else if (event.type === 'buffer') console.log(`[${settings.mode}] step ${event.step}: buffer ${event.size}, best train accuracy ${event.best?.trainAccuracy.toFixed(3) ?? '-'}`);
   });
+  await promptLM.release();
   const initial = events.find((e) => e.type === 'initial');
-  const report = {
+  const s = done?.selected;
+  console.log(`[${settings.mode}] selected: ${JSON.stringify(s?.text ?? null)} train ${s?.trainAccuracy ?? '-'} validation ${s?.validationAccuracy ?? '-'} test ${s?.testAccuracy ?? '-'}; target calls ${run.targetCalls}`);
+  return {
     task: task.name,
+    mode: settings.mode,
     settings: run.settings,
     seed: run.settings.seed,
     steps: run.completedSteps,
     targetCalls: run.targetCalls,
     cacheHits: run.cacheHits,
     promptLM: flags.get('prompt-lm'),
-    targetLM: info.id,
+    targetLM: targetId,
     reason: done?.reason ?? null,
     selected: done?.selected ?? null,
     initialPrompts: initial && initial.type === 'initial' ? initial.prompts : [],
   };
+}
+
+async function main(): Promise<void> {
+  const flags = parseFlags(process.argv.slice(2));
+  const task = loadTask(flags.get('task')!, flags);
+  const base = settingsFrom(flags);
+  // --modes a,b,c runs baselines side by side on one task (one report with a run per mode).
+  const modes = flags.get('modes')?.split(',').map((m) => m.trim()) as GflowpoSettingsInput['mode'][] | undefined;
+  const targetSource = await modelSource(flags.get('target-lm')!, flags);
+  if (targetSource.kind === 'llama2c' || targetSource.kind === 'loaded') throw new UsageError('--target-lm needs a tokenizer: give a hub-layout folder or a hub id');
+  const target = new TargetEngine(loadOrtNode);
+  const info = await target.load(targetSource, { implementation: 'compiled', backend: 'wasm' });
+  const log = flags.get('log');
+  if (log) writeFileSync(log, '');
+  const reports = [];
+  for (const mode of modes ?? [base.mode]) reports.push(await runMode(flags, task, { ...base, ...(mode ? { mode } : {}) }, target, info.id, log));
   const reportPath = flags.get('report');
+  const report = modes ? { task: task.name, runs: reports } : reports[0];
   if (reportPath) writeFileSync(reportPath, `${JSON.stringify(report, null, 2)}\n`);
-  console.log(`selected: ${JSON.stringify(done?.selected?.text ?? null)} train ${done?.selected?.trainAccuracy ?? '-'} validation ${done?.selected?.validationAccuracy ?? '-'} test ${done?.selected?.testAccuracy ?? '-'}; target calls ${run.targetCalls}`);
-  await promptLM.release();
   await target.release();
 }
 

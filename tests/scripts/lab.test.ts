@@ -70,6 +70,17 @@ describe('npm run lab', () => {
     expect(rb.steps).toBeLessThan(50);
   }, 120_000);
 
+  it('runs baselines side by side on one task with --modes', async () => {
+    const report = join(dir, 'modes.json');
+    await lab(['--task', 'builtin/sum', ...models(), '--modes', 'gflowpo,prior-only,on-policy', '--steps', '5', '--seed', '1', '--settings', schedule, '--report', report]);
+    const r = JSON.parse(readFileSync(report, 'utf8')) as { task: string; runs: (Report & { mode: string })[] };
+    expect(r.runs.map((x) => x.mode)).toEqual(['gflowpo', 'prior-only', 'on-policy']);
+    for (const x of r.runs) {
+      expect(x.steps).toBe(5);
+      expect(x.selected).not.toBeNull();
+    }
+  }, 180_000);
+
   it('refuses bad arguments with exit code 2', async () => {
     await expect(lab(['--task', 'builtin/sum'])).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('--prompt-lm is required') });
     await expect(lab(['--task', 'nope', ...models()])).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('unknown task') });
