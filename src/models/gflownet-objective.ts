@@ -16,9 +16,10 @@ export const gflownetInputs = {
   logZ: 'logz', // () running estimate before this step
   logZDecay: 'logz_decay', // () 0.99 by default; 0 is pure VarGrad
   dropoutSeed: 'dropout_seed', // () a new value each step draws new LoRA dropout masks
+  logitBias: 'logit_bias', // (V) with a restricted vocabulary: -1e9 on tokens a prompt may not contain
 };
 
-export function gflownetModel(config: LlamaConfig, lora: LoraSettings): TrainableModel {
+export function gflownetModel(config: LlamaConfig, lora: LoraSettings, options: { logitBias?: boolean } = {}): TrainableModel {
   return {
     name: 'gflownet-lora',
     params: loraParamSpecs(config, lora),
@@ -41,7 +42,8 @@ export function gflownetModel(config: LlamaConfig, lora: LoraSettings): Trainabl
         ...(seed ? { dropout: (x: Tensor) => hashDropout(x, lora.dropout, seed, site++) } : {}),
       });
       const { hidden } = model.decode({ ids, positions, mask });
-      const logPF = sequenceLogProb(model.logits(hidden), targets, targetMask); // (B)
+      const bias = options.logitBias ? g.input(gflownetInputs.logitBias, [config.vocabSize]) : undefined;
+      const logPF = sequenceLogProb(model.logits(hidden, bias), targets, targetMask); // (B)
       const batchMean = reduceMean(sub(logR, stopGradient(logPF))); // ()
       const logZNext = add(mul(decay, logZ), mul(sub(g.scalar(1), decay), batchMean)); // ()
       const residual = sub(add(stopGradient(logZNext), logPF), logR); // (B)

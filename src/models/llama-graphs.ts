@@ -22,6 +22,8 @@ export interface DecoderGraphOptions {
   lora?: LoraSettings;
   /** With `cache`: also 'shared.<l>.key/value' (1, KV, L, D), a prefix every row attends to (prefix reuse). */
   sharedPrefix?: boolean;
+  /** Adds the input 'logit_bias' (V) to the logits (-1e9 forbids a token: a restricted prompt vocabulary). */
+  logitBias?: boolean;
 }
 
 export const io = {
@@ -29,6 +31,7 @@ export const io = {
   positions: 'position_ids',
   mask: 'attn_mask',
   adapterScale: 'adapter_scale',
+  logitBias: 'logit_bias',
   pastKey: (l: number): string => `past.${l}.key`,
   pastValue: (l: number): string => `past.${l}.value`,
   presentKey: (l: number): string => `present.${l}.key`,
@@ -89,7 +92,8 @@ export function decoderGraph(config: LlamaConfig, options: DecoderGraphOptions):
   const model = new LlamaBuilder(config, weight, lora);
   const { hidden, present } = model.decode({ ids, positions, mask, ...(past ? { past } : {}), ...(shared ? { shared } : {}) });
   const last = options.logits === 'last' ? gather(hidden, dimProduct(g, ['T-1'], 'int64'), 1) : hidden; // (B,C) or (B,T,C)
-  const outputs: Record<string, Tensor> = { logits: model.logits(last) };
+  const bias = options.logitBias ? g.input(io.logitBias, [config.vocabSize]) : undefined;
+  const outputs: Record<string, Tensor> = { logits: model.logits(last, bias) };
   if (options.cache) {
     present.forEach((kv, l) => {
       outputs[io.presentKey(l)] = kv.key;
@@ -105,7 +109,7 @@ export function decoderGraph(config: LlamaConfig, options: DecoderGraphOptions):
  * With `sharedPrefix` (prompt-prefix reuse) also 'shared.<l>.key/value' (1, KV, L, D), the prefix's cache
  * from a decoder prefill; row tokens then sit at positions L, L+1, ...
  */
-export function scoringGraph(config: LlamaConfig, weights: WeightPlacement, lora?: LoraSettings, options: { sharedPrefix?: boolean } = {}): Uint8Array {
+export function scoringGraph(config: LlamaConfig, weights: WeightPlacement, lora?: LoraSettings, options: { sharedPrefix?: boolean; logitBias?: boolean } = {}): Uint8Array {
   const g = new Graph('float32');
   const ids = g.input(io.ids, ['B', 'T'], 'int64');
   const positions = g.input(io.positions, ['B', 'T'], 'int64');
@@ -116,5 +120,6 @@ export function scoringGraph(config: LlamaConfig, weights: WeightPlacement, lora
   const model = new LlamaBuilder(config, declareWeights(g, config, weights), lora ? declareLora(g, config, lora) : undefined);
   const { hidden } = model.decode({ ids, positions, mask, ...(shared ? { shared } : {}) });
   const name = shared ? 'llama_score_shared_prefix' : 'llama_score';
-  return emitModel(g, { logprob: sequenceLogProb(model.logits(hidden), targets, targetMask) }, { name });
+  const bias = options.logitBias ? g.input(io.logitBias, [config.vocabSize]) : undefined;
+  return emitModel(g, { logprob: sequenceLogProb(model.logits(hidden, bias), targets, targetMask) }, { name });
 }

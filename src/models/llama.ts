@@ -148,10 +148,11 @@ export class LlamaBuilder {
     return { hidden: rmsNorm(x, this.weight('model.norm.weight'), cfg.rmsNormEps), present };
   }
 
-  /** Logits (..., V) from final hidden states (..., C). */
-  logits(hidden: Tensor): Tensor {
-    if (this.config.tieWordEmbeddings) return matmul(hidden, transposeLast(this.weight('model.embed_tokens.weight'))); // (..,C) @ (C,V)
-    return matmul(hidden, this.weight('lm_head.weight')); // (..., C) @ (C, V)
+  /** Logits (..., V) from final hidden states (..., C), plus an optional (V) bias (a restricted vocabulary). */
+  logits(hidden: Tensor, bias?: Tensor): Tensor {
+    const head = this.config.tieWordEmbeddings ? transposeLast(this.weight('model.embed_tokens.weight')) : this.weight('lm_head.weight'); // (C,V)
+    const logits = matmul(hidden, head); // (..., C) @ (C, V)
+    return bias ? add(logits, bias) : logits;
   }
 
   private attention(

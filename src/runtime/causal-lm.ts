@@ -43,6 +43,17 @@ export async function uploadLlamaWeights(ort: Ort, backend: Backend, config: Lla
   return DeviceWeights.upload(ort, backend, Object.fromEntries(graphWeightSpecs(config).map((s) => [s.name, hostTensor('float32', s.shape, data.get(s.name)!)])));
 }
 
+/** (V) logit bias that forbids every token outside `allowed`. */
+export function logitBias(vocabSize: number, allowed: readonly number[]): Float32Array {
+  if (allowed.length === 0) throw new SamplingError('allowedTokens is empty: nothing could be sampled');
+  const bias = new Float32Array(vocabSize).fill(-1e9);
+  for (const t of allowed) {
+    if (!Number.isInteger(t) || t < 0 || t >= vocabSize) throw new SamplingError(`allowed token ${t} is outside the vocabulary (size ${vocabSize})`);
+    bias[t] = 0;
+  }
+  return bias;
+}
+
 /** Length of the longest token prefix all rows share. */
 export function commonPrefixLength(rows: readonly (readonly number[])[]): number {
   const first = rows[0];
@@ -78,6 +89,8 @@ export class CausalLM {
     private readonly sharedDecoder: ortTypes.InferenceSession,
     /** The decoders hold the weights as initialisers (not fed per run). */
     readonly decodersBaked: boolean,
+    /** (V) 0 on allowed tokens, -1e9 elsewhere; every graph adds it to its logits. */
+    private readonly bias?: Float32Array,
   ) {}
 
   /**
@@ -85,7 +98,12 @@ export class CausalLM {
    * On wasm, graph inputs are copied into the heap on every run and MatMul cannot prepack them, so the two
    * decoders (the sampling loop) bake small models' weights in as initialisers; 'inputs' keeps one shared copy.
    */
-  static async create(ort: Ort, config: LlamaConfig, weights: DeviceWeights, options: { lora?: LoraSettings; placement?: 'auto' | 'inputs' | 'initialisers' } = {}): Promise<CausalLM> {
+  static async create(
+    ort: Ort,
+    config: LlamaConfig,
+    weights: DeviceWeights,
+    options: { lora?: LoraSettings; placement?: 'auto' | 'inputs' | 'initialisers'; allowedTokens?: readonly number[] } = {},
+  ): Promise<CausalLM> {
     const backend = weights.backend;
     if (backend === 'webgpu') await ortWebGpuDevice(ort);
     const placementChoice = options.placement ?? 'auto';
@@ -98,12 +116,14 @@ export class CausalLM {
       logSeverityLevel: 3 as const,
       ...(backend === 'webgpu' ? { preferredOutputLocation: Object.fromEntries(presents.map((n) => [n, 'gpu-buffer' as const])) } : {}),
     };
-    const lora = options.lora ? { lora: options.lora } : {};
+    const restricted = options.allowedTokens !== undefined;
+    const lora = { ...(options.lora ? { lora: options.lora } : {}), logitBias: restricted };
     const decoder = await ort.InferenceSession.create(decoderGraph(config, { weights: decoderPlacement, cache: true, logits: 'last', ...lora }), decoderOptions);
     const sharedDecoder = await ort.InferenceSession.create(decoderGraph(config, { weights: decoderPlacement, cache: true, logits: 'last', sharedPrefix: true, ...lora }), decoderOptions);
-    const scorer = await ort.InferenceSession.create(scoringGraph(config, placement, options.lora), { executionProviders: [backend], logSeverityLevel: 3 });
-    const sharedScorer = await ort.InferenceSession.create(scoringGraph(config, placement, options.lora, { sharedPrefix: true }), { executionProviders: [backend], logSeverityLevel: 3 });
-    return new CausalLM(ort, config, backend, weights, options.lora, decoder, scorer, sharedScorer, sharedDecoder, bake);
+    const scorer = await ort.InferenceSession.create(scoringGraph(config, placement, options.lora, { logitBias: restricted }), { executionProviders: [backend], logSeverityLevel: 3 });
+    const sharedScorer = await ort.InferenceSession.create(scoringGraph(config, placement, options.lora, { sharedPrefix: true, logitBias: restricted }), { executionProviders: [backend], logSeverityLevel: 3 });
+    const bias = restricted ? logitBias(config.vocabSize, options.allowedTokens!) : undefined;
+    return new CausalLM(ort, config, backend, weights, options.lora, decoder, scorer, sharedScorer, sharedDecoder, bake, bias);
   }
 
   /** Uses this adapter for adapter-on calls (a trainer's live parameters follow its steps). */
@@ -125,6 +145,7 @@ export class CausalLM {
   private modelFeeds(adapter: boolean, weightsBaked = false): Record<string, ortTypes.Tensor> {
     const feeds: Record<string, ortTypes.Tensor> = {};
     if (!weightsBaked) for (const name of this.weights.names()) feeds[io.frozen(name)] = this.weights.tensor(name);
+    if (this.bias) feeds[io.logitBias] = toOrt(this.ort, hostTensor('float32', [this.bias.length], this.bias));
     if (!this.lora) {
       if (adapter) throw new SamplingError('adapter-on call on a model opened without LoRA');
       return feeds;

@@ -13,7 +13,7 @@ import { LORA_DEFAULTS, type LoraSettings, initialLora, validateLora } from '../
 import { type ModelCache, MemoryModelCache } from '../models/model-cache';
 import { compileTrainingBundle } from '../onnx/bundle';
 import { decodeCheckpoint, encodeCheckpoint } from '../onnx/checkpoint';
-import { CausalLM, uploadLlamaWeights } from './causal-lm';
+import { CausalLM, logitBias, uploadLlamaWeights } from './causal-lm';
 import type { DeviceWeights } from './device-weights';
 import { type BackendInfo, type BackendPreference, chooseBackend } from './device';
 import { type HostTensor, type Ort, hostTensor } from './host-tensor';
@@ -37,6 +37,8 @@ export interface PromptLMSettings {
   logZDecay: number;
   /** Seed of the adapter's initialisation and its dropout masks. */
   seed: number;
+  /** Tokens prompts may contain (sampling, prior, logPF and training all renormalise over them); all when absent. */
+  allowedTokens?: readonly number[];
 }
 
 /** GFlowPO's defaults: LoRA r 16 / alpha 32 / dropout 0.05 on q and v, AdamW lr 1e-4, clip 1.0, warm-up 100. */
@@ -127,9 +129,9 @@ export class PromptLM {
     await this.release();
     const weights = await uploadLlamaWeights(ort, backend.backend, model.config, model.weights);
     const init = initialLora(model.config, s.lora, mulberry32(s.seed));
-    const bundle = compileTrainingBundle(gflownetModel(model.config, s.lora), init);
+    const bundle = compileTrainingBundle(gflownetModel(model.config, s.lora, { logitBias: s.allowedTokens !== undefined }), init);
     const trainer = await Trainer.create(ort, bundle, { backend: backend.backend, frozen: weights, hyper: s.adamw });
-    const lm = await CausalLM.create(ort, model.config, weights, { lora: s.lora });
+    const lm = await CausalLM.create(ort, model.config, weights, { lora: s.lora, ...(s.allowedTokens ? { allowedTokens: s.allowedTokens } : {}) });
     lm.setAdapter({ trainer });
     const eos = endOfSequenceIds(model, tokenizer?.eosTokenIds ?? []);
     const padTokenId = tokenizer?.padTokenId ?? eos[0] ?? 0;
@@ -225,6 +227,10 @@ export class PromptLM {
       logz_decay: hostTensor('float32', [], Float32Array.from([overrides.logZDecay ?? st.settings.logZDecay])),
     };
     // A fresh dropout mask each update, reproducible from the run seed and the update count.
+    if (st.settings.allowedTokens) {
+      const bias = logitBias(st.model.config.vocabSize, st.settings.allowedTokens);
+      batch['logit_bias'] = hostTensor('float32', [bias.length], bias);
+    }
     if (st.settings.lora.dropout > 0) batch['dropout_seed'] = hostTensor('float32', [], Float32Array.from([(st.settings.seed * 7919 + next) % 100_003]));
     const r = await st.trainer.trainStep(batch, { lr });
     const logZ = (r.outputs['logz_next']!.data as Float32Array)[0]!;

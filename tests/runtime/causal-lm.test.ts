@@ -148,4 +148,16 @@ describe('CausalLM on the tiny fixture', () => {
     b.forEach((s, i) => expect(s.logProb).toBeCloseTo(a[i]!.logProb, 4));
     await Promise.all([baked.release(), fed.release()]);
   });
+
+  it('a restricted vocabulary: samples use only allowed tokens and log-probs renormalise over them', async () => {
+    const ort = await loadOrtNode();
+    const allowed = [10, 11, 12];
+    const lm = await CausalLM.create(ort, config, await uploadLlamaWeights(ort, 'wasm', config, model.weights), { allowedTokens: allowed });
+    const samples = await lm.sample([[1, 20], [1]], { ...sampling, eosTokenIds: [], maxNewTokens: 6, seeds: [1, 2] });
+    for (const s of samples) for (const t of s.tokens) expect(allowed).toContain(t);
+    const rows = allowed.map((t) => [t]);
+    const logp = await lm.score(rows.map(() => [1, 20]), rows, { adapter: false, padTokenId: 3 });
+    expect(logp.reduce((a, l) => a + Math.exp(l), 0)).toBeCloseTo(1, 5);
+    await lm.release();
+  });
 });
