@@ -2,7 +2,7 @@
 // updated key/value cache, and the scoring graph (summed log-probs of continuations). Weights are either
 // graph inputs ('frozen.<name>', shared device buffers) or baked in as initialisers. Emits ONNX bytes.
 import { Graph, type Tensor } from '../autodiff/ir';
-import { dimProduct, gather } from '../autodiff/ops';
+import { dimProduct, expand, gather, gatherElements, logSoftmax, reshape, unsqueeze } from '../autodiff/ops';
 import { sequenceLogProb } from '../autodiff/nn';
 import { emitModel } from '../onnx/emit';
 import { LlamaBuilder, type KeyValue, type LoraBinding, PAST, TOTAL, type WeightLookup } from './llama';
@@ -122,4 +122,25 @@ export function scoringGraph(config: LlamaConfig, weights: WeightPlacement, lora
   const name = shared ? 'llama_score_shared_prefix' : 'llama_score';
   const bias = options.logitBias ? g.input(io.logitBias, [config.vocabSize]) : undefined;
   return emitModel(g, { logprob: sequenceLogProb(model.logits(hidden, bias), targets, targetMask) }, { name });
+}
+
+/**
+ * Next-token log-probabilities after each row, (B, V): the decoder on right-padded rows with 'last_index' (B)
+ * int64 naming each row's last real position; logits are computed there only. With `sharedPrefix`, rows
+ * continue the 'shared.<l>.key/value' cache (classification: one row per example, every label read off it).
+ */
+export function nextTokenGraph(config: LlamaConfig, weights: WeightPlacement, lora?: LoraSettings, options: { sharedPrefix?: boolean; logitBias?: boolean } = {}): Uint8Array {
+  const g = new Graph('float32');
+  const ids = g.input(io.ids, ['B', 'T'], 'int64');
+  const positions = g.input(io.positions, ['B', 'T'], 'int64');
+  const mask = g.input(io.mask, ['B', 'T', 'T'], 'bool');
+  const lastIndex = g.input('last_index', ['B'], 'int64');
+  const shared = options.sharedPrefix ? declareShared(g, config) : undefined;
+  const model = new LlamaBuilder(config, declareWeights(g, config, weights), lora ? declareLora(g, config, lora) : undefined);
+  const { hidden } = model.decode({ ids, positions, mask, ...(shared ? { shared } : {}) }); // (B,T,C)
+  const C = config.hiddenSize;
+  const at = expand(unsqueeze(lastIndex, [1, 2]), ['B', 1, C]); // (B,1,C)
+  const last = reshape(gatherElements(hidden, at, 1), ['B', C]); // (B,C)
+  const bias = options.logitBias ? g.input(io.logitBias, [config.vocabSize]) : undefined;
+  return emitModel(g, { next_logprob: logSoftmax(model.logits(last, bias), -1) }, { name: 'llama_next_token' });
 }

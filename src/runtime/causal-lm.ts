@@ -5,7 +5,7 @@ import type * as ortTypes from 'onnxruntime-web';
 import { mulberry32 } from '../autodiff/random';
 import { maskAndPositions } from '../models/attention-mask';
 import { packSequences } from '../models/sequence-batch';
-import { type WeightPlacement, decoderGraph, io, scoringGraph } from '../models/llama-graphs';
+import { type WeightPlacement, decoderGraph, io, nextTokenGraph, scoringGraph } from '../models/llama-graphs';
 import type { LlamaConfig, LlamaWeights } from '../models/llama-types';
 import { graphWeightSpecs, toGraphLayout } from '../models/llama-weights';
 import { type LoraSettings, loraParamSpecs } from '../models/lora';
@@ -65,6 +65,8 @@ export function commonPrefixLength(rows: readonly (readonly number[])[]): number
 
 /** Largest weight size the wasm decoders bake in (two sessions plus prepacked copies must fit ~1 GiB). */
 export const WASM_BAKE_LIMIT_BYTES = 96 * 2 ** 20;
+/** The two scorers (the target LM's hot path) bake in below this: four sessions then hold copies. */
+export const WASM_BAKE_SCORERS_LIMIT_BYTES = 48 * 2 ** 20;
 
 export class SamplingError extends Error {
   override name = 'SamplingError';
@@ -87,8 +89,11 @@ export class CausalLM {
     private readonly scorer: ortTypes.InferenceSession,
     private readonly sharedScorer: ortTypes.InferenceSession,
     private readonly sharedDecoder: ortTypes.InferenceSession,
+    private readonly sharedNext: ortTypes.InferenceSession,
     /** The decoders hold the weights as initialisers (not fed per run). */
     readonly decodersBaked: boolean,
+    /** The scorers hold the weights as initialisers. */
+    readonly scorersBaked: boolean,
     /** (V) 0 on allowed tokens, -1e9 elsewhere; every graph adds it to its logits. */
     private readonly bias?: Float32Array,
   ) {}
@@ -109,8 +114,9 @@ export class CausalLM {
     const placementChoice = options.placement ?? 'auto';
     const bake = backend === 'wasm' && (placementChoice === 'initialisers' || (placementChoice === 'auto' && weights.byteLength() <= WASM_BAKE_LIMIT_BYTES));
     const decoderPlacement: WeightPlacement = bake ? { kind: 'initialisers', weights: weights.hostWeights() } : { kind: 'inputs' };
+    const bakeScorers = bake && (placementChoice === 'initialisers' || weights.byteLength() <= WASM_BAKE_SCORERS_LIMIT_BYTES);
+    const scorerPlacement: WeightPlacement = bakeScorers ? decoderPlacement : { kind: 'inputs' };
     const presents = Array.from({ length: config.numLayers }, (_, l) => [io.presentKey(l), io.presentValue(l)]).flat();
-    const placement = { kind: 'inputs' as const };
     const decoderOptions = {
       executionProviders: [backend],
       logSeverityLevel: 3 as const,
@@ -120,10 +126,11 @@ export class CausalLM {
     const lora = { ...(options.lora ? { lora: options.lora } : {}), logitBias: restricted };
     const decoder = await ort.InferenceSession.create(decoderGraph(config, { weights: decoderPlacement, cache: true, logits: 'last', ...lora }), decoderOptions);
     const sharedDecoder = await ort.InferenceSession.create(decoderGraph(config, { weights: decoderPlacement, cache: true, logits: 'last', sharedPrefix: true, ...lora }), decoderOptions);
-    const scorer = await ort.InferenceSession.create(scoringGraph(config, placement, options.lora, { logitBias: restricted }), { executionProviders: [backend], logSeverityLevel: 3 });
-    const sharedScorer = await ort.InferenceSession.create(scoringGraph(config, placement, options.lora, { sharedPrefix: true, logitBias: restricted }), { executionProviders: [backend], logSeverityLevel: 3 });
+    const scorer = await ort.InferenceSession.create(scoringGraph(config, scorerPlacement, options.lora, { logitBias: restricted }), { executionProviders: [backend], logSeverityLevel: 3 });
+    const sharedScorer = await ort.InferenceSession.create(scoringGraph(config, scorerPlacement, options.lora, { sharedPrefix: true, logitBias: restricted }), { executionProviders: [backend], logSeverityLevel: 3 });
+    const sharedNext = await ort.InferenceSession.create(nextTokenGraph(config, scorerPlacement, options.lora, { sharedPrefix: true, logitBias: restricted }), { executionProviders: [backend], logSeverityLevel: 3 });
     const bias = restricted ? logitBias(config.vocabSize, options.allowedTokens!) : undefined;
-    return new CausalLM(ort, config, backend, weights, options.lora, decoder, scorer, sharedScorer, sharedDecoder, bake, bias);
+    return new CausalLM(ort, config, backend, weights, options.lora, decoder, scorer, sharedScorer, sharedDecoder, sharedNext, bake, bakeScorers, bias);
   }
 
   /** Uses this adapter for adapter-on calls (a trainer's live parameters follow its steps). */
@@ -290,7 +297,7 @@ export class CausalLM {
         targets: hostTensor('int64', [B, T], targets),
         target_mask: hostTensor('float32', [B, T], targetMask),
       };
-      const out = await this.scorer.run({ ...this.modelFeeds(options.adapter), ...Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, toOrt(this.ort, v)])) });
+      const out = await this.scorer.run({ ...this.modelFeeds(options.adapter, this.scorersBaked), ...Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, toOrt(this.ort, v)])) });
       const logprob = Array.from((await fromOrt(out['logprob']!)).data as Float32Array);
       out['logprob']!.dispose();
       return logprob;
@@ -306,8 +313,15 @@ export class CausalLM {
     const L = Math.min(commonPrefixLength(prefixes), Math.min(...prefixes.map((p) => p.length)) - 1);
     if (prefixes.length === 0 || L < 1) return this.score(prefixes, continuations, options);
     return onDevice(async () => {
-      const model = this.modelFeeds(options.adapter);
+      const model = this.modelFeeds(options.adapter, this.scorersBaked);
       const prefill = await this.prefill(prefixes[0]!.slice(0, L), options.adapter);
+      if (continuations.every((c) => c.length === 1)) {
+        try {
+          return await this.singleTokenScores(prefixes.map((p) => p.slice(L)), continuations.map((c) => c[0]!), L, model, prefill, options.padTokenId);
+        } finally {
+          for (const t of Object.values(prefill)) t.dispose();
+        }
+      }
       const batch = packSequences(prefixes.map((p) => p.slice(L)), continuations, options.padTokenId);
       const { B, T } = batch;
       const scoreFeeds: Record<string, ortTypes.Tensor> = {
@@ -329,6 +343,40 @@ export class CausalLM {
     });
   }
 
+  /**
+   * Single-token continuations (label words of one token): each distinct row runs once and every continuation
+   * reads its log-prob off that row's next-token distribution, so K labels cost one row, not K.
+   */
+  private async singleTokenScores(
+    rows: readonly (readonly number[])[],
+    tokens: readonly number[],
+    offset: number,
+    model: Record<string, ortTypes.Tensor>,
+    shared: Record<string, ortTypes.Tensor>,
+    padTokenId: number,
+  ): Promise<number[]> {
+    const keys = rows.map((r) => r.join(','));
+    const unique = [...new Set(keys)];
+    const distinct = unique.map((k) => rows[keys.indexOf(k)]!);
+    const B = distinct.length;
+    const T = Math.max(...distinct.map((r) => r.length));
+    const ids = new BigInt64Array(B * T).fill(BigInt(padTokenId));
+    distinct.forEach((r, b) => r.forEach((t, i) => (ids[b * T + i] = BigInt(t))));
+    const { mask, positions } = maskAndPositions(new Array<number>(B).fill(0), 0, T);
+    const out = await this.sharedNext.run({
+      ...model,
+      ...shared,
+      [io.ids]: toOrt(this.ort, hostTensor('int64', [B, T], ids)),
+      [io.positions]: toOrt(this.ort, hostTensor('int64', [B, T], positions.map((p) => p + BigInt(offset)))),
+      [io.mask]: toOrt(this.ort, hostTensor('bool', [B, T, T], mask)),
+      last_index: toOrt(this.ort, hostTensor('int64', [B], BigInt64Array.from(distinct.map((r) => BigInt(r.length - 1))))),
+    });
+    const logp = (await fromOrt(out['next_logprob']!)).data as Float32Array; // (B, V)
+    out['next_logprob']!.dispose();
+    const V = this.config.vocabSize;
+    return keys.map((k, i) => logp[unique.indexOf(k) * V + tokens[i]!]!);
+  }
+
   async release(): Promise<void> {
     await deviceIdle();
     for (const t of this.hostLora.values()) t.dispose();
@@ -336,6 +384,7 @@ export class CausalLM {
     await this.scorer.release();
     await this.sharedScorer.release();
     await this.sharedDecoder.release();
+    await this.sharedNext.release();
   }
 
 }

@@ -117,6 +117,12 @@ describe('CausalLM on the tiny fixture', () => {
       const reused = await lm.scoreSharedPrefix(prefixes, continuations, { adapter, padTokenId: 3 });
       reused.forEach((r, i) => expect(Math.abs(r - plain[i]!)).toBeLessThan(1e-4));
     }
+    // Single-token continuations take the one-row-per-example path; the numbers are the same.
+    const single = examples.flatMap(() => [[30], [31]]);
+    const rows = examples.flatMap((x) => [[...prompt, ...x, 40], [...prompt, ...x, 40]]);
+    const plainSingle = await lm.score(rows, single, { adapter: true, padTokenId: 3 });
+    const reusedSingle = await lm.scoreSharedPrefix(rows, single, { adapter: true, padTokenId: 3 });
+    reusedSingle.forEach((r, i) => expect(Math.abs(r - plainSingle[i]!)).toBeLessThan(1e-4));
     // Rows that share nothing fall back to plain scoring.
     const [x, y] = await lm.scoreSharedPrefix([[5, 6], [7, 8]], [[9], [9]], { adapter: false, padTokenId: 3 });
     const [x2, y2] = await lm.score([[5, 6], [7, 8]], [[9], [9]], { adapter: false, padTokenId: 3 });
