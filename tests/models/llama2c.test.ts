@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { expectedWeightShapes } from '../../src/models/llama-config';
 import { Llama2cFormatError, readLlama2c } from '../../src/models/llama2c';
 import type { LlamaConfig, LlamaWeights } from '../../src/models/llama-types';
+import { thrown } from '../support/thrown';
 
 const dir = new URL('../../../shared/models/stories260K/', import.meta.url);
 const bin = new Uint8Array(readFileSync(fileURLToPath(new URL('stories260K.bin', dir))));
@@ -30,14 +31,7 @@ off.rmsFinal = off.w3 + L * F * D;
 off.freqReal = off.rmsFinal + D;
 off.freqImag = off.freqReal + S * 4;
 
-function caught(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a throw');
-}
+const caught = (fn: () => unknown): Error => thrown(fn);
 
 describe('readLlama2c on stories260K.bin', () => {
   const { config, weights } = readLlama2c(bin);

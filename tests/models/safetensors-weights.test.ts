@@ -5,6 +5,7 @@ import { expectedWeightShapes, parseLlamaConfig } from '../../src/models/llama-c
 import type { LlamaConfig } from '../../src/models/llama-types';
 import { ShardIndexError, WeightsMismatchError, bf16ToF32, f16ToF32, parseShardIndex, readSafetensorsWeights } from '../../src/models/safetensors-weights';
 import { type RawTensor, SafetensorsError, type SafetensorsDType, encodeSafetensors } from '../../src/onnx/safetensors';
+import { thrown } from '../support/thrown';
 
 /** binary16 by the IEEE formula, independent of the bit-shuffling implementation. */
 function f16Reference(h: number): number {
@@ -93,14 +94,7 @@ function f32Tensors(c: LlamaConfig): Record<string, RawTensor> {
   return out;
 }
 
-function caught(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a throw');
-}
+const caught = (fn: () => unknown): Error => thrown(fn);
 
 describe('readSafetensorsWeights', () => {
   it('F32: every expected tensor, in expectedWeightShapes order, values and shapes intact', () => {

@@ -6,6 +6,7 @@ import { ImportError } from '../../src/tasks/import/types';
 import { LM_BFF_SEEDS, glueTaskPaths, loadSharedTask } from '../../src/tasks/registry';
 import { TaskError, type Example } from '../../src/tasks/task';
 import { readSharedData } from './shared-tasks';
+import { thrown } from '../support/thrown';
 
 /** Test-split sizes from glue-16-shot/README.txt (GLUE dev) and glue-nli-eval-pools/README.txt (1000, minus overlap). */
 const EXPECTED: Record<GlueTaskName, { perSplit: number; test: number }> = {
@@ -100,15 +101,7 @@ describe('malformed GLUE files', () => {
   const good = `${header}1\tA.\tB.\tentailment\n2\tC.\tD.\tnot_entailment\n`;
 
   /** A malformed file is the TSV/JSON parser's ImportError, a file of the wrong content a TaskError; both say where. */
-  function errorOf(fn: () => unknown): TaskError | ImportError {
-    try {
-      fn();
-    } catch (e) {
-      if (e instanceof TaskError || e instanceof ImportError) return e;
-      throw e;
-    }
-    throw new Error('expected a TaskError or ImportError');
-  }
+  const errorOf = (fn: () => unknown): TaskError | ImportError => thrown<TaskError | ImportError>(fn, TaskError, ImportError);
 
   it('rejects a row with the wrong number of columns, naming the line', () => {
     const e = errorOf(() => parseGlueTsv('rte', `${header}1\tA.\tB.\tentailment\n2\tC.\tnot_entailment\n`, 'RTE/train.tsv'));

@@ -6,6 +6,7 @@ import { MMLU_SUBJECTS, mmluTask, parseMmluCsv } from '../../src/tasks/mmlu';
 import { loadSharedTask } from '../../src/tasks/registry';
 import { TaskError, renderInput } from '../../src/tasks/task';
 import { readSharedData } from './shared-tasks';
+import { thrown } from '../support/thrown';
 
 describe('MMLU', () => {
   it('has 57 subjects with 5 dev questions each: 285 dev and 14,042 test in total', () => {
@@ -63,15 +64,7 @@ describe('MMLU', () => {
 
   it('rejects a row with the wrong column count or an answer that is not A-D, naming the line', () => {
     // Malformed CSV is the parser's ImportError; well-formed rows that are not questions are a TaskError.
-    const errorOf = (text: string, file: string): TaskError | ImportError => {
-      try {
-        parseMmluCsv(text, file);
-      } catch (e) {
-        if (e instanceof TaskError || e instanceof ImportError) return e;
-        throw e;
-      }
-      throw new Error('expected a TaskError or ImportError');
-    };
+    const errorOf = (text: string, file: string): TaskError | ImportError => thrown<TaskError | ImportError>(() => parseMmluCsv(text, file), TaskError, ImportError);
     const ragged = errorOf('q,a,b,c,d,A\n"q, two",a,b,c,D\n', 'x_dev.csv');
     expect(ragged).toBeInstanceOf(ImportError);
     expect([ragged.file, ragged.line]).toEqual(['x_dev.csv', 2]);

@@ -3,16 +3,9 @@
 import { describe, expect, it } from 'vitest';
 import { looksLikeHeader, parseCsv, parseTsv } from '../../../src/tasks/import/csv';
 import { ImportError } from '../../../src/tasks/import/types';
+import { thrown } from '../../support/thrown';
 
-function rejection(run: () => unknown): ImportError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ImportError);
-    return error as ImportError;
-  }
-  throw new Error('expected an ImportError');
-}
+const rejection = (run: () => unknown): ImportError => thrown(run, ImportError);
 
 describe('parseCsv', () => {
   it('reads quoted fields with commas, doubled quotes and line breaks, and keeps each row line', () => {

@@ -6,16 +6,9 @@ import { parseJson, readJsonDocument } from '../../../src/tasks/import/json';
 import { engineErrorOffset, locateJsonError, scanJson } from '../../../src/tasks/import/json-scan';
 import { parseJsonl } from '../../../src/tasks/import/jsonl';
 import { ImportError } from '../../../src/tasks/import/types';
+import { thrown } from '../../support/thrown';
 
-function rejection(run: () => unknown): ImportError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ImportError);
-    return error as ImportError;
-  }
-  throw new Error('expected an ImportError');
-}
+const rejection = (run: () => unknown): ImportError => thrown(run, ImportError);
 
 const expected = {
   columns: ['text', 'label'],

@@ -5,16 +5,9 @@ import { parseCsv, parseTsv } from '../../../src/tasks/import/csv';
 import { parseJsonl } from '../../../src/tasks/import/jsonl';
 import { mapExamples, previewRows, suggestMapping } from '../../../src/tasks/import/mapping';
 import { ImportError, type Row, type Table } from '../../../src/tasks/import/types';
+import { thrown } from '../../support/thrown';
 
-function rejection(run: () => unknown): ImportError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ImportError);
-    return error as ImportError;
-  }
-  throw new Error('expected an ImportError');
-}
+const rejection = (run: () => unknown): ImportError => thrown(run, ImportError);
 
 const sst2 = parseTsv('train.tsv', 'sentence\tlabel\nit is good\t1\n\nit is bad\t0\nbrilliant, really brilliant\t1\n');
 const mnli = parseCsv('mnli.csv', 'premise,hypothesis,gold_label\nA man sleeps.,A person rests.,entailment\nA dog runs.,A cat sits.,contradiction\nIt rains.,It is wet.,entailment\n');
