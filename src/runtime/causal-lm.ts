@@ -75,9 +75,13 @@ export class SamplingError extends Error {
 /** Where the adapter's weights come from: a trainer's live parameters, or fixed host values. */
 export type AdapterSource = { trainer: Trainer } | { values: Readonly<Record<string, Float32Array>> };
 
+type SessionKind = 'decoder' | 'sharedDecoder' | 'scorer' | 'sharedScorer' | 'sharedNext';
+
 export class CausalLM {
   private adapterSource: AdapterSource | undefined;
   private hostLora = new Map<string, ortTypes.Tensor>();
+  /** Sessions open on first use: a prompt-LM never needs sharedNext, a target LM rarely the plain decoder. */
+  private readonly sessions = new Map<SessionKind, Promise<ortTypes.InferenceSession>>();
 
   private constructor(
     private readonly ort: Ort,
@@ -85,11 +89,7 @@ export class CausalLM {
     readonly backend: Backend,
     readonly weights: DeviceWeights,
     readonly lora: LoraSettings | undefined,
-    private readonly decoder: ortTypes.InferenceSession,
-    private readonly scorer: ortTypes.InferenceSession,
-    private readonly sharedScorer: ortTypes.InferenceSession,
-    private readonly sharedDecoder: ortTypes.InferenceSession,
-    private readonly sharedNext: ortTypes.InferenceSession,
+    private readonly openers: Readonly<Record<SessionKind, () => Promise<ortTypes.InferenceSession>>>,
     /** The decoders hold the weights as initialisers (not fed per run). */
     readonly decodersBaked: boolean,
     /** The scorers hold the weights as initialisers. */
@@ -99,7 +99,8 @@ export class CausalLM {
   ) {}
 
   /**
-   * Opens the decoder and scoring sessions over `weights` (graph layout, see llama-weights.ts).
+   * Prepares the decoder and scoring sessions over `weights` (graph layout, see llama-weights.ts); each is
+   * compiled and opened on first use.
    * On wasm, graph inputs are copied into the heap on every run and MatMul cannot prepack them, so the two
    * decoders (the sampling loop) bake small models' weights in as initialisers; 'inputs' keeps one shared copy.
    */
@@ -124,13 +125,28 @@ export class CausalLM {
     };
     const restricted = options.allowedTokens !== undefined;
     const lora = { ...(options.lora ? { lora: options.lora } : {}), logitBias: restricted };
-    const decoder = await ort.InferenceSession.create(decoderGraph(config, { weights: decoderPlacement, cache: true, logits: 'last', ...lora }), decoderOptions);
-    const sharedDecoder = await ort.InferenceSession.create(decoderGraph(config, { weights: decoderPlacement, cache: true, logits: 'last', sharedPrefix: true, ...lora }), decoderOptions);
-    const scorer = await ort.InferenceSession.create(scoringGraph(config, scorerPlacement, options.lora, { logitBias: restricted }), { executionProviders: [backend], logSeverityLevel: 3 });
-    const sharedScorer = await ort.InferenceSession.create(scoringGraph(config, scorerPlacement, options.lora, { sharedPrefix: true, logitBias: restricted }), { executionProviders: [backend], logSeverityLevel: 3 });
-    const sharedNext = await ort.InferenceSession.create(nextTokenGraph(config, scorerPlacement, options.lora, { sharedPrefix: true, logitBias: restricted }), { executionProviders: [backend], logSeverityLevel: 3 });
+    const scorerOptions = { executionProviders: [backend], logSeverityLevel: 3 as const };
+    const open = (graph: () => Uint8Array, sessionOptions: ortTypes.InferenceSession.SessionOptions) => () => ort.InferenceSession.create(graph(), sessionOptions);
+    const openers: Record<SessionKind, () => Promise<ortTypes.InferenceSession>> = {
+      decoder: open(() => decoderGraph(config, { weights: decoderPlacement, cache: true, logits: 'last', ...lora }), decoderOptions),
+      sharedDecoder: open(() => decoderGraph(config, { weights: decoderPlacement, cache: true, logits: 'last', sharedPrefix: true, ...lora }), decoderOptions),
+      scorer: open(() => scoringGraph(config, scorerPlacement, options.lora, { logitBias: restricted }), scorerOptions),
+      sharedScorer: open(() => scoringGraph(config, scorerPlacement, options.lora, { sharedPrefix: true, logitBias: restricted }), scorerOptions),
+      sharedNext: open(() => nextTokenGraph(config, scorerPlacement, options.lora, { sharedPrefix: true, logitBias: restricted }), scorerOptions),
+    };
     const bias = restricted ? logitBias(config.vocabSize, options.allowedTokens!) : undefined;
-    return new CausalLM(ort, config, backend, weights, options.lora, decoder, scorer, sharedScorer, sharedDecoder, sharedNext, bake, bakeScorers, bias);
+    return new CausalLM(ort, config, backend, weights, options.lora, openers, bake, bakeScorers, bias);
+  }
+
+  /** The session of `kind`, compiled and opened the first time it is needed. */
+  private session(kind: SessionKind): Promise<ortTypes.InferenceSession> {
+    let s = this.sessions.get(kind);
+    if (!s) {
+      s = this.openers[kind]();
+      s.catch(() => this.sessions.delete(kind)); // a failed open is retried next time
+      this.sessions.set(kind, s);
+    }
+    return s;
   }
 
   /** Uses this adapter for adapter-on calls (a trainer's live parameters follow its steps). */
@@ -204,7 +220,7 @@ export class CausalLM {
     feeds[io.ids] = toOrt(this.ort, hostTensor('int64', [1, L], BigInt64Array.from(tokens.map(BigInt))));
     feeds[io.positions] = toOrt(this.ort, hostTensor('int64', [1, L], positions));
     feeds[io.mask] = toOrt(this.ort, hostTensor('bool', [1, L, L], mask));
-    const out = await this.decoder.run(feeds);
+    const out = await (await this.session('decoder')).run(feeds);
     out['logits']!.dispose();
     const shared: Record<string, ortTypes.Tensor> = {};
     for (let l = 0; l < NL; l++) {
@@ -230,7 +246,7 @@ export class CausalLM {
     const rngs = options.seeds.map((s) => mulberry32(s));
     const samples: Sample[] = prompts.map(() => ({ tokens: [], logProb: 0, finished: false }));
     const model = this.modelFeeds(options.adapter, this.decodersBaked);
-    const session = shared ? this.sharedDecoder : this.decoder;
+    const session = await this.session(shared ? 'sharedDecoder' : 'decoder');
     const offset = BigInt(shared?.length ?? 0);
     let cache = new Map<string, ortTypes.Tensor>();
     for (let l = 0; l < L; l++) {
@@ -297,7 +313,7 @@ export class CausalLM {
         targets: hostTensor('int64', [B, T], targets),
         target_mask: hostTensor('float32', [B, T], targetMask),
       };
-      const out = await this.scorer.run({ ...this.modelFeeds(options.adapter, this.scorersBaked), ...Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, toOrt(this.ort, v)])) });
+      const out = await (await this.session('scorer')).run({ ...this.modelFeeds(options.adapter, this.scorersBaked), ...Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, toOrt(this.ort, v)])) });
       const logprob = Array.from((await fromOrt(out['logprob']!)).data as Float32Array);
       out['logprob']!.dispose();
       return logprob;
@@ -333,7 +349,7 @@ export class CausalLM {
         target_mask: toOrt(this.ort, hostTensor('float32', [B, T], batch.targetMask)),
       };
       try {
-        const out = await this.sharedScorer.run({ ...scoreFeeds, ...prefill });
+        const out = await (await this.session('sharedScorer')).run({ ...scoreFeeds, ...prefill });
         const logprob = Array.from((await fromOrt(out['logprob']!)).data as Float32Array);
         out['logprob']!.dispose();
         return logprob;
@@ -363,7 +379,7 @@ export class CausalLM {
     const ids = new BigInt64Array(B * T).fill(BigInt(padTokenId));
     distinct.forEach((r, b) => r.forEach((t, i) => (ids[b * T + i] = BigInt(t))));
     const { mask, positions } = maskAndPositions(new Array<number>(B).fill(0), 0, T);
-    const out = await this.sharedNext.run({
+    const out = await (await this.session('sharedNext')).run({
       ...model,
       ...shared,
       [io.ids]: toOrt(this.ort, hostTensor('int64', [B, T], ids)),
@@ -380,11 +396,9 @@ export class CausalLM {
   async release(): Promise<void> {
     await deviceIdle();
     for (const t of this.hostLora.values()) t.dispose();
-    await this.decoder.release();
-    await this.scorer.release();
-    await this.sharedScorer.release();
-    await this.sharedDecoder.release();
-    await this.sharedNext.release();
+    const open = await Promise.allSettled(this.sessions.values());
+    this.sessions.clear();
+    for (const r of open) if (r.status === 'fulfilled') await r.value.release();
   }
 
 }

@@ -39,6 +39,7 @@ export class Trainer {
   private state = new Map<string, OrtTensor>();
   private frozen = new Map<string, OrtTensor>();
   private stepCount: number;
+  private evalSession: Promise<ortTypes.InferenceSession> | undefined;
   private readonly hyper: AdamWConfig;
 
   private constructor(
@@ -46,7 +47,8 @@ export class Trainer {
     readonly bundle: TrainingBundle,
     readonly backend: Backend,
     private readonly trainSession: ortTypes.InferenceSession,
-    private readonly evalSession: ortTypes.InferenceSession,
+    /** Opens the forward-only session; called on the first evaluate() (GFlowPO training never needs it). */
+    private readonly openEval: () => Promise<ortTypes.InferenceSession>,
     options: TrainerOptions,
   ) {
     this.hyper = { ...ADAMW_DEFAULTS, ...options.hyper };
@@ -80,8 +82,7 @@ export class Trainer {
       ...common,
       ...(gpu ? { preferredOutputLocation: Object.fromEntries(stateOutputs.map((n) => [n, 'gpu-buffer' as const])) } : {}),
     });
-    const evalSession = await ort.InferenceSession.create(bundle.evaluate, common);
-    return new Trainer(ort, bundle, options.backend, trainSession, evalSession, options);
+    return new Trainer(ort, bundle, options.backend, trainSession, () => ort.InferenceSession.create(bundle.evaluate, common), options);
   }
 
   get step(): number {
@@ -130,7 +131,11 @@ export class Trainer {
   evaluate(batch: Readonly<Record<string, HostTensor>>): Promise<Record<string, HostTensor>> {
     return onDevice(async () => {
       const params = [...this.state].filter(([k]) => k.startsWith('param.'));
-      const out = await this.evalSession.run({ ...this.batchFeeds(batch), ...Object.fromEntries(params), ...Object.fromEntries(this.frozen) });
+      this.evalSession ??= this.openEval().catch((error: unknown) => {
+        this.evalSession = undefined; // retried on the next call
+        throw error;
+      });
+      const out = await (await this.evalSession).run({ ...this.batchFeeds(batch), ...Object.fromEntries(params), ...Object.fromEntries(this.frozen) });
       const result: Record<string, HostTensor> = {};
       for (const [k, v] of Object.entries(out)) {
         result[k] = await fromOrt(v);
@@ -168,17 +173,18 @@ export class Trainer {
     for (const t of this.state.values()) t.dispose();
     // Frozen weights are borrowed from their DeviceWeights owner and stay alive for other sessions.
     await this.trainSession.release();
-    await this.evalSession.release();
+    const evalSession = await this.evalSession?.catch(() => undefined);
+    await evalSession?.release();
   }
 
 
-  private floats(values: readonly number[]): FloatArray {
+  private floats(values: ArrayLike<number>): FloatArray {
     return this.bundle.manifest.dtype === 'float64' ? Float64Array.from(values) : Float32Array.from(values);
   }
 
   private async read(name: string): Promise<FloatArray> {
     const t = await fromOrt(this.state.get(name)!);
-    return this.floats(Array.from(t.data as FloatArray));
+    return this.floats(t.data as FloatArray);
   }
 
   private setState(c: Checkpoint): void {
@@ -187,7 +193,7 @@ export class Trainer {
     for (const p of this.bundle.manifest.params) {
       for (const [name, values] of [[names.param(p.name), c.params[p.name]], [names.m(p.name), c.m[p.name]], [names.v(p.name), c.v[p.name]]] as const) {
         if (!values || values.length !== sizeOf(p.shape)) throw new FeedError(`checkpoint value for '${name}' is missing or has the wrong size`);
-        state.set(name, new this.ort.Tensor(dtype, this.floats(Array.from(values)) as never, [...p.shape]));
+        state.set(name, new this.ort.Tensor(dtype, this.floats(values) as never, [...p.shape]));
       }
     }
     this.state = state;
