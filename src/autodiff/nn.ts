@@ -3,7 +3,7 @@
 import { GraphError, ShapeError } from './errors';
 import type { Tensor } from './ir';
 import {
-  abs, add, and, arange, cast, concat, cos, div, gatherElements, greater, less, lessOrEqual, logSoftmax, matmul, mul, neg,
+  abs, add, and, arange, cast, concat, cos, div, gatherElements, greater, less, lessOrEqual, logSoftmax, mul, neg,
   reduceMean, reduceSum, reshape, sigmoid, sin, slice, sqrt, sub, unsqueeze, where, constantLike, floor,
 } from './ops';
 import { type Dim, formatShape } from './shape';
@@ -19,26 +19,38 @@ export function rmsNorm(x: Tensor, weight: Tensor, eps: number): Tensor {
   return mul(div(x, sqrt(add(ms, eps))), weight); // (..., C)
 }
 
-/**
- * cos and sin tables for rotary embeddings, (T, D) each, computed in the graph for positions
- * 0..T-1 (T may be symbolic). `invFreq` has D/2 entries; the tables repeat it as [f, f] (rotate-half layout).
- */
-export function ropeTables(like: Tensor, positions: Dim, invFreq: readonly number[]): { cos: Tensor; sin: Tensor } {
-  const g = like.graph;
-  const t = unsqueeze(cast(arange(g, positions), g.dtype), [1]); // (T, 1)
-  const f = constantLike(like, [...invFreq, ...invFreq], [1, 2 * invFreq.length], g.dtype); // (1, D)
-  const angle = matmul(t, f); // (T,1) @ (1,D) -> (T, D)
+/** cos and sin of position * inverse frequency: positions (...) int64 -> (..., D/2) each. */
+export function rotaryAngles(positions: Tensor, invFreq: readonly number[]): { cos: Tensor; sin: Tensor } {
+  const g = positions.graph;
+  const pos = unsqueeze(cast(positions, g.dtype), [-1]); // (..., 1)
+  const angle = mul(pos, constantLike(pos, invFreq, [invFreq.length], g.dtype)); // (..., D/2)
   return { cos: cos(angle), sin: sin(angle) };
 }
 
-/** Rotate-half RoPE (Hugging Face layout): x (B,H,T,D), cos/sin broadcastable to it. */
-export function applyRope(x: Tensor, cos: Tensor, sin: Tensor): Tensor {
-  const d = x.shape[x.rank - 1];
-  if (typeof d !== 'number' || d % 2 !== 0) throw new ShapeError(`RoPE: head dimension must be static and even, got ${formatShape(x.shape)}`);
-  const x1 = slice(x, -1, 0, d / 2); // (..., D/2)
-  const x2 = slice(x, -1, d / 2); // (..., D/2)
-  const rotated = concat([neg(x2), x1], -1); // (..., D)
-  return add(mul(x, cos), mul(rotated, sin));
+/**
+ * RoPE on x (B, ..., T, D). cos/sin are (B, T, D/2) (per-row positions: broadcast over the middle axes) or
+ * (T, D/2) (shared positions). rotate-half (Hugging Face): halves (x1, x2) -> (x1 cos - x2 sin, x2 cos + x1 sin);
+ * interleaved (llama2.c): the same on pairs (2i, 2i+1).
+ */
+export function applyRotary(x: Tensor, cos: Tensor, sin: Tensor, layout: 'rotate-half' | 'interleaved'): Tensor {
+  const D = x.shape[x.rank - 1];
+  if (typeof D !== 'number' || D % 2 !== 0) throw new ShapeError(`RoPE: head dimension must be static and even, got ${formatShape(x.shape)}`);
+  const middle = x.rank - 3; // axes between B and T
+  const lift = (t: Tensor): Tensor => (t.rank === 3 && middle > 0 ? unsqueeze(t, Array.from({ length: middle }, (_, i) => i + 1)) : t); // (B,1..,T,D/2)
+  const c = lift(cos);
+  const s = lift(sin);
+  if (layout === 'rotate-half') {
+    const x1 = slice(x, -1, 0, D / 2); // (..., D/2)
+    const x2 = slice(x, -1, D / 2); // (..., D/2)
+    return concat([sub(mul(x1, c), mul(x2, s)), add(mul(x2, c), mul(x1, s))], -1); // (..., D)
+  }
+  const pairs = reshape(x, [...x.shape.slice(0, -1), D / 2, 2]); // (..., D/2, 2)
+  const x0 = slice(pairs, -1, 0, 1); // (..., D/2, 1)
+  const x1 = slice(pairs, -1, 1); // (..., D/2, 1)
+  const c1 = unsqueeze(c, [-1]);
+  const s1 = unsqueeze(s, [-1]);
+  const rotated = concat([sub(mul(x0, c1), mul(x1, s1)), add(mul(x0, s1), mul(x1, c1))], -1); // (..., D/2, 2)
+  return reshape(rotated, x.shape);
 }
 
 /** (T, T) bool mask, true where key position <= query position. T may be symbolic. */

@@ -3,10 +3,9 @@
 // linears with an adapter switch. Builds graph tensors only; which graphs exist is artifacts' business.
 import type { Tensor } from '../autodiff/ir';
 import {
-  add, cast, concat, div, exp, gather, greater, matmul, mul, neg, reduceMax, reduceSum, reshape, slice, softmax,
-  stopGradient, sub, transpose, transposeLast, unsqueeze, where, constantLike,
+  add, concat, div, exp, gather, greater, matmul, mul, reduceMax, reduceSum, reshape, softmax, stopGradient, sub, transpose, transposeLast, unsqueeze, where,
 } from '../autodiff/ops';
-import { rmsNorm, silu } from '../autodiff/nn';
+import { applyRotary, rmsNorm, rotaryAngles, silu } from '../autodiff/nn';
 import type { Dim } from '../autodiff/shape';
 import { type LoraSettings, type LoraTarget, loraParamName } from './lora';
 import type { LlamaConfig } from './llama-types';
@@ -69,39 +68,6 @@ export function ropeInverseFrequencies(config: LlamaConfig): number[] {
   });
 }
 
-/** cos and sin of position * inverse frequency: (B, T, D/2) each. */
-function ropeAngles(positions: Tensor, invFreq: readonly number[]): { cos: Tensor; sin: Tensor } {
-  const g = positions.graph;
-  const pos = unsqueeze(cast(positions, g.dtype), [-1]); // (B,T,1)
-  const angle = mul(pos, constantLike(pos, invFreq, [invFreq.length], g.dtype)); // (B,T,D/2)
-  const op = (name: 'Cos' | 'Sin'): Tensor => g.addNode(name, [angle], {}, [{ dtype: angle.dtype, shape: angle.shape }])[0]!;
-  return { cos: op('Cos'), sin: op('Sin') };
-}
-
-/**
- * Applies RoPE to x (B, ..., T, D); cos/sin (B, T, D/2) are broadcast over the middle axes.
- * rotate-half: halves (x1, x2) -> (x1 cos - x2 sin, x2 cos + x1 sin); interleaved: the same on pairs (2i, 2i+1).
- */
-function applyRotary(x: Tensor, cos: Tensor, sin: Tensor, layout: LlamaConfig['ropeLayout']): Tensor {
-  const middle = x.rank - 3; // axes between B and T
-  const D = x.shape[x.rank - 1] as number;
-  const lift = (t: Tensor): Tensor => (middle > 0 ? unsqueeze(t, Array.from({ length: middle }, (_, i) => i + 1)) : t); // (B,1..,T,D/2)
-  const c = lift(cos);
-  const s = lift(sin);
-  if (layout === 'rotate-half') {
-    const x1 = slice(x, -1, 0, D / 2); // (..., D/2)
-    const x2 = slice(x, -1, D / 2); // (..., D/2)
-    return concat([add(mul(x1, c), neg(mul(x2, s))), add(mul(x2, c), mul(x1, s))], -1); // (..., D)
-  }
-  const pairs = reshape(x, [...x.shape.slice(0, -1), D / 2, 2]); // (..., D/2, 2)
-  const x0 = slice(pairs, -1, 0, 1); // (..., D/2, 1)
-  const x1 = slice(pairs, -1, 1); // (..., D/2, 1)
-  const c1 = unsqueeze(c, [-1]);
-  const s1 = unsqueeze(s, [-1]);
-  const rotated = concat([add(mul(x0, c1), neg(mul(x1, s1))), add(mul(x0, s1), mul(x1, c1))], -1); // (..., D/2, 2)
-  return reshape(rotated, x.shape);
-}
-
 export class LlamaBuilder {
   private readonly invFreq: number[];
 
@@ -132,7 +98,7 @@ export class LlamaBuilder {
   decode(inputs: DecoderInputs): DecoderOutputs {
     const cfg = this.config;
     let x = gather(this.weight('model.embed_tokens.weight'), inputs.ids); // (B,T,C)
-    const { cos, sin } = ropeAngles(inputs.positions, this.invFreq); // (B,T,D/2)
+    const { cos, sin } = rotaryAngles(inputs.positions, this.invFreq); // (B,T,D/2)
     const mask = unsqueeze(inputs.mask, [1, 2]); // (B,1,1,T,S)
     const present: KeyValue[] = [];
     for (let l = 0; l < cfg.numLayers; l++) {

@@ -1,8 +1,8 @@
 // A one-block pre-norm decoder (Llama-style: RMSNorm, RoPE, causal attention, SwiGLU, untied output) as a
 // TrainableModel with next-token cross-entropy. The demo's toy model and the compiler's transformer test case.
 import type { Graph, Tensor } from '../autodiff/ir';
-import { add, div, gather, matmul, mul, reshape, softmax, transpose, transposeLast } from '../autodiff/ops';
-import { applyRope, causalMask, crossEntropy, maskScores, rmsNorm, ropeTables, silu } from '../autodiff/nn';
+import { add, arange, div, gather, matmul, mul, reshape, softmax, transpose, transposeLast } from '../autodiff/ops';
+import { applyRotary, causalMask, crossEntropy, maskScores, rmsNorm, rotaryAngles, silu } from '../autodiff/nn';
 import type { TrainableModel } from '../onnx/bundle';
 
 export interface TinyTransformerDims {
@@ -51,9 +51,9 @@ export function tinyTransformerModel(d: TinyTransformerDims): TrainableModel {
       const heads = (t: Tensor): Tensor => transpose(reshape(t, ['B', 'T', H, D]), [0, 2, 1, 3]); // (B,T,C) -> (B,H,T,D)
       const x = gather(w('emb'), ids); // (B,T,C)
       const h = rmsNorm(x, w('g1'), RMS_EPS); // (B,T,C)
-      const { cos, sin } = ropeTables(x, 'T', invFreq); // (T,D) each
-      const q = applyRope(heads(matmul(h, w('wq'))), cos, sin); // (B,H,T,D)
-      const k = applyRope(heads(matmul(h, w('wk'))), cos, sin); // (B,H,T,D)
+      const { cos, sin } = rotaryAngles(arange(g, 'T'), invFreq); // (T,D/2) each
+      const q = applyRotary(heads(matmul(h, w('wq'))), cos, sin, 'rotate-half'); // (B,H,T,D)
+      const k = applyRotary(heads(matmul(h, w('wk'))), cos, sin, 'rotate-half'); // (B,H,T,D)
       const v = heads(matmul(h, w('wv'))); // (B,H,T,D)
       const scores = div(matmul(q, transposeLast(k)), Math.sqrt(D)); // (B,H,T,D) @ (B,H,D,T) -> (B,H,T,T)
       const att = softmax(maskScores(scores, causalMask(x, 'T')), -1); // (B,H,T,T)

@@ -31,6 +31,7 @@ class Emitter {
   private readonly initializers: TensorProto[] = [];
   private readonly names = new Map<number, string>();
   private readonly shapeCache = new Map<string, string>();
+  private readonly int64Cache = new Map<string, string>();
   private readonly symbolSources = new Map<string, { input: string; axis: number }>();
   private counter = 0;
 
@@ -97,9 +98,14 @@ class Emitter {
     return `${prefix}_${this.counter++}`;
   }
 
+  /** An int64 initialiser (axes, pads, shapes); equal ones are emitted once. */
   private int64Const(values: readonly number[], dims: readonly number[] = [values.length]): string {
+    const key = `${dims.join('x')}:${values.join(',')}`;
+    const known = this.int64Cache.get(key);
+    if (known) return known;
     const name = this.fresh('i64');
     this.initializers.push(tensorProto(name, 'int64', dims, dataOf('int64', values)));
+    this.int64Cache.set(key, name);
     return name;
   }
 

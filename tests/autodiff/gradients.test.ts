@@ -151,8 +151,14 @@ const cases: Record<string, Case> = {
   'SiLU (composition)': unary(nn.silu, -3, 3),
   'RoPE rotate-half (composition)': (g) => {
     const x = inp(g, 'x', f64([1, 2, 3, 4], 27), [1, 2, 'T', 4]);
-    const { cos, sin } = nn.ropeTables(x.tensor, 'T', [1, 0.01]);
-    return { inputs: [x], y: nn.applyRope(x.tensor, cos, sin) };
+    const { cos, sin } = nn.rotaryAngles(op.arange(g, 'T'), [1, 0.01]);
+    return { inputs: [x], y: nn.applyRotary(x.tensor, cos, sin, 'rotate-half') };
+  },
+  'RoPE interleaved, per-row positions (composition)': (g) => {
+    const x = inp(g, 'x', f64([2, 2, 3, 4], 30), [2, 2, 'T', 4]);
+    const pos = inp(g, 'pos', i64([2, 3], [0, 1, 2, 3, 4, 5]), [2, 'T'], false);
+    const { cos, sin } = nn.rotaryAngles(pos.tensor, [1, 0.01]);
+    return { inputs: [x, pos], y: nn.applyRotary(x.tensor, cos, sin, 'interleaved') };
   },
   'causal masked softmax (composition)': (g) => {
     const s = inp(g, 's', f64([2, 4, 4], 28), [2, 'T', 'T']);
