@@ -2,9 +2,9 @@
 // generate() on the same random Llama, in one headless Chromium page: WebGPU first when an adapter exists, then wasm.
 // Then the device memory a SmolLM2-135M run needs, from shapes. The last line is the wasm speedup on GFlowPO's
 // sampling step (16 rows from one meta-prompt); the distinct-prompt figure is printed above it. Asserts nothing.
-import { parseLlamaConfig } from '../src/models/llama-config';
-import { parameterCount } from '../src/models/llama-weights';
-import { LORA_DEFAULTS, loraParamSpecs } from '../src/models/lora';
+import { parseLlamaConfig } from '../src/models/llama/config';
+import { parameterCount } from '../src/models/llama/weights';
+import { LORA_DEFAULTS, loraParamSpecs } from '../src/models/llama/lora';
 import { CHROMIUM, runBenchPage } from './bench/browser';
 import type { BackendTiming, LmBenchReport, SideTiming } from './bench/lm-page';
 

@@ -2,9 +2,9 @@
 // target LM on one backend (wasm in Node): one call per example (plain, and with the single-token label path),
 // one batch without reuse, and one batch reusing the prompt prefix's cache. Medians; the last line is the
 // headline: prefix reuse against per-example calls that score labels the same way.
-import { mulberry32, randomInt } from '../src/autodiff/random';
-import { randomLlamaWeights } from '../src/models/fixture-tiny-llama';
-import { parseLlamaConfig } from '../src/models/llama-config';
+import { mulberry32, randomInt } from '../src/random/mulberry32';
+import { randomLlamaWeights } from '../src/models/llama/fixture';
+import { parseLlamaConfig } from '../src/models/llama/config';
 import { CausalLM, uploadLlamaWeights } from '../src/runtime/causal-lm';
 import { loadOrtNode } from '../src/runtime/ort-node';
 

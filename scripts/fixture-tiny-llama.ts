@@ -3,7 +3,7 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type TinyLlamaFixtureOptions, writeTinyLlamaFixture } from '../src/models/fixture-tiny-llama';
+import { type TinyLlamaFixtureOptions, writeTinyLlamaFixture } from '../src/models/llama/fixture';
 
 const USAGE = 'usage: npm run fixture:tiny-llama -- <dir> [--seed S] [--model-type llama|qwen2|qwen3] [--tied|--untied] [--shards N]';
 

@@ -3,15 +3,15 @@
 //   logits --ids 1,461,461                      -> {"logits": [[...], ...]} one row per position
 //   sample --prompt "..." | --ids 1,2 --n 4 --seed 1 [--temperature 1] [--top-p 0.9] [--max-new-tokens 32] [--chat]
 // Hub ids are fetched from --hub-host (default https://huggingface.co, or $HF_HUB_HOST) at --revision.
-import { maskAndPositions } from '../src/models/attention-mask';
-import { fetchModel } from '../src/models/hub';
-import { decoderGraph, io } from '../src/models/llama-graphs';
-import { toGraphLayout } from '../src/models/llama-weights';
-import { type LoadedModel, loadLlama2cFile, loadModelFiles } from '../src/models/load-model';
-import { MemoryModelCache } from '../src/models/model-cache';
+import { maskAndPositions } from '../src/models/llama/attention-mask';
+import { fetchModel } from '../src/models/hub/hub';
+import { decoderGraph, io } from '../src/models/llama/graphs';
+import { toGraphLayout } from '../src/models/llama/weights';
+import { type LoadedModel, loadLlama2cFile, loadModelFiles } from '../src/models/formats/load-model';
+import { MemoryModelCache } from '../src/models/hub/model-cache';
 import { hostTensor } from '../src/runtime/host-tensor';
 import { loadOrtNode } from '../src/runtime/ort-node';
-import { type ModelSource, PromptLM } from '../src/runtime/prompt-lm';
+import { type ModelSource, PromptLM } from '../src/engines/prompt-lm';
 import { GraphSession } from '../src/runtime/run-graph';
 import { modelSource } from './model-source';
 

@@ -2,8 +2,8 @@
 // id fetched from --hub-host / $HF_HUB_HOST. Shared by `npm run lm` and `npm run lab`. Node only.
 import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { readLocalModelFolder } from '../src/models/local-folder-node';
-import type { ModelSource } from '../src/runtime/prompt-lm';
+import { readLocalModelFolder } from '../src/models/formats/local-folder-node';
+import type { ModelSource } from '../src/engines/prompt-lm';
 
 export async function modelSource(model: string, flags: ReadonlyMap<string, string>): Promise<ModelSource> {
   if (existsSync(model)) {

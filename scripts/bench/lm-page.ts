@@ -1,12 +1,12 @@
 // Browser side of `npm run bench:lm`: one random Llama, batched greedy sampling (16 prompts x 32 new tokens, no EOS
 // stop) timed with our CausalLM and with transformers.js generate() on WebGPU (when an adapter exists) and then wasm.
 // Leaves the figures (or why there are none) on window.__lmBench for the Node script to print; asserts nothing.
-import { mulberry32 } from '../../src/autodiff/random';
-import { randomLlamaWeights } from '../../src/models/fixture-tiny-llama';
-import { parseLlamaConfig } from '../../src/models/llama-config';
-import type { LlamaConfig, LlamaWeights } from '../../src/models/llama-types';
-import { parameterCount, toGraphLayout } from '../../src/models/llama-weights';
-import { transformersJsFolderFiles } from '../../src/models/transformersjs-export';
+import { mulberry32 } from '../../src/random/mulberry32';
+import { randomLlamaWeights } from '../../src/models/llama/fixture';
+import { parseLlamaConfig } from '../../src/models/llama/config';
+import type { LlamaConfig, LlamaWeights } from '../../src/models/llama/types';
+import { parameterCount, toGraphLayout } from '../../src/models/llama/weights';
+import { transformersJsFolderFiles } from '../../src/models/llama/transformersjs-export';
 import { CausalLM, uploadLlamaWeights } from '../../src/runtime/causal-lm';
 import { chooseBackend } from '../../src/runtime/device';
 import { loadOrtWeb } from '../../src/runtime/ort-web';

@@ -1,8 +1,8 @@
 // Benchmark core shared by Node and the browser page: one tiny-transformer batch, forward-only (eval graph)
 // against the full train step (forward, backward, clip, AdamW), median of several timed runs each.
-import { mulberry32, randn } from '../../src/autodiff/random';
+import { mulberry32, randn } from '../../src/random/mulberry32';
 import { countingBatch } from '../../src/demo/counting-task';
-import { tinyTransformerModel, tinyTransformerParams } from '../../src/models/tiny-transformer';
+import { tinyTransformerModel, tinyTransformerParams } from '../../src/models/toy/tiny-transformer';
 import { compileTrainingBundle } from '../../src/onnx/bundle';
 import { hostTensor, type Ort } from '../../src/runtime/host-tensor';
 import { type Backend, Trainer } from '../../src/runtime/trainer';

@@ -1,7 +1,7 @@
 // The demo's toy sequence task: each row counts up from a random token by a random step (1-3) modulo the
 // vocabulary; the model predicts every next token. Only the first prediction is uncertain (the step is not
 // known yet), so the loss can fall to ln(3) / T. Produces batches; knows nothing about models or runtimes.
-import { type Rng, randomInt } from '../autodiff/random';
+import { type Rng, randomInt } from '../random/mulberry32';
 
 export interface CountingTask {
   vocab: number;

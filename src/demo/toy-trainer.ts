@@ -1,7 +1,7 @@
 // The demo engine: compiles the one-block transformer's training bundle, opens it on WebGPU (else wasm, with
 // the reason) and trains it on the counting task step by step. The worker exposes it; the page draws it.
-import { mulberry32, randn, type Rng } from '../autodiff/random';
-import { tinyTransformerModel, tinyTransformerParams } from '../models/tiny-transformer';
+import { mulberry32, randn, type Rng } from '../random/mulberry32';
+import { tinyTransformerModel, tinyTransformerParams } from '../models/toy/tiny-transformer';
 import { compileTrainingBundle } from '../onnx/bundle';
 import { type BackendPreference, chooseBackend } from '../runtime/device';
 import { hostTensor, type Ort } from '../runtime/host-tensor';

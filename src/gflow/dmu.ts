@@ -1,7 +1,7 @@
 // Dynamic Memory Update: the condition buffer (a copy of the train buffer's prompts frozen at one step) and the
 // choice of meta-prompt references (uniform from the queue and the condition buffer, shuffled: the official
 // "diverse" choice). It picks texts; meta-prompt.ts cleans and formats them.
-import type { Rng } from '../autodiff/random';
+import type { Rng } from '../random/mulberry32';
 import type { ReplayBuffer } from './replay-buffer';
 import { sampleWithoutReplacement, shuffled } from './rng';
 

@@ -1,7 +1,7 @@
 // The train buffer: the best `capacity` prompts by training accuracy, as a min-heap (the worst on top, replaced
 // when a better fresh sample arrives), with no duplicate texts, uniform draws for replay and a JSON form.
 // The run feeds it fresh samples only (replayed prompts never re-enter); it does not score prompts.
-import type { Rng } from '../autodiff/random';
+import type { Rng } from '../random/mulberry32';
 import { sampleWithoutReplacement } from './rng';
 
 export interface BufferEntry {

@@ -1,6 +1,6 @@
 // Seeded random streams for a run: one mulberry32 stream per purpose (sampling seeds, temperatures, replay,
 // demonstrations, references), each with a 32-bit state that can be saved and restored exactly. Not cryptographic.
-import { type Rng, mulberry32 } from '../autodiff/random';
+import { type Rng, mulberry32 } from '../random/mulberry32';
 
 /** mulberry32 adds this to its state before every draw, so state s after n draws is seed + n * STEP (mod 2^32). */
 const MULBERRY_STEP = 0x6d2b79f5;

@@ -2,13 +2,13 @@
 // (temperature, top-p, stop at end-of-sequence, per-sequence seeds) and scoring of continuations, each with
 // the LoRA adapter on or off. Frozen weights are shared DeviceWeights; runs are serialised.
 import type * as ortTypes from 'onnxruntime-web';
-import { mulberry32 } from '../autodiff/random';
-import { maskAndPositions } from '../models/attention-mask';
-import { packSequences } from '../models/sequence-batch';
-import { type WeightPlacement, decoderGraph, io, nextTokenGraph, scoringGraph } from '../models/llama-graphs';
-import type { LlamaConfig, LlamaWeights } from '../models/llama-types';
-import { graphWeightSpecs, toGraphLayout } from '../models/llama-weights';
-import { type LoraSettings, loraParamSpecs } from '../models/lora';
+import { mulberry32 } from '../random/mulberry32';
+import { maskAndPositions } from '../models/llama/attention-mask';
+import { packSequences } from '../models/llama/sequence-batch';
+import { type WeightPlacement, decoderGraph, io, nextTokenGraph, scoringGraph } from '../models/llama/graphs';
+import type { LlamaConfig, LlamaWeights } from '../models/llama/types';
+import { graphWeightSpecs, toGraphLayout } from '../models/llama/weights';
+import { type LoraSettings, loraParamSpecs } from '../models/llama/lora';
 import { DeviceWeights } from './device-weights';
 import { deviceIdle, onDevice } from './device-queue';
 import { FeedError, type HostTensor, type Ort, fromOrt, hostTensor, toOrt } from './host-tensor';

@@ -3,7 +3,7 @@
 // for large weights on wasm prefer initialisers). The owner releases them; sessions only borrow.
 import type * as ortTypes from 'onnxruntime-web';
 import { type HostTensor, type Ort, toOrt } from './host-tensor';
-import type { Backend } from './trainer';
+import type { Backend } from './device';
 import { ortWebGpuDevice } from './webgpu-device';
 
 export class WeightsError extends Error {

@@ -11,6 +11,9 @@ export interface BackendInfo {
   shaderF16: boolean;
 }
 
+/** The two execution backends of onnxruntime-web we use. */
+export type Backend = 'webgpu' | 'wasm';
+
 export type BackendPreference = 'auto' | 'webgpu' | 'wasm';
 
 /** Thrown when WebGPU was asked for explicitly but this browser cannot give an adapter. */
@@ -31,8 +34,10 @@ export function describeAdapter(adapter: GPUAdapter): string {
 
 type AdapterProbe = { adapter: GPUAdapter } | { failure: string };
 
-async function probeWebGpu(): Promise<AdapterProbe> {
-  const gpu = typeof navigator === 'undefined' ? undefined : navigator.gpu;
+/** The part of `navigator.gpu` chooseBackend uses (tests pass a fake). */
+export type GpuLike = Pick<GPU, 'requestAdapter'>;
+
+async function probeWebGpu(gpu: GpuLike | undefined): Promise<AdapterProbe> {
   if (!gpu) return { failure: 'navigator.gpu is missing (browser without WebGPU)' };
   try {
     const adapter = await gpu.requestAdapter();
@@ -47,14 +52,16 @@ async function probeWebGpu(): Promise<AdapterProbe> {
 /**
  * Picks the backend for `preference`:
  * - 'wasm': wasm, no probing.
- * - 'auto': WebGPU when `navigator.gpu.requestAdapter()` gives an adapter, otherwise wasm with the reason.
- * - 'webgpu': WebGPU, or throws BackendUnavailableError with the reason.
+ * - 'auto': WebGPU when `navigator.gpu.requestAdapter()` gives a hardware adapter; wasm when there is none, or
+ *   when the only adapter is a fallback (software, e.g. SwiftShader) one, which runs 40-80x slower than wasm.
+ * - 'webgpu': WebGPU (a fallback adapter too), or throws BackendUnavailableError with the reason.
+ * `gpu` defaults to `navigator.gpu`.
  */
-export async function chooseBackend(preference: BackendPreference = 'auto'): Promise<BackendInfo> {
+export async function chooseBackend(preference: BackendPreference = 'auto', gpu: GpuLike | undefined = typeof navigator === 'undefined' ? undefined : navigator.gpu): Promise<BackendInfo> {
   if (preference === 'wasm') {
     return { backend: 'wasm', reason: 'wasm was requested', shaderF16: false };
   }
-  const probe = await probeWebGpu();
+  const probe = await probeWebGpu(gpu);
   if ('failure' in probe) {
     if (preference === 'webgpu') {
       throw new BackendUnavailableError(
@@ -65,6 +72,9 @@ export async function chooseBackend(preference: BackendPreference = 'auto'): Pro
   }
   const { adapter } = probe;
   const name = describeAdapter(adapter);
+  if (preference === 'auto' && adapter.info.isFallbackAdapter) {
+    return { backend: 'wasm', reason: `wasm: the only WebGPU adapter (${name}) is a software fallback, slower than wasm; choose WebGPU explicitly to use it`, shaderF16: false };
+  }
   const shaderF16 = hasShaderF16(adapter);
   const traits = [
     adapter.info.isFallbackAdapter ? 'fallback adapter' : 'hardware adapter',

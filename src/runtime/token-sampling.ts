@@ -1,6 +1,6 @@
 // Host-side next-token choice from a row of logits: temperature, nucleus (top-p) truncation, and a seeded
 // draw; plus the model's own log-probability of the chosen token. Pure TS (no runtime), so it is testable.
-import type { Rng } from '../autodiff/random';
+import type { Rng } from '../random/mulberry32';
 
 export interface TokenChoice {
   token: number;

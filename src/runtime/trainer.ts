@@ -7,11 +7,13 @@ import type { Checkpoint, FloatArray } from '../onnx/checkpoint';
 import { sizeOf } from '../onnx/checkpoint';
 import { type TensorSpec, type TrainingBundle, names } from '../onnx/bundle';
 import type { DeviceWeights } from './device-weights';
+import type { Backend } from './device';
+
+export type { Backend };
 import { ortWebGpuDevice } from './webgpu-device';
 import { deviceIdle, onDevice } from './device-queue';
 import { FeedError, type HostTensor, type Ort, fromOrt, toOrt } from './host-tensor';
 
-export type Backend = 'webgpu' | 'wasm';
 
 export interface TrainerOptions {
   backend: Backend;

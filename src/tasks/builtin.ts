@@ -9,7 +9,7 @@
 // every generation metric lowercases, so it could not be scored.
 // Metrics: exact_match for all, including word_sorting (metricFor('word_sorting') is GFlowPO's f1 for the
 // BIG-bench task, but F1 ignores order, which is the whole task here).
-import { mulberry32, randomInt, type Rng } from '../autodiff/random';
+import { mulberry32, randomInt, type Rng } from '../random/mulberry32';
 import { GENERATION_TEMPLATE, TaskError, checkTask, type Example, type Metric, type Task } from './task';
 
 /** 260 distinct lowercase words, 4-8 letters, none a palindrome. */

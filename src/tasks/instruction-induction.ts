@@ -22,7 +22,7 @@
 // taxonomy_animal's category_items is its output as a list (checked: always equal), so it adds no alternative.
 // Errors: invalid JSON is import/json.ts's ImportError; valid JSON that is not such a file is a TaskError at the
 // line of the offending value. Both name the file and line.
-import { mulberry32, randomInt } from '../autodiff/random';
+import { mulberry32, randomInt } from '../random/mulberry32';
 import { metricFor } from './metrics';
 import { readJsonDocument } from './import/json';
 import { GENERATION_TEMPLATE, TaskError, checkTask, type Example, type Task } from './task';

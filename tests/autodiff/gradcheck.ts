@@ -1,7 +1,7 @@
 // Test support: checks a graph's reverse-mode gradients against central finite differences, in float64,
 // by emitting both to ONNX and running them on onnxruntime-web's wasm backend.
 import { gradients } from '../../src/autodiff/grad';
-import { mulberry32 } from '../../src/autodiff/random';
+import { mulberry32 } from '../../src/random/mulberry32';
 import { Graph, type Tensor } from '../../src/autodiff/ir';
 import { mul, reduceSum } from '../../src/autodiff/ops';
 import { emitModel } from '../../src/onnx/emit';

@@ -2,10 +2,10 @@
 // same losses (within 1e-4), parameters staying on the GPU between steps; the demo worker trains over comlink.
 import * as Comlink from 'comlink';
 import { describe, expect, it } from 'vitest';
-import { mulberry32, randn } from '../../src/autodiff/random';
+import { mulberry32, randn } from '../../src/random/mulberry32';
 import type { ToyTrainerApi } from '../../src/demo/contract';
 import { countingBatch } from '../../src/demo/counting-task';
-import { tinyTransformerModel, tinyTransformerParams } from '../../src/models/tiny-transformer';
+import { tinyTransformerModel, tinyTransformerParams } from '../../src/models/toy/tiny-transformer';
 import { compileTrainingBundle, decodeBundle, encodeBundle } from '../../src/onnx/bundle';
 import { chooseBackend } from '../../src/runtime/device';
 import { DeviceWeights } from '../../src/runtime/device-weights';
@@ -48,7 +48,7 @@ async function train(backend: Backend, bundleBytes: Uint8Array): Promise<{ losse
 
 describe('one bundle on both backends', () => {
   it('WebGPU and wasm give the same losses, gradient norms and parameters within 1e-4', async () => {
-    const info = await chooseBackend('auto');
+    const info = await chooseBackend('webgpu');
     expect(info.backend).toBe('webgpu'); // --enable-unsafe-webgpu gives the SwiftShader adapter
     const bytes = encodeBundle(compileTrainingBundle(tinyTransformerModel(dims), init()));
     const wasm = await train('wasm', bytes);
@@ -99,7 +99,7 @@ describe('demo worker', () => {
     for (let i = 0; i < 40; i++) losses.push((await engine.step()).loss);
     expect(losses.every(Number.isFinite)).toBe(true);
     expect(losses[39]!).toBeLessThan(losses[0]! * 0.8);
-    const gpuInfo = await engine.init({ backend: 'auto', seed: 2 });
+    const gpuInfo = await engine.init({ backend: 'webgpu', seed: 2 });
     expect(gpuInfo.backend).toBe('webgpu');
     expect(gpuInfo.reason).toMatch(/swiftshader/i);
     const first = await engine.step();

@@ -4,8 +4,8 @@
 import * as Comlink from 'comlink';
 import { describe, expect, it } from 'vitest';
 import type { StepEvent } from '../../src/gflow/events';
-import { tinyLlamaFixtureFiles } from '../../src/models/fixture-tiny-llama';
-import type { LabEngine } from '../../src/runtime/lab-engine';
+import { tinyLlamaFixtureFiles } from '../../src/models/llama/fixture';
+import type { LabEngine } from '../../src/engines/lab-engine';
 import { builtinTask } from '../../src/tasks/builtin';
 
 describe('lab worker', () => {

@@ -1,11 +1,11 @@
 // In real Chromium: BrowserModelCache passes the ModelCache contract on the Cache API, survives a new instance and
 // drops damaged entries; the hub loader streams into it (fetch stubbed in the page); picked File objects load.
 import { describe, expect, it } from 'vitest';
-import { type DownloadProgress, fetchModel } from '../../src/models/hub';
-import { LocalModelFilesError, readLocalModelFiles } from '../../src/models/local-files';
-import { BrowserModelCache, detectModelCache } from '../../src/models/model-cache';
+import { type DownloadProgress, fetchModel } from '../../src/models/hub/hub';
+import { LocalModelFilesError, readLocalModelFiles } from '../../src/models/formats/local-files';
+import { BrowserModelCache, detectModelCache } from '../../src/models/hub/model-cache';
 import { bytesOf, encodeSafetensors } from '../../src/onnx/safetensors';
-import { modelCacheContract } from '../models/model-cache.contract';
+import { modelCacheContract } from '../models/hub/model-cache.contract';
 
 let cacheCount = 0;
 /** A fresh Cache API store per test, deleted afterwards. */

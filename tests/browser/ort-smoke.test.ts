@@ -94,8 +94,11 @@ describe('onnxruntime-web in headless Chromium', () => {
     expect(mjs).toMatch(/ort-wasm-simd-threaded\.asyncify\.mjs/);
   });
 
-  it('chooses WebGPU here (--enable-unsafe-webgpu gives a SwiftShader adapter) and says why', async () => {
-    const info = await chooseBackend();
+  it("gives WebGPU when asked (--enable-unsafe-webgpu gives a SwiftShader adapter), and 'auto' prefers wasm over that fallback adapter", async () => {
+    const auto = await chooseBackend();
+    expect(auto.backend).toBe('wasm');
+    expect(auto.reason).toMatch(/software fallback/);
+    const info = await chooseBackend('webgpu');
     expect(info.backend).toBe('webgpu');
     expect(info.reason).toContain('WebGPU adapter');
     expect(info.adapter).toMatch(/.+\/.+/);
@@ -114,7 +117,7 @@ describe('onnxruntime-web in headless Chromium', () => {
   });
 
   it('runs MatMul+Add+Softmax on webgpu when chooseBackend says webgpu', async () => {
-    const info = await chooseBackend();
+    const info = await chooseBackend('webgpu');
     if (info.backend !== 'webgpu') return expect.unreachable(`expected WebGPU in this Chromium: ${info.reason}`);
     expectClose(await runSoftmax('webgpu'), expectedSoftmax(), 1e-5);
   });

@@ -2,8 +2,8 @@
 // here) and on wasm, and both backends sample the same tokens for the same seeds and train the same step.
 import * as Comlink from 'comlink';
 import { describe, expect, it } from 'vitest';
-import { tinyLlamaFixtureFiles } from '../../src/models/fixture-tiny-llama';
-import type { PromptLM } from '../../src/runtime/prompt-lm';
+import { tinyLlamaFixtureFiles } from '../../src/models/llama/fixture';
+import type { PromptLM } from '../../src/engines/prompt-lm';
 
 const lora = { rank: 4, alpha: 8, dropout: 0, targets: ['q_proj' as const, 'v_proj' as const] };
 

@@ -2,11 +2,11 @@
 // on transformers.js (wasm); the three give the same classification predictions for a prompt.
 import * as Comlink from 'comlink';
 import { describe, expect, it } from 'vitest';
-import { tinyLlamaFixtureFiles } from '../../src/models/fixture-tiny-llama';
-import { toGraphLayout } from '../../src/models/llama-weights';
-import { loadModelFiles } from '../../src/models/load-model';
-import { transformersJsFolderFiles } from '../../src/models/transformersjs-export';
-import type { TargetEngine } from '../../src/runtime/target-engine';
+import { tinyLlamaFixtureFiles } from '../../src/models/llama/fixture';
+import { toGraphLayout } from '../../src/models/llama/weights';
+import { loadModelFiles } from '../../src/models/formats/load-model';
+import { transformersJsFolderFiles } from '../../src/models/llama/transformersjs-export';
+import type { TargetEngine } from '../../src/engines/target-engine';
 import type { Task } from '../../src/tasks/task';
 
 const files = tinyLlamaFixtureFiles({ seed: 12 });

@@ -1,12 +1,12 @@
 // In real headless Chromium on wasm: transformers.js loads our exported folder from memory and gives our decoderGraph's
 // logits (1e-4) and CausalLM's greedy continuation at temperature 0; onnxruntime-web stays on wasm from our origin.
 import { describe, expect, it } from 'vitest';
-import { maskAndPositions } from '../../src/models/attention-mask';
-import { tinyLlamaFixtureFiles } from '../../src/models/fixture-tiny-llama';
-import { decoderGraph, io } from '../../src/models/llama-graphs';
-import { toGraphLayout } from '../../src/models/llama-weights';
-import { loadModelFiles } from '../../src/models/load-model';
-import { transformersJsFolderFiles } from '../../src/models/transformersjs-export';
+import { maskAndPositions } from '../../src/models/llama/attention-mask';
+import { tinyLlamaFixtureFiles } from '../../src/models/llama/fixture';
+import { decoderGraph, io } from '../../src/models/llama/graphs';
+import { toGraphLayout } from '../../src/models/llama/weights';
+import { loadModelFiles } from '../../src/models/formats/load-model';
+import { transformersJsFolderFiles } from '../../src/models/llama/transformersjs-export';
 import { CausalLM, uploadLlamaWeights } from '../../src/runtime/causal-lm';
 import { hostTensor } from '../../src/runtime/host-tensor';
 import { loadOrtWeb } from '../../src/runtime/ort-web';

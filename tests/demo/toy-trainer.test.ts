@@ -1,6 +1,6 @@
 // The demo engine trains the one-block transformer on the counting task (wasm in Node) and its loss falls.
 import { describe, expect, it } from 'vitest';
-import { mulberry32 } from '../../src/autodiff/random';
+import { mulberry32 } from '../../src/random/mulberry32';
 import { countingBatch, countingLossFloor } from '../../src/demo/counting-task';
 import { NotInitialisedError, TOY_TASK, ToyTrainer } from '../../src/demo/toy-trainer';
 import { loadOrtNode } from '../../src/runtime/ort-node';

@@ -1,6 +1,6 @@
 // DMU: the condition buffer is a frozen copy; references are 1 from the queue + 2 from the condition buffer, shuffled.
 import { describe, expect, it } from 'vitest';
-import { mulberry32 } from '../../src/autodiff/random';
+import { mulberry32 } from '../../src/random/mulberry32';
 import { chooseReferences, freezeConditionBuffer } from '../../src/gflow/dmu';
 import { ReplayBuffer } from '../../src/gflow/replay-buffer';
 

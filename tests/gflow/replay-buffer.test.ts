@@ -1,6 +1,6 @@
 // The train buffer: top-k by training accuracy as a min-heap, no duplicate texts, uniform draws, JSON round trip.
 import { describe, expect, it } from 'vitest';
-import { mulberry32 } from '../../src/autodiff/random';
+import { mulberry32 } from '../../src/random/mulberry32';
 import { ReplayBuffer, ReplayBufferError } from '../../src/gflow/replay-buffer';
 
 function filled(capacity: number, accuracies: number[]): ReplayBuffer {

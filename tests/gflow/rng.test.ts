@@ -1,6 +1,6 @@
 // RngStream is mulberry32 with a visible state; derived streams are distinct; sampling helpers are uniform.
 import { describe, expect, it } from 'vitest';
-import { mulberry32 } from '../../src/autodiff/random';
+import { mulberry32 } from '../../src/random/mulberry32';
 import { RNG_PURPOSES, RngStream, initialRngStates, sampleWithoutReplacement, shuffled } from '../../src/gflow/rng';
 
 describe('RngStream', () => {

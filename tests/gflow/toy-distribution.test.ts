@@ -3,13 +3,13 @@
 // with LoRA, and a fixed synthetic reward. After training on-policy, and with replay, the sampler's exact
 // distribution (every sequence scored) is within total variation 0.05 of R / Z.
 import { describe, expect, it } from 'vitest';
-import { mulberry32 } from '../../src/autodiff/random';
+import { mulberry32 } from '../../src/random/mulberry32';
 import { ReplayBuffer } from '../../src/gflow/replay-buffer';
 import { RngStream } from '../../src/gflow/rng';
-import { randomLlamaWeights } from '../../src/models/fixture-tiny-llama';
-import { parseLlamaConfig } from '../../src/models/llama-config';
+import { randomLlamaWeights } from '../../src/models/llama/fixture';
+import { parseLlamaConfig } from '../../src/models/llama/config';
 import { loadOrtNode } from '../../src/runtime/ort-node';
-import { PromptLM } from '../../src/runtime/prompt-lm';
+import { PromptLM } from '../../src/engines/prompt-lm';
 
 const config = parseLlamaConfig({
   model_type: 'llama', vocab_size: 5, hidden_size: 16, intermediate_size: 32, num_hidden_layers: 1,

@@ -1,6 +1,6 @@
 // Training bundles and checkpoints round-trip through bytes; damaged or foreign bytes get named errors.
 import { describe, expect, it } from 'vitest';
-import { mlpModel } from '../../src/models/mlp';
+import { mlpModel } from '../../src/models/toy/mlp';
 import { BundleError, compileTrainingBundle, decodeBundle, encodeBundle } from '../../src/onnx/bundle';
 import { CheckpointError, decodeCheckpoint, encodeCheckpoint } from '../../src/onnx/checkpoint';
 import { inspectModel } from '../support/inspect-model';

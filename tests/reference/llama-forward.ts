@@ -1,8 +1,8 @@
 // Float64 forward pass of a Hugging Face Llama-family causal LM (Llama 1-3, SmolLM, Qwen2, Qwen3, llama2.c checkpoints), written
 // from transformers' modeling_llama / modeling_qwen2 / modeling_qwen3, with an optional PEFT-style LoRA. No KV cache, no graph
 // code, no gradients: one left-padded row at a time, slow and plain, for parity tests of our graphs.
-import type { LlamaConfig, LlamaWeights, WeightTensor } from '../../src/models/llama-types';
-import { type LoraTarget, loraParamName } from '../../src/models/lora';
+import type { LlamaConfig, LlamaWeights, WeightTensor } from '../../src/models/llama/types';
+import { type LoraTarget, loraParamName } from '../../src/models/llama/lora';
 
 /** Left-padded token rows: ids (B,T); the first padding[b] slots of row b are padding (their ids are never attended). */
 export interface ReferenceBatch {

@@ -1,6 +1,6 @@
 // Seeded test randomness: mulberry32 uniform PRNG, Box-Muller normals, random parameter records; not cryptographic, not for production sampling.
 
-import { type Rng, mulberry32, randn } from '../../src/autodiff/random';
+import { type Rng, mulberry32, randn } from '../../src/random/mulberry32';
 
 export { type Rng, mulberry32, randn };
 

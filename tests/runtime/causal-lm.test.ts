@@ -2,13 +2,13 @@
 // seeded sampling reproduces, left padding does not change a row's sample, scoring equals the
 // full-forward log-softmax, and the adapter switch turns LoRA on and off.
 import { describe, expect, it } from 'vitest';
-import { mulberry32 } from '../../src/autodiff/random';
-import { maskAndPositions } from '../../src/models/attention-mask';
-import { tinyLlamaFixtureFiles } from '../../src/models/fixture-tiny-llama';
-import { decoderGraph, io } from '../../src/models/llama-graphs';
-import { toGraphLayout } from '../../src/models/llama-weights';
-import { loadModelFiles } from '../../src/models/load-model';
-import { LORA_DEFAULTS, randomLora } from '../../src/models/lora';
+import { mulberry32 } from '../../src/random/mulberry32';
+import { maskAndPositions } from '../../src/models/llama/attention-mask';
+import { tinyLlamaFixtureFiles } from '../../src/models/llama/fixture';
+import { decoderGraph, io } from '../../src/models/llama/graphs';
+import { toGraphLayout } from '../../src/models/llama/weights';
+import { loadModelFiles } from '../../src/models/formats/load-model';
+import { LORA_DEFAULTS, randomLora } from '../../src/models/llama/lora';
 import { CausalLM, uploadLlamaWeights } from '../../src/runtime/causal-lm';
 import { hostTensor } from '../../src/runtime/host-tensor';
 import { loadOrtNode } from '../../src/runtime/ort-node';

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Graph, Tensor } from '../../src/autodiff/ir';
 import { mul, reduceSum, sqrt, sub } from '../../src/autodiff/ops';
-import { mlpModel } from '../../src/models/mlp';
+import { mlpModel } from '../../src/models/toy/mlp';
 import { type TrainableModel, compileTrainingBundle } from '../../src/onnx/bundle';
 import { decodeCheckpoint, encodeCheckpoint } from '../../src/onnx/checkpoint';
 import { FeedError, hostTensor } from '../../src/runtime/host-tensor';

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { writeTinyLlamaFixture } from '../../src/models/fixture-tiny-llama';
+import { writeTinyLlamaFixture } from '../../src/models/llama/fixture';
 
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'lab-'));

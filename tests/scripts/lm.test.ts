@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { writeTinyLlamaFixture } from '../../src/models/fixture-tiny-llama';
+import { writeTinyLlamaFixture } from '../../src/models/llama/fixture';
 import { readShared, sharedPath } from '../support/shared-data';
 
 const run = promisify(execFile);

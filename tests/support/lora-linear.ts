@@ -4,7 +4,7 @@ import type { Graph, Tensor } from '../../src/autodiff/ir';
 import { add, matmul, mul } from '../../src/autodiff/ops';
 import { crossEntropy } from '../../src/autodiff/nn';
 import type { TrainableModel } from '../../src/onnx/bundle';
-import { mulberry32, randn } from '../../src/autodiff/random';
+import { mulberry32, randn } from '../../src/random/mulberry32';
 
 export const loraLinear: TrainableModel = {
   name: 'lora-linear',

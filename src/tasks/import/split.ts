@@ -1,7 +1,7 @@
 // Deterministic train/validation/test splits: one seeded shuffle (mulberry32), sizes by largest remainder, and
 // stratified by label when every example has one (each label's share of a split within one example of its share
 // of the data). It does not map or validate rows (mapping.ts).
-import { mulberry32 } from '../../autodiff/random';
+import { mulberry32 } from '../../random/mulberry32';
 import type { ExampleSplits, SplitFractions } from './types';
 
 export class SplitError extends Error {

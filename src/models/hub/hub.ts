@@ -1,0 +1,406 @@
+// Model download from a Hugging Face-compatible hub (`${host}/${modelId}/resolve/${revision}/${file}`): streamed
+// with byte progress, checked (length, JSON, safetensors header) before anything is cached, then served from a
+// ModelCache. It does not parse configs or build models; files the user picks from disk are in local-files.ts.
+import { parseSafetensorsHeader } from '../../onnx/safetensors';
+import type { ModelCache } from './model-cache';
+
+export interface HubSettings {
+  /** Hub origin, optionally with a path prefix (a mirror); default 'https://huggingface.co'. */
+  host: string;
+  /** Branch, tag or commit; default 'main'. The cache keys on this string: pin a commit to freeze a model. */
+  revision?: string;
+}
+
+export const DEFAULT_HUB_SETTINGS: Readonly<Required<HubSettings>> = Object.freeze({ host: 'https://huggingface.co', revision: 'main' });
+
+export interface DownloadProgress {
+  file: string;
+  loaded: number;
+  /** From Content-Length; null when the server sends none (or a compressed body whose length cannot be checked). */
+  total: number | null;
+  fromCache: boolean;
+}
+
+export interface FetchModelOptions {
+  settings?: Partial<HubSettings>;
+  cache: ModelCache;
+  onProgress?: (event: DownloadProgress) => void;
+  signal?: AbortSignal;
+  /** Defaults to the global fetch. */
+  fetch?: typeof globalThis.fetch;
+}
+
+export interface FetchFilesOptions extends FetchModelOptions {
+  /** Files that may be missing on the hub: a 404 leaves them out of the result instead of throwing. */
+  optional?: readonly string[];
+}
+
+/** Not a Hugging Face model id ('owner/name' or 'name'). */
+export class InvalidModelIdError extends Error {
+  override name = 'InvalidModelIdError';
+}
+
+/** A hub setting or file name that cannot make a request (host not an http(s) URL, empty revision, '..' in a path). */
+export class HubRequestError extends Error {
+  override name = 'HubRequestError';
+}
+
+export interface DownloadErrorDetails {
+  modelId: string;
+  file: string;
+  url: string;
+  status?: number;
+  expectedBytes?: number | null;
+  receivedBytes?: number;
+  cause?: unknown;
+}
+
+/** A file could not be downloaded (network, HTTP status, truncated body). Nothing of it was cached. */
+export class DownloadError extends Error {
+  override name = 'DownloadError';
+  readonly modelId: string;
+  readonly file: string;
+  readonly url: string;
+  readonly status: number | undefined;
+  readonly expectedBytes: number | null | undefined;
+  readonly receivedBytes: number | undefined;
+
+  constructor(message: string, details: DownloadErrorDetails) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.modelId = details.modelId;
+    this.file = details.file;
+    this.url = details.url;
+    this.status = details.status;
+    this.expectedBytes = details.expectedBytes;
+    this.receivedBytes = details.receivedBytes;
+  }
+}
+
+/** The hub answered 404 for one file of the model. */
+export class FileNotFoundError extends DownloadError {
+  override name = 'FileNotFoundError';
+}
+
+/** The model (or its revision) does not exist on this host, or has no config.json. */
+export class ModelNotFoundError extends FileNotFoundError {
+  override name = 'ModelNotFoundError';
+}
+
+/** The file arrived whole but its contents are wrong (bad safetensors header, invalid JSON, bad shard index). */
+export class CorruptFileError extends DownloadError {
+  override name = 'CorruptFileError';
+}
+
+const CONFIG = 'config.json';
+const SHARD_INDEX = 'model.safetensors.index.json';
+const SINGLE_WEIGHTS = 'model.safetensors';
+const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json'];
+const OPTIONAL_FILES = ['generation_config.json'];
+/** Written next to a model's files once all of them are cached, so a later load (even offline) needs no request. */
+export const MANIFEST_FILE = '.gflowpo-manifest.json';
+
+const ID_PART = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,95}$/;
+
+export function validateModelId(modelId: string): void {
+  const parts = typeof modelId === 'string' ? modelId.split('/') : [];
+  if (parts.length === 0 || parts.length > 2 || !parts.every((p) => ID_PART.test(p) && !p.includes('..'))) {
+    throw new InvalidModelIdError(
+      `${JSON.stringify(modelId)} is not a model id: use 'owner/name' (e.g. 'HuggingFaceTB/SmolLM2-135M-Instruct') or 'name', with letters, digits, '-', '_' and '.'`,
+    );
+  }
+}
+
+function validateFileName(file: string): void {
+  const parts = typeof file === 'string' ? file.split('/') : [''];
+  if (file.includes('\\') || parts.some((p) => p === '' || p === '.' || p === '..')) {
+    throw new HubRequestError(`${JSON.stringify(file)} is not a file path inside a model repo (no leading '/', empty, '.' or '..' parts)`);
+  }
+}
+
+function resolveSettings(settings: Partial<HubSettings> = {}): { host: string; revision: string } {
+  const host = (settings.host ?? DEFAULT_HUB_SETTINGS.host).replace(/\/+$/, '');
+  let url: URL | undefined;
+  try {
+    url = new URL(host);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash) {
+    throw new HubRequestError(`hub host ${JSON.stringify(settings.host)} is not an http(s) URL; use e.g. ${DEFAULT_HUB_SETTINGS.host}`);
+  }
+  const revision = settings.revision ?? DEFAULT_HUB_SETTINGS.revision;
+  if (typeof revision !== 'string' || revision === '') throw new HubRequestError(`hub revision must be a branch, tag or commit, got ${JSON.stringify(revision)}`);
+  return { host, revision };
+}
+
+/** `${host}/${modelId}/resolve/${revision}/${file}`, each path segment percent-encoded (a revision like 'refs/pr/1' is one segment). */
+export function hubFileUrl(modelId: string, file: string, settings: Partial<HubSettings> = {}): string {
+  validateModelId(modelId);
+  validateFileName(file);
+  const { host, revision } = resolveSettings(settings);
+  const segments = (path: string) => path.split('/').map(encodeURIComponent).join('/');
+  return `${host}/${segments(modelId)}/resolve/${encodeURIComponent(revision)}/${segments(file)}`;
+}
+
+interface Context {
+  modelId: string;
+  host: string;
+  revision: string;
+  settings: Partial<HubSettings>;
+  cache: ModelCache;
+  fetch: typeof globalThis.fetch;
+  signal: AbortSignal | undefined;
+  onProgress: (event: DownloadProgress) => void;
+}
+
+function context(modelId: string, options: FetchModelOptions): Context {
+  validateModelId(modelId);
+  const settings = options.settings ?? {};
+  return {
+    modelId,
+    ...resolveSettings(settings),
+    settings,
+    cache: options.cache,
+    fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
+    signal: options.signal,
+    onProgress: options.onProgress ?? (() => {}),
+  };
+}
+
+/** Aborts surface as the signal's own reason (an AbortError), never as a DownloadError. */
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw signal.reason;
+}
+
+/** Downloads `files` in order (cache first), checking each before it is cached. Returns file -> bytes. */
+export async function fetchModelFiles(modelId: string, files: readonly string[], options: FetchFilesOptions): Promise<Map<string, Uint8Array>> {
+  const ctx = context(modelId, options);
+  const optional = new Set(options.optional ?? []);
+  const out = new Map<string, Uint8Array>();
+  for (const file of new Set(files)) {
+    validateFileName(file);
+    throwIfAborted(ctx.signal);
+    const cached = await ctx.cache.get(modelId, ctx.revision, file);
+    if (cached) {
+      ctx.onProgress({ file, loaded: cached.byteLength, total: cached.byteLength, fromCache: true });
+      out.set(file, cached);
+      continue;
+    }
+    let bytes: Uint8Array;
+    try {
+      bytes = await downloadFile(ctx, file, optional.has(file));
+    } catch (error) {
+      if (optional.has(file) && error instanceof FileNotFoundError && !(error instanceof ModelNotFoundError)) continue;
+      throw error;
+    }
+    await ctx.cache.put(modelId, ctx.revision, file, bytes);
+    out.set(file, bytes);
+  }
+  return out;
+}
+
+async function downloadFile(ctx: Context, file: string, optional: boolean): Promise<Uint8Array> {
+  const url = hubFileUrl(ctx.modelId, file, ctx.settings);
+  const details = { modelId: ctx.modelId, file, url };
+  let response: Response;
+  try {
+    response = await ctx.fetch(url, { signal: ctx.signal });
+  } catch (error) {
+    throwIfAborted(ctx.signal);
+    throw new DownloadError(
+      `could not reach ${ctx.host} for ${file} of ${ctx.modelId} (${url}): ${(error as Error).message}. You may be offline, or the hub host ` +
+        `setting is wrong, unreachable or does not allow requests from this page; models already cached still load offline.`,
+      { ...details, cause: error },
+    );
+  }
+  if (!response.ok) {
+    await response.body?.cancel().catch(() => {});
+    throw httpError(ctx, file, url, response, optional);
+  }
+  const encoding = response.headers.get('content-encoding');
+  const declared = Number(response.headers.get('content-length') ?? NaN);
+  // A compressed body arrives decoded, so its length cannot be compared with Content-Length.
+  let total: number | null = (encoding === null || encoding === 'identity') && Number.isSafeInteger(declared) && declared >= 0 ? declared : null;
+  const expected = total;
+  let buffer = new Uint8Array(total ?? 1 << 16);
+  let loaded = 0;
+  ctx.onProgress({ file, loaded, total, fromCache: false });
+  const broken = (reason: string, cause?: unknown) =>
+    new DownloadError(
+      `download of ${file} of ${ctx.modelId} (${url}) is incomplete: expected ${expected ?? 'an unknown number of'} bytes, received ${loaded} (${reason}). ` +
+        `Nothing was cached; check the connection and try again.`,
+      { ...details, expectedBytes: expected, receivedBytes: loaded, cause },
+    );
+  const reader = response.body?.getReader();
+  try {
+    for (;;) {
+      const chunk = reader ? await reader.read() : ({ done: true } as const);
+      if (chunk.done) break;
+      if (loaded + chunk.value.byteLength > buffer.byteLength) {
+        const grown = new Uint8Array(Math.max(2 * buffer.byteLength, loaded + chunk.value.byteLength));
+        grown.set(buffer.subarray(0, loaded));
+        buffer = grown;
+      }
+      buffer.set(chunk.value, loaded);
+      loaded += chunk.value.byteLength;
+      if (total !== null && loaded > total) total = null; // decoded by the browser behind a hidden Content-Encoding
+      ctx.onProgress({ file, loaded, total, fromCache: false });
+    }
+  } catch (error) {
+    throwIfAborted(ctx.signal);
+    throw broken(`the connection broke off: ${(error as Error).message}`, error);
+  }
+  if (total !== null && loaded < total) throw broken('the body ended early');
+  const bytes = loaded === buffer.byteLength ? buffer : buffer.slice(0, loaded);
+  checkContents(ctx, file, url, bytes);
+  return bytes;
+}
+
+function httpError(ctx: Context, file: string, url: string, response: Response, optional: boolean): DownloadError {
+  const { status } = response;
+  const details = { modelId: ctx.modelId, file, url, status };
+  const code = response.headers.get('x-error-code'); // the Hugging Face hub says which part is missing
+  const check = 'Check the model id, the revision and the hub host setting.';
+  if (code === 'RepoNotFound' || code === 'RevisionNotFound') {
+    const what = code === 'RevisionNotFound' ? `has no revision '${ctx.revision}'` : 'does not exist (or is private)';
+    return new ModelNotFoundError(`model ${ctx.modelId} ${what} on ${ctx.host}: ${url} answered ${status}. ${check}`, details);
+  }
+  if (status === 404 && file === CONFIG && !optional) {
+    return new ModelNotFoundError(
+      `model ${ctx.modelId} has no ${CONFIG} at revision '${ctx.revision}' on ${ctx.host} (${url} answered 404): the model is missing or is not a transformers model. ${check}`,
+      details,
+    );
+  }
+  if (status === 404) {
+    return new FileNotFoundError(`model ${ctx.modelId} has no file ${file} at revision '${ctx.revision}' (${url} answered 404). ${check}`, details);
+  }
+  if (status === 401 || status === 403) {
+    return new DownloadError(
+      `${url} answered ${status}: ${ctx.modelId} is gated or private, and this app sends no access token. Use a public model, or download its files and load them from disk.`,
+      details,
+    );
+  }
+  return new DownloadError(`${url} answered HTTP ${status} ${response.statusText} for ${file} of ${ctx.modelId}; the hub may be busy or down, try again later.`, details);
+}
+
+function corrupt(ctx: Context, file: string, url: string, cause: Error): CorruptFileError {
+  return new CorruptFileError(
+    `${file} of ${ctx.modelId} is corrupt: ${cause.message}. It was not cached; try again, and check the hub host setting if this repeats.`,
+    { modelId: ctx.modelId, file, url, cause },
+  );
+}
+
+/** Safetensors: a valid header whose tensors fill the file exactly. JSON: parses. Other files pass unchecked. */
+function checkContents(ctx: Context, file: string, url: string, bytes: Uint8Array): void {
+  try {
+    if (file.endsWith('.safetensors')) {
+      const { entries, dataStart } = parseSafetensorsHeader(bytes);
+      const dataEnd = dataStart + (entries.at(-1)?.end ?? 0);
+      if (dataEnd !== bytes.byteLength) throw new Error(`its header describes ${dataEnd} bytes but the file has ${bytes.byteLength}`);
+    } else if (file.endsWith('.json')) {
+      parseJson(bytes);
+    }
+  } catch (error) {
+    throw corrupt(ctx, file, url, error as Error);
+  }
+}
+
+function parseJson(bytes: Uint8Array): unknown {
+  try {
+    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+  } catch (error) {
+    throw new Error(`not valid UTF-8 JSON (${(error as Error).message}); the host may have answered with an error page`);
+  }
+}
+
+/** Which files make up the model, as decided so far. */
+export interface ModelFilePlan {
+  /** Files that must exist: config.json, the tokenizer files, the shard index if any, the weights. */
+  required: string[];
+  /** Files that may be absent (a 404 for them is not an error). */
+  optional: string[];
+  /** Files already downloaded (or read from the cache) while planning, so they are not fetched twice. */
+  fetched: Map<string, Uint8Array>;
+  /** 'cache' when a manifest of an earlier complete download decided the list (no request made). */
+  source: 'cache' | 'hub';
+}
+
+/**
+ * Decides the files of a safetensors model: config.json (its 404 is ModelNotFoundError), then the shards listed by
+ * model.safetensors.index.json if the hub has one, else model.safetensors; the tokenizer files; generation_config.json
+ * if present. A manifest from an earlier complete download answers without any request.
+ */
+export async function resolveModelFiles(modelId: string, options: FetchModelOptions): Promise<ModelFilePlan> {
+  const ctx = context(modelId, options);
+  const manifest = await readManifest(ctx);
+  if (manifest) return { required: manifest, optional: [], fetched: new Map(), source: 'cache' };
+  const fetched = await fetchModelFiles(modelId, [CONFIG], options);
+  const index = (await fetchModelFiles(modelId, [SHARD_INDEX], { ...options, optional: [SHARD_INDEX] })).get(SHARD_INDEX);
+  if (index) fetched.set(SHARD_INDEX, index);
+  const weights = index ? [SHARD_INDEX, ...Object.keys(shardMap(ctx, index))] : [SINGLE_WEIGHTS];
+  return { required: [CONFIG, ...TOKENIZER_FILES, ...weights], optional: [...OPTIONAL_FILES], fetched, source: 'hub' };
+}
+
+/** resolveModelFiles, then every file it names (from the cache where possible); records a manifest once all are cached. */
+export async function fetchModel(modelId: string, options: FetchModelOptions): Promise<Map<string, Uint8Array>> {
+  const ctx = context(modelId, options);
+  const plan = await resolveModelFiles(modelId, options);
+  const remaining = [...plan.required, ...plan.optional].filter((f) => !plan.fetched.has(f));
+  const files = new Map([...plan.fetched, ...(await fetchModelFiles(modelId, remaining, { ...options, optional: plan.optional }))]);
+  const index = files.get(SHARD_INDEX);
+  if (index) checkShards(ctx, shardMap(ctx, index), files);
+  if (plan.source === 'hub') {
+    const manifest = new TextEncoder().encode(JSON.stringify({ files: [...files.keys()] }));
+    await ctx.cache.put(modelId, ctx.revision, MANIFEST_FILE, manifest);
+  }
+  return files;
+}
+
+async function readManifest(ctx: Context): Promise<string[] | undefined> {
+  const bytes = await ctx.cache.get(ctx.modelId, ctx.revision, MANIFEST_FILE);
+  if (!bytes) return undefined;
+  try {
+    const files = (parseJson(bytes) as { files?: unknown }).files;
+    if (!Array.isArray(files) || !files.includes(CONFIG)) return undefined;
+    for (const f of files) validateFileName(f as string);
+    return files as string[];
+  } catch {
+    return undefined; // unreadable manifest: resolve from the hub again
+  }
+}
+
+/** shard file -> the tensor names the index assigns to it (shards sorted by name). */
+function shardMap(ctx: Context, index: Uint8Array): Record<string, string[]> {
+  const url = hubFileUrl(ctx.modelId, SHARD_INDEX, ctx.settings);
+  const fail = (why: string) => corrupt(ctx, SHARD_INDEX, url, new Error(why));
+  let parsed: unknown;
+  try {
+    parsed = parseJson(index);
+  } catch (error) {
+    throw corrupt(ctx, SHARD_INDEX, url, error as Error);
+  }
+  const weightMap = (parsed as { weight_map?: unknown } | null)?.weight_map;
+  if (typeof weightMap !== 'object' || weightMap === null || Array.isArray(weightMap) || Object.keys(weightMap).length === 0) {
+    throw fail("it has no 'weight_map' object of tensor name -> shard file");
+  }
+  const shards: Record<string, string[]> = {};
+  for (const [tensor, shard] of Object.entries(weightMap as Record<string, unknown>)) {
+    if (typeof shard !== 'string' || !shard.endsWith('.safetensors') || shard.split('/').some((p) => p === '' || p === '.' || p === '..')) {
+      throw fail(`tensor '${tensor}' maps to ${JSON.stringify(shard)}, not a .safetensors file in the repo`);
+    }
+    (shards[shard] ??= []).push(tensor);
+  }
+  return Object.fromEntries(Object.entries(shards).sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+/** Every tensor the index places in a shard is in that shard's header. */
+function checkShards(ctx: Context, shards: Record<string, string[]>, files: Map<string, Uint8Array>): void {
+  for (const [shard, tensors] of Object.entries(shards)) {
+    const names = new Set(parseSafetensorsHeader(files.get(shard)!).entries.map((e) => e.name));
+    const missing = tensors.filter((t) => !names.has(t));
+    if (missing.length > 0) {
+      const url = hubFileUrl(ctx.modelId, shard, ctx.settings);
+      throw corrupt(ctx, shard, url, new Error(`${SHARD_INDEX} places ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''} in it, but its header lacks them`));
+    }
+  }
+}
