@@ -1,10 +1,23 @@
 // What the GFlowPO loop needs from the outside world, as interfaces: the prompt-LM (sampler, prior, GFlowNet
-// update) and the target-LM (src/tasks/evaluate.ts TargetLM). Implementations live in src/runtime.
+// update by micro-batches with gradient accumulation) and the target-LM (src/tasks/evaluate.ts TargetLM).
+// Implementations live in src/engines; test doubles in tests/gflow/doubles.ts.
 export type { PromptEvaluation, SplitName, TargetLM } from '../tasks/evaluate';
+
+/** A prompt as the prompt-LM scores it: fresh samples carry the ids actually sampled, replayed ones only text. */
+export interface PromptCandidate {
+  text: string;
+  /**
+   * The sampled token ids (including the first end-of-sequence token when the sample finished); scoring and
+   * training use them instead of re-tokenising `text`. Absent for replayed prompts (re-tokenised from text).
+   */
+  tokenIds?: readonly number[];
+}
 
 export interface SampledPrompt {
   text: string;
-  /** Number of prompt tokens including the first end-of-sequence token. */
+  /** The sampled ids, including the first end-of-sequence token when the sample finished. */
+  tokenIds: number[];
+  /** tokenIds.length (kept for reports and charts). */
   tokens: number;
 }
 
@@ -13,34 +26,56 @@ export interface SamplingRequest {
   metaPrompt: string;
   count: number;
   temperature: number;
+  /** Keep the k most likely tokens before top-p (Hugging Face generate's default 50); 0 disables. */
+  topK: number;
   topP: number;
   maxNewTokens: number;
   /** One seed per prompt. */
   seeds: readonly number[];
 }
 
-export interface PromptUpdate {
+/** One micro-batch of the GFlowNet objective: prompts under one meta-prompt with their log-rewards. */
+export interface MicroBatchUpdate {
   metaPrompt: string;
-  prompt: string;
-  logReward: number;
+  prompts: readonly PromptCandidate[];
+  logRewards: readonly number[];
+  /** logZ before this micro-batch; the run keeps it (null before the very first micro-batch of the run). */
+  logZ: number | null;
+  /** EMA decay for this micro-batch: 0 when logZ is null (logZ <- the batch mean) and under pure VarGrad. */
+  logZDecay: number;
+  /** The loss is divided by this (the step's micro-batch count) before its gradient is accumulated. */
+  microBatches: number;
 }
 
-export interface UpdateResult {
+export interface MicroBatchResult {
+  /** mean_b((logZ' + logPF - logR)^2) with logZ' the updated logZ (not divided by microBatches). */
   loss: number;
-  /** logZ after the update's EMA (or the batch mean under pure VarGrad). */
+  /** logZ after this micro-batch's EMA update (the batch mean when logZDecay is 0). */
   logZ: number;
-  gradNorm: number;
-  finite: boolean;
-  /** logPF of each pair under the adapter before the update. */
+  /** logPF of each prompt under the adapter before this step's optimiser update. */
   logPF: number[];
+}
+
+export interface ApplyResult {
+  /** Global gradient norm of the accumulated gradient, before clipping. */
+  gradNorm: number;
+  /** False when a loss or gradient was not finite: then nothing changed (adapter, moments, step). */
+  finite: boolean;
 }
 
 /** The prompt-LM with its LoRA adapter, as the loop sees it. */
 export interface PromptSampler {
-  /** Samples with the adapter on (the current GFlowNet sampler). */
+  /** Samples with the adapter on (the current GFlowNet sampler), top-k then top-p. */
   sample(request: SamplingRequest): Promise<SampledPrompt[]>;
   /** log p_ref(prompt | metaPrompt) with the adapter off, summed over tokens incl. the first EOS. */
-  logPrior(metaPrompt: string, prompts: readonly string[]): Promise<number[]>;
-  /** One GFlowNet update on (metaPrompt, prompt, logR) pairs; `lr` is this step's learning rate. */
-  update(pairs: readonly PromptUpdate[], options: { lr: number; logZDecay: number }): Promise<UpdateResult>;
+  logPrior(metaPrompt: string, prompts: readonly PromptCandidate[]): Promise<number[]>;
+  /** Forward and backward of one micro-batch; adds grad(loss_b / microBatches) to the accumulated gradient. */
+  accumulate(batch: MicroBatchUpdate): Promise<MicroBatchResult>;
+  /** One clipped AdamW step on the accumulated gradient at learning rate `lr`, then zeroes the accumulator. */
+  applyUpdate(options: { lr: number }): Promise<ApplyResult>;
+  /**
+   * Optimiser updates applied so far and the logZ of the last micro-batch it computed (null before any), as its
+   * checkpoint holds them: a resumed run refuses to continue when they differ from its saved state.
+   */
+  adapterState(): Promise<{ step: number; logZ: number | null }>;
 }
