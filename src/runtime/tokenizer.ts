@@ -1,8 +1,7 @@
 // PromptTokenizer: a model's tokenizer and chat template built by transformers.js from in-memory tokenizer.json and
 // tokenizer_config.json (parsed objects or bytes), the same in Node and the browser. It never reads files or the hub.
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
-
-type Transformers = typeof import('@huggingface/transformers');
+import { loadTransformers, type Transformers } from './transformers';
 
 /** One chat turn as chat templates expect it. */
 export interface ChatMessage {
@@ -39,30 +38,6 @@ export class TokenizerError extends Error {
 }
 
 const CHAT_ROLES: readonly string[] = ['system', 'user', 'assistant'];
-
-let transformersPromise: Promise<Transformers> | undefined;
-
-/**
- * Imports transformers.js once and configures its `env` explicitly: no hub downloads. In the browser, onnxruntime-web
- * (shared with src/runtime/ort-web.ts) gets our own wasm paths first, so transformers.js's import-time default (a
- * public CDN) is never set. Tokenizers need no wasm; this only keeps the shared ORT from pointing off-origin.
- */
-function loadTransformers(): Promise<Transformers> {
-  transformersPromise ??= (async () => {
-    if (!isNode()) {
-      const { loadOrtWeb } = await import('./ort-web');
-      await loadOrtWeb();
-    }
-    const transformers = await import('@huggingface/transformers');
-    transformers.env.allowRemoteModels = false;
-    return transformers;
-  })();
-  return transformersPromise;
-}
-
-function isNode(): boolean {
-  return typeof process !== 'undefined' && process.release?.name === 'node';
-}
 
 /** Encode, decode and chat-format text for one model. Build it with `PromptTokenizer.fromJson`. */
 export class PromptTokenizer {

@@ -1,10 +1,9 @@
 // A second causal-LM backend: transformers.js's AutoModelForCausalLM over a folder given as in-memory files (see
-// transformersJsFolderFiles), for logits and generate(). Files reach transformers.js through env.customCache, which
-// serves registered in-memory folders by model id and nothing else; never the hub, never a CDN. Runs go through onDevice.
+// transformersJsFolderFiles), for logits and generate(). Files reach transformers.js through the door's in-memory
+// folders (transformers.ts: serveFolder); never the hub, never a CDN. Runs go through onDevice.
 import type { PreTrainedModel, Tensor as TransformersTensor } from '@huggingface/transformers';
 import { onDevice } from './device-queue';
-
-type Transformers = typeof import('@huggingface/transformers');
+import { isNode, loadTransformers, serveFolder, type Transformers } from './transformers';
 
 /** Where transformers.js runs: 'cpu' (onnxruntime-node) in Node; 'wasm' or 'webgpu' (onnxruntime-web) in browsers. */
 export type TransformersDevice = 'wasm' | 'webgpu' | 'cpu';
@@ -34,65 +33,6 @@ const DEVICES: Readonly<Record<'node' | 'browser', readonly TransformersDevice[]
   node: ['cpu', 'webgpu'],
   browser: ['wasm', 'webgpu'],
 };
-
-function isNode(): boolean {
-  return typeof process !== 'undefined' && process.release?.name === 'node';
-}
-
-/** In-memory folders by model id, served to transformers.js while from_pretrained reads them. */
-const folders = new Map<string, Readonly<Record<string, Uint8Array>>>();
-let nextFolder = 0;
-
-/**
- * transformers.js asks its cache for '<localModelPath>/<id>/<file>' and then '<remoteHost>/<id>/resolve/<rev>/<file>';
- * both contain '<id>/'. Anything that is not one of our folders misses (undefined), as an empty cache would.
- */
-const inMemoryCache = {
-  async match(request: string): Promise<Response | undefined> {
-    for (const [id, files] of folders) {
-      const at = request.indexOf(`${id}/`);
-      if (at < 0) continue;
-      const file = request.slice(at + id.length + 1).replace(/^resolve\/[^/]+\//, '');
-      const bytes = files[file];
-      return bytes ? new Response(bytes.slice()) : undefined;
-    }
-    return undefined;
-  },
-  async put(): Promise<void> {
-    // Read-only: our files are already in memory.
-  },
-};
-
-let transformersPromise: Promise<Transformers> | undefined;
-
-/**
- * Imports transformers.js once and configures it explicitly: no hub downloads, files only from inMemoryCache, and in
- * the browser onnxruntime-web pointed at our own wasm files (loadOrtWeb first, then the same paths object on
- * transformers' env, and no wasm pre-caching, so ORT fetches exactly those URLs).
- */
-function loadTransformers(): Promise<Transformers> {
-  transformersPromise ??= (async () => {
-    let wasmPaths: unknown;
-    if (!isNode()) {
-      const { loadOrtWeb } = await import('./ort-web');
-      wasmPaths = (await loadOrtWeb()).env.wasm.wasmPaths;
-    }
-    const transformers = await import('@huggingface/transformers');
-    const env = transformers.env;
-    env.allowRemoteModels = false;
-    // transformers.js refuses to load anything with both off; every file it reads for a causal LM is served by the cache
-    // first, so the local lookup (a path in Node, '/models/...' on our origin in browsers) is never reached.
-    env.allowLocalModels = true;
-    env.useCustomCache = true;
-    env.customCache = inMemoryCache;
-    if (wasmPaths !== undefined && env.backends.onnx.wasm) {
-      env.backends.onnx.wasm.wasmPaths = wasmPaths as typeof env.backends.onnx.wasm.wasmPaths;
-      env.useWasmCache = false;
-    }
-    return transformers;
-  })();
-  return transformersPromise;
-}
 
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -136,15 +76,14 @@ export class TransformersLM {
     const configJson = JSON.parse(new TextDecoder().decode(files['config.json'])) as { vocab_size?: unknown };
     if (typeof configJson.vocab_size !== 'number') throw new TransformersLMError('config.json has no vocab_size');
     const transformers = await loadTransformers();
-    const id = `in-memory/folder-${nextFolder++}`;
-    folders.set(id, files);
+    const { id, close } = serveFolder(files);
     try {
       const model = await onDevice(() => transformers.AutoModelForCausalLM.from_pretrained(id, { device: options.device, dtype: 'fp32' }));
       return new TransformersLM(transformers, model, options.device, configJson.vocab_size);
     } catch (error) {
       throw new TransformersLMError(`transformers.js could not open the model on ${options.device}: ${errorMessage(error)}`);
     } finally {
-      folders.delete(id);
+      close();
     }
   }
 
