@@ -45,6 +45,11 @@ export interface MicroBatchUpdate {
   logZDecay: number;
   /** The loss is divided by this (the step's micro-batch count) before its gradient is accumulated. */
   microBatches: number;
+  /**
+   * 0-based index of this micro-batch in its step. Index 0 zeroes the accumulated gradient first (the authors'
+   * optimizer.zero_grad() at the start of each step), so a step retried after a failure midway starts clean.
+   */
+  microBatch: number;
 }
 
 export interface MicroBatchResult {
