@@ -1,0 +1,40 @@
+// Stryker mutation testing (npm run mutate; not in CI: it takes hours on 2 cores). Mutates the modules
+// whose tests must catch single-line defects: the GFlowPO algorithm, the gradient table and AdamW, the
+// token sampler, answer metrics and prompt evaluation, and the import parsers. Each mutant runs only the
+// tests that cover it (perTest coverage) from the node tests listed in scripts/stryker.vitest.config.ts.
+// Results are incremental (reports/stryker-incremental.json, gitignored): a rerun tests only mutants whose
+// code or covering tests changed; `npm run mutate -- --force` redoes everything. The folder-score
+// reporter (scripts/stryker-folder-reporter.mjs) prints the score per folder at the end; the HTML and
+// JSON reports are in reports/mutation/. Surviving mutants and why each is equivalent: docs/mutation.md.
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  packageManager: 'npm',
+  testRunner: 'vitest',
+  plugins: ['@stryker-mutator/vitest-runner', './scripts/stryker-folder-reporter.mjs'],
+  vitest: { configFile: 'scripts/stryker.vitest.config.ts', related: true },
+  mutate: [
+    'src/gflow/**/*.ts',
+    'src/autodiff/gradients.ts',
+    'src/autodiff/optimizer.ts',
+    'src/runtime/token-sampling.ts',
+    'src/tasks/metrics.ts',
+    'src/tasks/evaluate.ts',
+    'src/tasks/import/**/*.ts',
+  ],
+  coverageAnalysis: 'perTest',
+  // The machine has 2 cores shared with other work.
+  concurrency: 2,
+  incremental: true,
+  incrementalFile: 'reports/stryker-incremental.json',
+  // Generous: model-running tests (gradients, AdamW, sampling) take seconds and the machine is shared.
+  timeoutMS: 30_000,
+  timeoutFactor: 3,
+  dryRunTimeoutMinutes: 30,
+  reporters: ['clear-text', 'progress-append-only', 'json', 'html', 'folder-score'],
+  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+  htmlReporter: { fileName: 'reports/mutation/mutation.html' },
+  clearTextReporter: { allowColor: false, reportScoreTable: true, reportMutants: true },
+  // Static mutants (module-level constants) need every test rerun in a fresh environment; keep them.
+  ignoreStatic: false,
+  cleanTempDir: 'always',
+};
