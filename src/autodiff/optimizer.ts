@@ -1,5 +1,6 @@
-// The optimiser as graph ops: global-norm gradient clipping and AdamW with bias correction, plus the
-// finite check that keeps parameters unchanged when the loss or a gradient is NaN/Inf.
+// The optimiser as graph ops: global-norm gradient clipping and AdamW with bias correction and decoupled weight
+// decay, plus the finite check that keeps parameters unchanged when the loss or a gradient is NaN/Inf. Used by the
+// fused train step and by the apply graph of gradient accumulation (there `loss` is the accumulated loss).
 import { GraphError } from './errors';
 import type { Graph, Tensor } from './ir';
 import { add, and, div, mul, pow, reduceSum, sqrt, sub, where } from './ops';

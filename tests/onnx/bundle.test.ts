@@ -1,7 +1,7 @@
 // Training bundles and checkpoints round-trip through bytes; damaged or foreign bytes get named errors.
 import { describe, expect, it } from 'vitest';
 import { mlpModel } from '../../src/models/toy/mlp';
-import { BundleError, compileTrainingBundle, decodeBundle, encodeBundle } from '../../src/onnx/bundle';
+import { BundleError, compileAccumulatingBundle, compileTrainingBundle, decodeBundle, encodeBundle } from '../../src/onnx/bundle';
 import { CheckpointError, decodeCheckpoint, encodeCheckpoint } from '../../src/onnx/checkpoint';
 import { inspectModel } from '../support/inspect-model';
 import { hostTensor } from '../../src/runtime/host-tensor';
@@ -44,6 +44,7 @@ describe('training bundle', () => {
     const bytes = encodeBundle(bundle);
     const back = decodeBundle(bytes);
     expect(back.manifest).toEqual(bundle.manifest);
+    if (back.kind !== 'step') throw new Error(`decoded a '${back.kind}' bundle`);
     expect(Buffer.from(back.trainStep).equals(Buffer.from(bundle.trainStep))).toBe(true);
     expect(Buffer.from(back.evaluate).equals(Buffer.from(bundle.evaluate))).toBe(true);
     expect(back.checkpoint.step).toBe(0);
@@ -52,6 +53,39 @@ describe('training bundle', () => {
     const a = await Trainer.create(ort, bundle, { backend: 'wasm' });
     const b = await Trainer.create(ort, back, { backend: 'wasm' });
     for (let i = 0; i < 3; i++) expect((await b.trainStep(batch)).loss).toBe((await a.trainStep(batch)).loss);
+    await Promise.all([a.release(), b.release()]);
+  });
+
+  it('an accumulating bundle: grad and apply graphs with the documented inputs and outputs, round-tripped', async () => {
+    const acc = compileAccumulatingBundle(mlpModel(dims), init);
+    expect(acc.manifest.kind).toBe('accumulate');
+    const grad = inspectModel(acc.grad);
+    expect(grad.inputs).toEqual(expect.arrayContaining(['x', 'y', 'param.w1', 'grad_acc.w1', 'grad_acc_loss', 'hp.grad_scale']));
+    expect(grad.inputs).not.toContain('adam_m.w1');
+    expect(grad.inputs).not.toContain('hp.lr');
+    expect(grad.outputs).toEqual(expect.arrayContaining(['loss', 'grad_acc.w1.next', 'grad_acc_loss.next']));
+    const apply = inspectModel(acc.apply);
+    expect(apply.inputs).toEqual(expect.arrayContaining(['param.w1', 'adam_m.w1', 'adam_v.w1', 'grad_acc.w1', 'grad_acc_loss', 'hp.step', 'hp.lr', 'hp.maxGradNorm', 'hp.weightDecay']));
+    expect(apply.inputs).not.toContain('x');
+    expect(apply.outputs).toEqual(expect.arrayContaining(['finite', 'grad_norm', 'param.w1.next', 'adam_m.w1.next', 'adam_v.w1.next', 'grad_acc.w1.next', 'grad_acc_loss.next']));
+    expect(acc.manifest.batchInputs).toEqual(bundle.manifest.batchInputs);
+    const back = decodeBundle(encodeBundle(acc));
+    if (back.kind !== 'accumulate') throw new Error(`decoded a '${back.kind}' bundle`);
+    expect(back.manifest).toEqual(acc.manifest);
+    expect(Buffer.from(back.grad).equals(Buffer.from(acc.grad))).toBe(true);
+    expect(Buffer.from(back.apply).equals(Buffer.from(acc.apply))).toBe(true);
+    // The fused step and one micro-batch of weight 1 + apply are the same update.
+    const ort = await loadOrtNode();
+    const a = await Trainer.create(ort, bundle, { backend: 'wasm' });
+    const b = await Trainer.create(ort, back, { backend: 'wasm' });
+    for (let i = 0; i < 3; i++) {
+      const ra = await a.trainStep(batch);
+      const rb = await b.trainStep(batch);
+      expect(rb.loss).toBeCloseTo(ra.loss, 6);
+      expect(rb.gradNorm).toBeCloseTo(ra.gradNorm, 6);
+    }
+    const [ca, cb] = [await a.saveCheckpoint(), await b.saveCheckpoint()];
+    for (const k of Object.keys(init)) cb.params[k]!.forEach((x, i) => expect(x).toBeCloseTo(ca.params[k]![i]!, 6));
     await Promise.all([a.release(), b.release()]);
   });
 

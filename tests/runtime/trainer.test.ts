@@ -1,14 +1,15 @@
-// Trainer: AdamW in the graph equals the textbook update, non-finite steps leave parameters untouched,
+// Trainer: AdamW in the graph equals the textbook update (fused step and accumulate + apply), accumulated
+// micro-batches give the update of one batch of the same examples, non-finite steps leave parameters untouched,
 // checkpoints resume a run exactly, and bad feeds get named errors.
 import { describe, expect, it } from 'vitest';
 import type { Graph, Tensor } from '../../src/autodiff/ir';
 import { mul, reduceSum, sqrt, sub } from '../../src/autodiff/ops';
 import { mlpModel } from '../../src/models/toy/mlp';
-import { type TrainableModel, compileTrainingBundle } from '../../src/onnx/bundle';
+import { type TrainableModel, compileAccumulatingBundle, compileTrainingBundle } from '../../src/onnx/bundle';
 import { decodeCheckpoint, encodeCheckpoint } from '../../src/onnx/checkpoint';
 import { FeedError, hostTensor } from '../../src/runtime/host-tensor';
 import { loadOrtNode } from '../../src/runtime/ort-node';
-import { Trainer } from '../../src/runtime/trainer';
+import { Trainer, TrainerError } from '../../src/runtime/trainer';
 import { adamwStep, type AdamWConfig } from '../reference/adamw';
 
 /** loss = 0.5 * sum(c * (w - x)^2): gradient c * (w - x), so the update is easy to follow. */
@@ -34,10 +35,11 @@ const sqrtModel: TrainableModel = {
 const f64 = (values: number[]) => hostTensor('float64', [values.length], Float64Array.from(values));
 
 describe('AdamW in the graph', () => {
-  it('equals the textbook update step by step (clipping on and off, weight decay, lr override)', async () => {
+  it.each(['step', 'accumulate'] as const)('equals the textbook update step by step (%s bundle; clipping on and off, weight decay, lr override)', async (kind) => {
     const cfg: AdamWConfig = { lr: 0.05, beta1: 0.8, beta2: 0.95, eps: 1e-6, weightDecay: 0.1, maxGradNorm: 2.0 };
     const w0 = [0.5, -1, 2, 0.1];
-    const trainer = await Trainer.create(await loadOrtNode(), compileTrainingBundle(quadratic, { w: Float64Array.from(w0) }, 'float64'), { backend: 'wasm', hyper: cfg });
+    const compile = kind === 'step' ? compileTrainingBundle : compileAccumulatingBundle;
+    const trainer = await Trainer.create(await loadOrtNode(), compile(quadratic, { w: Float64Array.from(w0) }, 'float64'), { backend: 'wasm', hyper: cfg });
     const ref = { w: Float64Array.from(w0) };
     const m = { w: new Float64Array(4) };
     const v = { w: new Float64Array(4) };
@@ -65,6 +67,114 @@ describe('AdamW in the graph', () => {
     expect(clipped).toBeGreaterThan(0); // the case exercises clipping
     expect(clipped).toBeLessThan(xs.length); // and the unclipped path
     await trainer.release();
+  });
+});
+
+describe('gradient accumulation', () => {
+  const dims = { inputs: 3, hidden: 5, classes: 3 };
+  const init = {
+    w1: Float64Array.from({ length: 15 }, (_, i) => Math.sin(i + 2) * 0.6),
+    b1: Float64Array.from({ length: 5 }, (_, i) => 0.05 * i),
+    w2: Float64Array.from({ length: 15 }, (_, i) => Math.cos(i + 3) * 0.6),
+    b2: Float64Array.from([0.1, 0, -0.1]),
+  };
+  /** Batch k: 4 examples (the mlp's loss is the mean cross-entropy over them); rows [from, to). */
+  const rows = (k: number, from: number, to: number) => ({
+    x: hostTensor('float32', [to - from, 3], Float32Array.from({ length: 12 }, (_, i) => Math.sin(k * 5 + i * 0.9)).slice(from * 3, to * 3)),
+    y: hostTensor('int64', [to - from], BigInt64Array.from([0n, 2n, 1n, 2n].slice(from, to).map((y) => (y + BigInt(k)) % 3n))),
+  });
+  const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => Math.max(...Array.from(a, (x, i) => Math.abs(x - b[i]!)));
+
+  it('two micro-batches of 2 (scale 1/2) give the update of one batch of the same 4 examples (1e-5), step after step', async () => {
+    const ort = await loadOrtNode();
+    // No clipping at first: then the moments carry the gradient's scale (an unscaled sum would show).
+    const hyper = { lr: 0.05, weightDecay: 0.01, maxGradNorm: 100 };
+    const whole = await Trainer.create(ort, compileAccumulatingBundle(mlpModel(dims), init), { backend: 'wasm', hyper });
+    const split = await Trainer.create(ort, compileAccumulatingBundle(mlpModel(dims), init), { backend: 'wasm', hyper });
+    for (let k = 0; k < 4; k++) {
+      const clip = k >= 2 ? { maxGradNorm: 0.05 } : {}; // steps 3 and 4 clip the accumulated gradient
+      const a = await whole.accumulate(rows(k, 0, 4), { scale: 1 });
+      const ra = await whole.applyUpdate(clip);
+      const b1 = await split.accumulate(rows(k, 0, 2), { scale: 0.5 });
+      expect(split.pendingMicroBatches).toBe(1);
+      const b2 = await split.accumulate(rows(k, 2, 4), { scale: 0.5 });
+      expect(split.step).toBe(k); // nothing applied yet
+      const rb = await split.applyUpdate(clip);
+      expect(split.pendingMicroBatches).toBe(0);
+      expect(Math.abs((b1.loss + b2.loss) / 2 - a.loss)).toBeLessThan(1e-5);
+      expect(Math.abs(rb.gradNorm - ra.gradNorm)).toBeLessThan(1e-5);
+      expect(rb.gradNorm).toBeGreaterThan(0.1);
+      expect([ra.step, rb.step, ra.finite, rb.finite]).toEqual([k + 1, k + 1, true, true]);
+      const [ca, cb] = [await whole.saveCheckpoint(), await split.saveCheckpoint()];
+      for (const p of Object.keys(init)) {
+        expect(maxDiff(cb.params[p]!, ca.params[p]!)).toBeLessThan(1e-5);
+        expect(maxDiff(cb.m[p]!, ca.m[p]!)).toBeLessThan(1e-5);
+        expect(maxDiff(cb.v[p]!, ca.v[p]!)).toBeLessThan(1e-6);
+      }
+    }
+    await Promise.all([whole.release(), split.release()]);
+  });
+
+  it('the accumulator is zeroed by every update: the next step sees only its own micro-batches', async () => {
+    const ort = await loadOrtNode();
+    const a = await Trainer.create(ort, compileAccumulatingBundle(quadratic, { w: Float64Array.from([1, 2, 3, 4]) }, 'float64'), { backend: 'wasm' });
+    const b = await Trainer.create(ort, compileAccumulatingBundle(quadratic, { w: Float64Array.from([1, 2, 3, 4]) }, 'float64'), { backend: 'wasm' });
+    // a: step 1 on x = 0, step 2 on x = 1. b: the same steps, with step 2's batch fed twice at scale 1/2.
+    await a.accumulate({ x: f64([0, 0, 0, 0]) }, { scale: 1 });
+    await a.applyUpdate();
+    await a.accumulate({ x: f64([1, 1, 1, 1]) }, { scale: 1 });
+    const ra = await a.applyUpdate();
+    await b.accumulate({ x: f64([0, 0, 0, 0]) }, { scale: 1 });
+    await b.applyUpdate();
+    await b.accumulate({ x: f64([1, 1, 1, 1]) }, { scale: 0.5 });
+    await b.accumulate({ x: f64([1, 1, 1, 1]) }, { scale: 0.5 });
+    const rb = await b.applyUpdate();
+    expect(rb.gradNorm).toBeCloseTo(ra.gradNorm, 12);
+    const [ca, cb] = [await a.saveCheckpoint(), await b.saveCheckpoint()];
+    expect(maxDiff(cb.params['w']!, ca.params['w']!)).toBeLessThan(1e-12);
+    await Promise.all([a.release(), b.release()]);
+  });
+
+  it('a non-finite micro-batch makes the update a no-op (params, moments, step) and still zeroes the accumulator', async () => {
+    const ort = await loadOrtNode();
+    const make = () => Trainer.create(ort, compileAccumulatingBundle(quadratic, { w: Float64Array.from([1, 2, 3, 4]) }, 'float32'), { backend: 'wasm' });
+    const trainer = await make();
+    const fresh = await make();
+    await trainer.accumulate({ x: hostTensor('float32', [4], Float32Array.from([0, 0, 0, 0])) }, { scale: 0.5 });
+    const nan = await trainer.accumulate({ x: hostTensor('float32', [4], Float32Array.from([0, Number.NaN, 0, 0])) }, { scale: 0.5 });
+    expect(Number.isNaN(nan.loss)).toBe(true);
+    const r = await trainer.applyUpdate();
+    expect(r.finite).toBe(false);
+    expect(r.step).toBe(0);
+    const after = await trainer.saveCheckpoint();
+    expect(Array.from(after.params['w']!)).toEqual([1, 2, 3, 4]);
+    expect(Array.from(after.m['w']!)).toEqual([0, 0, 0, 0]);
+    expect(Array.from(after.v['w']!)).toEqual([0, 0, 0, 0]);
+    // The NaN is gone from the accumulator: the next step equals a fresh trainer's first step.
+    const x = { x: hostTensor('float32', [4], Float32Array.from([2, 2, 2, 2])) };
+    await trainer.accumulate(x, { scale: 1 });
+    await fresh.accumulate(x, { scale: 1 });
+    const [ok, ref] = [await trainer.applyUpdate(), await fresh.applyUpdate()];
+    expect(ok.finite).toBe(true);
+    expect(ok.step).toBe(1);
+    expect(ok.gradNorm).toBe(ref.gradNorm);
+    expect(Array.from((await trainer.saveCheckpoint()).params['w']!)).toEqual(Array.from((await fresh.saveCheckpoint()).params['w']!));
+    await Promise.all([trainer.release(), fresh.release()]);
+  });
+
+  it('misuse gets TrainerError: apply with nothing accumulated, accumulate on a fused bundle, trainStep mid-accumulation, a bad scale', async () => {
+    const ort = await loadOrtNode();
+    const acc = await Trainer.create(ort, compileAccumulatingBundle(quadratic, { w: Float64Array.from([1, 2, 3, 4]) }, 'float32'), { backend: 'wasm' });
+    const fused = await Trainer.create(ort, compileTrainingBundle(quadratic, { w: Float64Array.from([1, 2, 3, 4]) }, 'float32'), { backend: 'wasm' });
+    const x = { x: hostTensor('float32', [4], Float32Array.from([0, 0, 0, 0])) };
+    await expect(acc.applyUpdate()).rejects.toThrow(/no micro-batch was accumulated/);
+    await expect(fused.accumulate(x, { scale: 1 })).rejects.toThrow(TrainerError);
+    await expect(fused.applyUpdate()).rejects.toThrow(/compileAccumulatingBundle/);
+    await expect(acc.accumulate(x, { scale: 0 })).rejects.toThrow(/positive/);
+    await acc.accumulate(x, { scale: 1 });
+    await expect(acc.trainStep(x)).rejects.toThrow(/applyUpdate\(\) before trainStep/);
+    expect((await acc.applyUpdate()).step).toBe(1);
+    await Promise.all([acc.release(), fused.release()]);
   });
 });
 
