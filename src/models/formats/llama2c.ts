@@ -1,6 +1,6 @@
 // llama2.c legacy ("v0") checkpoints (e.g. stories260K.bin) -> LlamaConfig + float32 weights under Hugging Face names.
 // q/k are NOT permuted: the config says ropeLayout 'interleaved'. The v1/v2 exports (magic "ak42") are refused.
-import { expectedWeightShapes } from '../llama/config';
+import { bounded, expectedWeightShapes } from '../llama/config';
 import type { LlamaConfig, LlamaWeights, WeightTensor } from '../llama/types';
 
 /** The bytes are not a llama2.c v0 checkpoint, or are cut short or padded; the message gives the byte counts. */
@@ -42,6 +42,12 @@ function readHeader(bytes: Uint8Array): Header {
     throw new Llama2cFormatError(`header dim ${dim} must be n_heads (${nHeads}) times an even head size: this is not a llama2.c v0 checkpoint`);
   }
   if (nHeads % nKvHeads !== 0) throw new Llama2cFormatError(`header n_heads ${nHeads} is not a multiple of n_kv_heads ${nKvHeads}`);
+  const bounds = [['hidden_size', dim], ['intermediate_size', hiddenDim], ['num_hidden_layers', nLayers], ['num_attention_heads', nHeads], ['vocab_size', Math.abs(rawVocab)], ['max_position_embeddings', seqLen]] as const;
+  try {
+    for (const [field, value] of bounds) bounded(field, value, 'llama2.c header');
+  } catch (error) {
+    throw new Llama2cFormatError((error as Error).message);
+  }
   return { dim, hiddenDim, nLayers, nHeads, nKvHeads, vocabSize: Math.abs(rawVocab), tied: rawVocab > 0, seqLen };
 }
 

@@ -15,6 +15,40 @@ export class UnsupportedConfigError extends Error {
 
 type ModelType = LlamaConfig['modelType'];
 
+const GiB = 2 ** 30;
+
+/**
+ * What one browser tab can hold. Weights are float32 on the host and the device (F16/BF16 files are widened when
+ * read), 4 bytes a parameter.
+ * - maxTensorBytes: one weight lives in one ArrayBuffer and one GPU buffer. WebGPU's maxBufferSize is at most 4 GiB on
+ *   desktop adapters (1 GiB on the SwiftShader adapter of our CI), and 4 GiB is all of a wasm32 memory.
+ * - maxWeightBytes: all weights together. A desktop tab gets at most about 16 GiB before the browser kills it.
+ */
+export const BROWSER_LIMITS = Object.freeze({ maxTensorBytes: 4 * GiB, maxWeightBytes: 16 * GiB });
+
+/**
+ * The bound on every config dimension. Each one is far above the largest published checkpoint (Llama 3.1 405B: 126
+ * layers, hidden 16384, intermediate 53248, 128 heads; vocabularies up to 262144; head_dim up to 256) and far below
+ * where the loops and graphs built from it would stall a tab: a config within them costs work proportional to its
+ * parameter count, which weightBounds() then checks against BROWSER_LIMITS before anything is allocated.
+ * - vocab_size x 1024 float32 (a narrow model's embedding) is one maxTensorBytes tensor at 2^20.
+ * - num_hidden_layers: every layer adds about 10 weight buffers and 40 graph nodes; 512 layers is 4x the deepest model.
+ * - max_position_embeddings: positions are int64 graph inputs and RoPE angles are computed per position; 2^24 is 16x
+ *   the longest published context (1M) and still exact in float32 arithmetic on positions.
+ */
+export const CONFIG_BOUNDS = Object.freeze({
+  vocab_size: 2 ** 20,
+  hidden_size: 2 ** 16,
+  intermediate_size: 2 ** 18,
+  num_hidden_layers: 512,
+  num_attention_heads: 1024,
+  num_key_value_heads: 1024,
+  head_dim: 1024,
+  max_position_embeddings: 2 ** 24,
+});
+
+type BoundedField = keyof typeof CONFIG_BOUNDS;
+
 /** transformers' defaults per model_type (configuration_llama.py, configuration_qwen2.py, configuration_qwen3.py). */
 const DEFAULTS: Record<ModelType, { architecture: string; maxPositions: number; bos: number | null; eos: number | null; headDim: number | null }> = {
   llama: { architecture: 'LlamaForCausalLM', maxPositions: 2048, bos: 1, eos: 2, headDim: null },
@@ -46,6 +80,19 @@ function requiredInt(obj: Record<string, unknown>, field: string): number {
 
 function positiveInt(obj: Record<string, unknown>, field: string, value: unknown = obj[field]): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) refuse(field, value, 'a positive integer');
+  if (Object.hasOwn(CONFIG_BOUNDS, field)) bounded(field as BoundedField, value);
+  return value;
+}
+
+/** `value` of a dimension, or UnsupportedConfigError naming the bound (the source says 'config.json' or 'llama2.c header'). */
+export function bounded(field: BoundedField, value: number, source = 'config.json'): number {
+  const bound = CONFIG_BOUNDS[field];
+  if (value > bound) {
+    throw new UnsupportedConfigError(
+      field,
+      `${source} ${field} = ${value} is above ${bound}, the most a model in a browser tab can have (CONFIG_BOUNDS in src/models/llama/config.ts); this is not a model we can load`,
+    );
+  }
   return value;
 }
 
@@ -194,7 +241,7 @@ export function parseLlamaConfig(json: unknown): LlamaConfig {
   if (typeof tie !== 'boolean') refuse('tie_word_embeddings', tie, 'true or false');
   const bosRaw = c['bos_token_id'] === undefined ? defaults.bos : c['bos_token_id'];
 
-  return {
+  const config: LlamaConfig = {
     modelType,
     vocabSize,
     hiddenSize,
@@ -214,6 +261,43 @@ export function parseLlamaConfig(json: unknown): LlamaConfig {
     bosTokenId: bosRaw === null ? null : tokenId('bos_token_id', bosRaw),
     eosTokenIds: parseEos(c, defaults.eos),
   };
+  for (const [field, id] of [['bos_token_id', config.bosTokenId], ...config.eosTokenIds.map((e) => ['eos_token_id', e] as const)] as const) {
+    if (id !== null && id >= vocabSize) refuse(field, id, `a token id below vocab_size (${vocabSize})`);
+  }
+  weightBounds(config);
+  return config;
+}
+
+/**
+ * The largest weight tensor and all weights of `config` as float32 bytes, computed from the dimensions (nothing is
+ * allocated); UnsupportedConfigError when either is beyond BROWSER_LIMITS, naming the limit.
+ */
+export function weightBounds(config: LlamaConfig, source = 'config.json'): { largestTensorBytes: number; totalBytes: number } {
+  const { vocabSize: V, hiddenSize: H, intermediateSize: I, numLayers: L, numHeads, numKvHeads, headDim: D } = config;
+  const tensors: [string, number][] = [
+    ['embed_tokens', V * H],
+    ['q_proj', numHeads * D * H],
+    ['k_proj', numKvHeads * D * H],
+    ['o_proj', H * numHeads * D],
+    ['gate_proj', I * H],
+  ];
+  const perLayer = 2 * H + H * D * (2 * numHeads + 2 * numKvHeads) + 3 * I * H + (config.attentionBias ? (numHeads + 2 * numKvHeads) * D : 0) + (config.qkNorm ? 2 * D : 0);
+  const total = 4 * (V * H * (config.tieWordEmbeddings ? 1 : 2) + H + L * perLayer);
+  const [name, largest] = tensors.reduce((a, b) => (b[1] > a[1] ? b : a));
+  const gib = (bytes: number) => `${(bytes / GiB).toFixed(1)} GiB`;
+  if (4 * largest > BROWSER_LIMITS.maxTensorBytes) {
+    throw new UnsupportedConfigError(
+      name,
+      `${source} describes a ${name} weight of ${largest} float32 values (${gib(4 * largest)}); one tensor in a browser can be at most ${gib(BROWSER_LIMITS.maxTensorBytes)} (BROWSER_LIMITS.maxTensorBytes)`,
+    );
+  }
+  if (total > BROWSER_LIMITS.maxWeightBytes) {
+    throw new UnsupportedConfigError(
+      'num_hidden_layers',
+      `${source} describes ${Math.round(total / 4)} parameters (${gib(total)} as float32); a browser tab holds at most ${gib(BROWSER_LIMITS.maxWeightBytes)} of weights (BROWSER_LIMITS.maxWeightBytes): use a smaller model`,
+    );
+  }
+  return { largestTensorBytes: 4 * largest, totalBytes: total };
 }
 
 /**

@@ -137,6 +137,8 @@ describe('readLlama2c refusals', () => {
     ['dim not a multiple of heads', [10, 8, 1, 4, 4, 4, 4], /dim 10 must be n_heads \(4\) times an even head size/],
     ['odd head size', [12, 8, 1, 4, 4, 4, 4], /dim 12 must be n_heads \(4\) times an even head size/],
     ['heads not a multiple of kv heads', [16, 8, 1, 4, 3, 4, 4], /n_heads 4 is not a multiple of n_kv_heads 3/],
+    ['a billion layers (issue 9: bounded like config.json)', [8, 8, 1e9, 1, 1, 4, 4], /^llama2\.c header num_hidden_layers = 1000000000 is above 512, the most a model in a browser tab can have/],
+    ['a vocabulary of 2^30', [8, 8, 1, 1, 1, -(2 ** 30), 4], /llama2\.c header vocab_size = 1073741824 is above 1048576/],
   ];
   for (const [what, h, message] of badHeaders) {
     it(`a bad header: ${what}`, () => {

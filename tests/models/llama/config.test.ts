@@ -1,7 +1,7 @@
 // parseLlamaConfig on configs shaped like the published ones (SmolLM2, Llama 3.2, TinyLlama, Qwen2.5, Qwen3),
 // transformers' defaults, every refusal and its message, and expectedWeightShapes.
 import { describe, expect, it } from 'vitest';
-import { UnsupportedConfigError, expectedWeightShapes, parseLlamaConfig } from '../../../src/models/llama/config';
+import { CONFIG_BOUNDS, UnsupportedConfigError, expectedWeightShapes, parseLlamaConfig, weightBounds } from '../../../src/models/llama/config';
 
 const smolLM2_135M_Instruct = {
   architectures: ['LlamaForCausalLM'],
@@ -323,5 +323,59 @@ describe('expectedWeightShapes', () => {
 
   it('TinyLlama: untied, so lm_head [vocab, hidden]', () => {
     expect(expectedWeightShapes(parseLlamaConfig(tinyLlama_1_1B_Chat)).get('lm_head.weight')).toEqual([32000, 2048]);
+  });
+});
+
+describe('bounds from what a browser holds (issue 9)', () => {
+  const refusal = (config: Record<string, unknown>): UnsupportedConfigError => {
+    try {
+      parseLlamaConfig(config);
+    } catch (error) {
+      expect(error).toBeInstanceOf(UnsupportedConfigError);
+      return error as UnsupportedConfigError;
+    }
+    throw new Error('expected an UnsupportedConfigError');
+  };
+
+  it('num_hidden_layers 1e9 is refused at once, naming the bound (was accepted, then 34 s and 2.8 GB later a RangeError)', () => {
+    const started = performance.now();
+    const e = refusal({ ...smolLM2_135M_Instruct, num_hidden_layers: 1e9 });
+    expect(performance.now() - started).toBeLessThan(50);
+    expect(e.field).toBe('num_hidden_layers');
+    expect(e.message).toBe(
+      `config.json num_hidden_layers = 1000000000 is above ${CONFIG_BOUNDS.num_hidden_layers}, the most a model in a browser tab can have (CONFIG_BOUNDS in src/models/llama/config.ts); this is not a model we can load`,
+    );
+  });
+
+  it('every dimension has a bound, and the bound itself is accepted', () => {
+    for (const field of ['vocab_size', 'hidden_size', 'intermediate_size', 'num_attention_heads', 'num_key_value_heads', 'head_dim', 'max_position_embeddings'] as const) {
+      const e = refusal({ ...smolLM2_135M_Instruct, [field]: CONFIG_BOUNDS[field] + 1 });
+      expect(e.field).toBe(field);
+      expect(e.message).toContain(`is above ${CONFIG_BOUNDS[field]}`);
+    }
+    expect(parseLlamaConfig({ ...smolLM2_135M_Instruct, max_position_embeddings: CONFIG_BOUNDS.max_position_embeddings }).maxPositionEmbeddings).toBe(2 ** 24);
+  });
+
+  it('dimensions each within bounds whose weights exceed a tab are refused before anything is allocated', () => {
+    // 512 layers of Llama-3.2-1B's shape: 512 * 60,821,504 + 262,670,336 = 31,403,280,384 parameters, 117 GiB as float32.
+    const e = refusal({ ...llama32_1B, num_hidden_layers: 512 });
+    expect(e.message).toMatch(/^config\.json describes 31403280384 parameters \(117\.0 GiB as float32\); a browser tab holds at most 16\.0 GiB of weights/);
+    // One embedding of 2^20 x 2^12 float32 is 16 GiB: beyond one buffer.
+    const big = refusal({ ...smolLM2_135M_Instruct, vocab_size: 2 ** 20, hidden_size: 4096, num_attention_heads: 32, num_key_value_heads: 8 });
+    expect(big.field).toBe('embed_tokens');
+    expect(big.message).toContain('(16.0 GiB); one tensor in a browser can be at most 4.0 GiB');
+  });
+
+  it('weightBounds agrees with expectedWeightShapes on published configs', () => {
+    for (const c of [smolLM2_135M_Instruct, llama32_1B, tinyLlama_1_1B_Chat, qwen25_05B_Instruct]) {
+      const config = parseLlamaConfig(c);
+      const params = [...expectedWeightShapes(config).values()].reduce((n, s) => n + s.reduce((a, b) => a * b, 1), 0);
+      expect(weightBounds(config).totalBytes).toBe(4 * params);
+    }
+  });
+
+  it('bos and eos ids must be below vocab_size', () => {
+    expect(refusal({ ...smolLM2_135M_Instruct, eos_token_id: 49152 }).message).toBe('config.json eos_token_id = 49152 is not supported; supported: a token id below vocab_size (49152)');
+    expect(refusal({ ...smolLM2_135M_Instruct, bos_token_id: 1e6 }).field).toBe('bos_token_id');
   });
 });
