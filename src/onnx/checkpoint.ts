@@ -82,19 +82,42 @@ export function decodeCheckpoint(bytes: Uint8Array, specs: readonly ParamSpec[])
   }
   const { tensors, metadata } = decoded;
   if (metadata['format'] !== FORMAT) throw new CheckpointError(`not a checkpoint of this lab (format '${metadata['format'] ?? 'missing'}')`);
-  const step = Number(metadata['step']);
-  if (!Number.isInteger(step) || step < 0) throw new CheckpointError(`checkpoint step '${metadata['step']}' is not a non-negative integer`);
-  const c: Checkpoint = { step, params: {}, m: {}, v: {} };
+  const c: Checkpoint = { step: parseStep(metadata['step']), params: {}, m: {}, v: {} };
+  let first: { key: string; dtype: string } | undefined;
   for (const s of specs) {
     for (const [prefix, into] of [['param', c.params], ['adam_m', c.m], ['adam_v', c.v]] as const) {
       const key = `${prefix}.${s.name}`;
-      const t = tensors[key];
+      const t = Object.hasOwn(tensors, key) ? tensors[key] : undefined;
       if (!t) throw new CheckpointError(`checkpoint lacks '${key}'; it was saved from a different model`);
       if (t.shape.join(',') !== s.shape.join(',')) {
         throw new CheckpointError(`'${key}' has shape (${t.shape.join(',')}), the model expects (${s.shape.join(',')})`);
       }
-      into[s.name] = floatArray(t, key);
+      const values = floatArray(t, key);
+      first ??= { key, dtype: t.dtype };
+      if (t.dtype !== first.dtype) throw new CheckpointError(`checkpoint tensor '${key}' is ${t.dtype} but '${first.key}' is ${first.dtype}; one checkpoint holds one float type`);
+      checkValues(key, values, prefix === 'adam_v');
+      Object.defineProperty(into, s.name, { value: values, enumerable: true, writable: true, configurable: true });
     }
   }
   return { checkpoint: c, metadata };
+}
+
+const DIGITS = /^(0|[1-9][0-9]*)$/;
+
+/** The metadata step: digits only (Number('') is 0, Number('1e3') is 1000), a safe integer. */
+function parseStep(text: string | undefined): number {
+  const step = text !== undefined && DIGITS.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(step)) {
+    throw new CheckpointError(`checkpoint field 'step' must be a non-negative integer written in digits, got ${text === undefined ? 'nothing' : JSON.stringify(text)}`);
+  }
+  return step;
+}
+
+/** Finite values; second moments (AdamW's v) also non-negative. */
+function checkValues(key: string, values: FloatArray, secondMoment: boolean): void {
+  for (let i = 0; i < values.length; i++) {
+    const x = values[i]!;
+    if (!Number.isFinite(x)) throw new CheckpointError(`checkpoint tensor '${key}' holds ${x} at index ${i}; a checkpoint holds finite values`);
+    if (secondMoment && x < 0) throw new CheckpointError(`checkpoint tensor '${key}' holds ${x} at index ${i}; second moments are never negative`);
+  }
 }

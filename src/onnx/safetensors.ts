@@ -34,7 +34,7 @@ export function encodeSafetensors(tensors: Readonly<Record<string, RawTensor>>, 
     if (t.bytes.byteLength !== expected) {
       throw new SafetensorsError(`tensor '${name}': ${t.dtype}${JSON.stringify(t.shape)} needs ${expected} bytes, got ${t.bytes.byteLength}`);
     }
-    header[name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + expected] };
+    setOwn(header, name, { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + expected] });
     offset += expected;
   }
   let json = JSON.stringify(header);
@@ -66,9 +66,14 @@ export function decodeSafetensors(file: Uint8Array): DecodedSafetensors {
     if (end > file.byteLength) {
       throw new SafetensorsError(`tensor '${e.name}' ends at byte ${end} but the file has ${file.byteLength} bytes (truncated download?)`);
     }
-    tensors[e.name] = { dtype: e.dtype, shape: e.shape, bytes: file.slice(dataStart + e.begin, end) };
+    setOwn(tensors, e.name, { dtype: e.dtype, shape: e.shape, bytes: file.slice(dataStart + e.begin, end) });
   }
   return { metadata, tensors };
+}
+
+/** An own enumerable property, whatever the key ('__proto__' included: `obj[key] = v` would set the prototype). */
+function setOwn<T>(record: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 export interface HeaderEntry {
@@ -80,8 +85,15 @@ export interface HeaderEntry {
   end: number;
 }
 
-/** Reads and validates the header (needs only the first 8 + header-length bytes). */
-export function parseSafetensorsHeader(file: Uint8Array): { metadata: Record<string, string>; entries: HeaderEntry[]; dataStart: number } {
+/**
+ * Reads and validates the header: entries sorted by (begin, end), contiguous from 0 (zero-size tensors anywhere), and
+ * ending within `file` unless options.headerOnly (then `file` may be just the first 8 + header-length bytes).
+ * Names and metadata keys are data: '__proto__' is a tensor name like any other.
+ */
+export function parseSafetensorsHeader(
+  file: Uint8Array,
+  options: { headerOnly?: boolean } = {},
+): { metadata: Record<string, string>; entries: HeaderEntry[]; dataStart: number } {
   if (file.byteLength < 8) throw new SafetensorsError(`file has ${file.byteLength} bytes; a safetensors file starts with an 8-byte header length`);
   const n = Number(new DataView(file.buffer, file.byteOffset, 8).getBigUint64(0, true));
   if (n < 2 || n > MAX_HEADER) throw new SafetensorsError(`header length ${n} is not plausible; this is not a safetensors file`);
@@ -97,21 +109,29 @@ export function parseSafetensorsHeader(file: Uint8Array): { metadata: Record<str
   const entries: HeaderEntry[] = [];
   for (const [name, value] of Object.entries(parsed as Record<string, unknown>)) {
     if (name === '__metadata__') {
-      for (const [k, v] of Object.entries((value ?? {}) as Record<string, unknown>)) {
-        if (typeof v !== 'string') throw new SafetensorsError(`metadata '${k}' must be a string`);
-        metadata[k] = v;
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+        throw new SafetensorsError(`__metadata__ must be an object of string values, got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`);
+      }
+      for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+        if (typeof v !== 'string') throw new SafetensorsError(`metadata '${k}' must be a string, got ${JSON.stringify(v)?.slice(0, 40)}`);
+        setOwn(metadata, k, v);
       }
       continue;
     }
     entries.push(validateEntry(name, value));
   }
-  entries.sort((a, b) => a.begin - b.begin);
+  // As the reference reader: by begin, then end, so a zero-size tensor [b, b] comes before a tensor starting at b.
+  entries.sort((a, b) => a.begin - b.begin || a.end - b.end);
   let expected = 0;
   for (const e of entries) {
     if (e.begin !== expected) throw new SafetensorsError(`tensor '${e.name}' starts at ${e.begin}, expected ${expected}: data offsets overlap or leave gaps`);
     expected = e.end;
   }
-  return { metadata, entries, dataStart: 8 + n };
+  const dataStart = 8 + n;
+  if (!options.headerOnly && dataStart + expected > file.byteLength) {
+    throw new SafetensorsError(`data ends at byte ${dataStart + expected} but the file has ${file.byteLength} bytes (truncated download?)`);
+  }
+  return { metadata, entries, dataStart };
 }
 
 function validateEntry(name: string, value: unknown): HeaderEntry {
@@ -119,13 +139,14 @@ function validateEntry(name: string, value: unknown): HeaderEntry {
   const dtype = v?.dtype;
   if (typeof dtype !== 'string' || !(dtype in BYTES)) throw new SafetensorsError(`tensor '${name}': unsupported dtype ${String(dtype)}`);
   const shape = v.shape;
-  if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) throw new SafetensorsError(`tensor '${name}': shape must be a list of non-negative integers`);
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) throw new SafetensorsError(`tensor '${name}': shape must be a list of non-negative integers`);
+  const size = (shape as number[]).reduce((a, b) => a * b, 1) * BYTES[dtype as SafetensorsDType];
+  if (!Number.isSafeInteger(size)) throw new SafetensorsError(`tensor '${name}': shape ${JSON.stringify(shape)} has more elements than any file can hold`);
   const off = v.data_offsets;
-  if (!Array.isArray(off) || off.length !== 2 || !off.every((d) => Number.isInteger(d) && d >= 0)) {
+  if (!Array.isArray(off) || off.length !== 2 || !off.every((d) => Number.isSafeInteger(d) && d >= 0)) {
     throw new SafetensorsError(`tensor '${name}': data_offsets must be [begin, end]`);
   }
   const [begin, end] = off as [number, number];
-  const size = (shape as number[]).reduce((a, b) => a * b, 1) * BYTES[dtype as SafetensorsDType];
   if (end - begin !== size) throw new SafetensorsError(`tensor '${name}': ${dtype}${JSON.stringify(shape)} needs ${size} bytes, offsets give ${end - begin}`);
   return { name, dtype: dtype as SafetensorsDType, shape: shape as number[], begin, end };
 }

@@ -326,7 +326,7 @@ describe('fetchModelFiles errors', () => {
   it('a safetensors file shorter than its header says, or JSON that is an HTML page, is CorruptFileError', async () => {
     const cut = await rejection(fetchModelFiles('test-org/cut', ['model.safetensors'], options()));
     expect(cut.name).toBe('CorruptFileError');
-    expect(cut.message).toContain(`header describes ${weights.byteLength} bytes but the file has ${weights.byteLength - 4}`);
+    expect(cut.message).toContain(`data ends at byte ${weights.byteLength} but the file has ${weights.byteLength - 4} bytes`);
     const html = await rejection(fetchModelFiles('test-org/html', ['config.json'], options()));
     expect(html.name).toBe('CorruptFileError');
     expect(await cache.list()).toEqual([]);
