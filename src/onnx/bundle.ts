@@ -12,6 +12,7 @@ import { adamw, declareHyperInputs, HYPER_INPUTS, hyperInputName } from '../auto
 import type { Shape } from '../autodiff/shape';
 import { type Checkpoint, type FloatArray, type ParamSpec, decodeCheckpoint, encodeCheckpoint, initialCheckpoint } from './checkpoint';
 import { emitModel } from './emit';
+import { parseBundleManifest } from './manifest';
 import { type RawTensor, SafetensorsError, decodeSafetensors, encodeSafetensors } from './safetensors';
 
 /** A model the compiler can train: its parameters and a function that builds its forward pass and loss. */
@@ -248,8 +249,7 @@ export function decodeBundle(bytes: Uint8Array): TrainingBundle {
   if (metadata['format'] !== 'gflowpo-training-bundle' || !metadata['manifest']) {
     throw new BundleError(`not a training bundle (format '${metadata['format'] ?? 'missing'}')`);
   }
-  const manifest = JSON.parse(metadata['manifest']) as BundleManifest;
-  if (manifest.version !== 2) throw new BundleError(`bundle version ${String(manifest.version)} is not supported by this build; recompile the bundle`);
+  const manifest: BundleManifest = parseBundleManifest(metadata['manifest'], (message) => new BundleError(message));
   const part = (key: string): Uint8Array => {
     const t = tensors[key];
     if (!t || t.dtype !== 'U8') throw new BundleError(`bundle lacks '${key}'`);
