@@ -84,6 +84,7 @@ export class PromptTokenizer {
           "converting with transformers' AutoTokenizer.from_pretrained(...).save_pretrained(...)).",
       );
     }
+    checkVocabulary(model as Record<string, unknown>, json['added_tokens']);
     const config =
       tokenizerConfig === null || tokenizerConfig === undefined
         ? {}
@@ -213,7 +214,45 @@ function checkMessages(messages: readonly ChatMessage[]): void {
 
 /** transformers.js leaves ids undefined for tokens the vocabulary lacks. */
 function tokenId(id: number | null | undefined): number | null {
-  return typeof id === 'number' && Number.isInteger(id) ? id : null;
+  return typeof id === 'number' && Number.isInteger(id) && id >= 0 ? id : null;
+}
+
+function kindOf(value: unknown): string {
+  return value === null ? 'null' : Array.isArray(value) ? 'an array' : `a${typeof value === 'object' ? 'n' : ''} ${typeof value}`;
+}
+
+function isTokenId(id: unknown): boolean {
+  return typeof id === 'number' && Number.isSafeInteger(id) && id >= 0;
+}
+
+/**
+ * tokenizer.json's vocabulary and added tokens as transformers.js reads them, checked first: it builds a tokenizer
+ * from a vocabulary given as a string (every id undefined) or with negative or fractional ids without a word.
+ */
+function checkVocabulary(model: Record<string, unknown>, addedTokens: unknown): void {
+  const vocab = model['vocab'];
+  if (model['type'] === 'Unigram') {
+    if (!Array.isArray(vocab)) throw new TokenizerError(`tokenizer.json model.vocab of a Unigram model must be a list of [piece, score] pairs, got ${kindOf(vocab)}`);
+    vocab.forEach((entry: unknown, i) => {
+      if (!Array.isArray(entry) || entry.length < 2 || typeof entry[0] !== 'string' || typeof entry[1] !== 'number') {
+        throw new TokenizerError(`tokenizer.json model.vocab[${i}] must be a [piece, score] pair (a string and a number), got ${JSON.stringify(entry)?.slice(0, 60)}`);
+      }
+    });
+  } else if (vocab !== undefined) {
+    if (typeof vocab !== 'object' || vocab === null || Array.isArray(vocab)) {
+      throw new TokenizerError(`tokenizer.json model.vocab of a ${String(model['type'])} model must be an object of token -> id, got ${kindOf(vocab)}`);
+    }
+    for (const [token, id] of Object.entries(vocab)) {
+      if (!isTokenId(id)) throw new TokenizerError(`tokenizer.json model.vocab[${JSON.stringify(token)}] must be a non-negative integer token id, got ${JSON.stringify(id)}`);
+    }
+  }
+  if (addedTokens === undefined || addedTokens === null) return;
+  if (!Array.isArray(addedTokens)) throw new TokenizerError(`tokenizer.json added_tokens must be a list of {id, content} objects, got ${kindOf(addedTokens)}`);
+  addedTokens.forEach((t: unknown, i) => {
+    const token = (typeof t === 'object' && t !== null ? t : {}) as Record<string, unknown>;
+    if (!isTokenId(token['id'])) throw new TokenizerError(`tokenizer.json added_tokens[${i}].id must be a non-negative integer token id, got ${JSON.stringify(token['id'])}`);
+    if (typeof token['content'] !== 'string') throw new TokenizerError(`tokenizer.json added_tokens[${i}].content must be a string, got ${JSON.stringify(token['content'])}`);
+  });
 }
 
 function errorMessage(error: unknown): string {

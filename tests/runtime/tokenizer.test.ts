@@ -152,6 +152,37 @@ describe('PromptTokenizer: errors', () => {
     );
   });
 
+  it('rejects a vocabulary given as a string, a list or with non-integer ids, naming the field (ids came out undefined)', async () => {
+    const withModel = (model: Record<string, unknown>) => ({ ...wordLevelJson, model: { ...(wordLevelJson['model'] as object), ...model } });
+    const vocab = (wordLevelJson['model'] as { vocab: Record<string, number> }).vocab;
+    const cases: [Record<string, unknown>, string][] = [
+      [{ vocab: 'hello world' }, 'tokenizer.json model.vocab of a WordLevel model must be an object of token -> id, got a string'],
+      [{ vocab: [['hello', 0]] }, 'tokenizer.json model.vocab of a WordLevel model must be an object of token -> id, got an array'],
+      [{ vocab: { ...vocab, hello: 'x' } }, 'tokenizer.json model.vocab["hello"] must be a non-negative integer token id, got "x"'],
+      [{ vocab: { ...vocab, '</s>': -1 } }, 'tokenizer.json model.vocab["</s>"] must be a non-negative integer token id, got -1'],
+      [{ vocab: { ...vocab, '</s>': 2.5 } }, 'tokenizer.json model.vocab["</s>"] must be a non-negative integer token id, got 2.5'],
+      [{ type: 'Unigram', vocab: { a: 0 } }, 'tokenizer.json model.vocab of a Unigram model must be a list of [piece, score] pairs, got an object'],
+      [{ type: 'Unigram', vocab: [['a', 0], ['b']] }, 'tokenizer.json model.vocab[1] must be a [piece, score] pair (a string and a number), got ["b"]'],
+    ];
+    for (const [model, message] of cases) {
+      expect((await rejection(PromptTokenizer.fromJson(withModel(model), wordLevelConfig))).message, message).toBe(message);
+    }
+  });
+
+  it('rejects negative or fractional added-token ids, so no such id becomes an end-of-sequence id', async () => {
+    const added = (wordLevelJson['added_tokens'] as { id: number; content: string }[]).map((t) => (t.content === '</s>' ? { ...t, id: -1 } : t));
+    expect((await rejection(PromptTokenizer.fromJson({ ...wordLevelJson, added_tokens: added }, wordLevelConfig))).message).toBe(
+      'tokenizer.json added_tokens[2].id must be a non-negative integer token id, got -1',
+    );
+    const fractional = (wordLevelJson['added_tokens'] as { id: number; content: string }[]).map((t) => (t.content === '</s>' ? { ...t, id: 2.5 } : t));
+    expect((await rejection(PromptTokenizer.fromJson({ ...wordLevelJson, added_tokens: fractional }, wordLevelConfig))).message).toBe(
+      'tokenizer.json added_tokens[2].id must be a non-negative integer token id, got 2.5',
+    );
+    expect((await rejection(PromptTokenizer.fromJson({ ...wordLevelJson, added_tokens: { id: 1 } }, wordLevelConfig))).message).toBe(
+      'tokenizer.json added_tokens must be a list of {id, content} objects, got an object',
+    );
+  });
+
   it('wraps what transformers.js says when it cannot build the model', async () => {
     const bogus = { ...wordLevelJson, model: { type: 'Bogus' } };
     expect((await rejection(PromptTokenizer.fromJson(bogus, wordLevelConfig))).message).toMatch(
