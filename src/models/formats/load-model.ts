@@ -22,10 +22,28 @@ function json(files: ReadonlyMap<string, Uint8Array>, name: string): unknown {
   const bytes = files.get(name);
   if (!bytes) return undefined;
   try {
-    return JSON.parse(new TextDecoder().decode(bytes));
+    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
   } catch (error) {
-    throw new ModelFilesError(`${name} is not valid JSON (${(error as Error).message}); download or pick the file again`);
+    throw new ModelFilesError(`${name} is not valid UTF-8 JSON (${(error as Error).message}); download or pick the file again`);
   }
+}
+
+/** generation_config.json: an object whose eos_token_id, when present, is a token id below vocabSize or a list of them. */
+function generationConfig(value: unknown, vocabSize: number): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ModelFilesError(`generation_config.json must be a JSON object, got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`);
+  }
+  const config = value as Record<string, unknown>;
+  const eos = Object.hasOwn(config, 'eos_token_id') ? config['eos_token_id'] : undefined;
+  const isId = (id: unknown) => typeof id === 'number' && Number.isInteger(id) && id >= 0 && id < vocabSize;
+  if (Array.isArray(eos)) {
+    eos.forEach((id, i) => {
+      if (!isId(id)) throw new ModelFilesError(`generation_config.json eos_token_id[${i}] must be a token id in [0, ${vocabSize}), got ${JSON.stringify(id)}`);
+    });
+  } else if (eos !== undefined && eos !== null && !isId(eos)) {
+    throw new ModelFilesError(`generation_config.json eos_token_id must be a token id in [0, ${vocabSize}) or a list of them, got ${JSON.stringify(eos)}`);
+  }
+  return config;
 }
 
 /** Hub-layout files by base name (config.json, tokenizer.json, model*.safetensors, ...). */
@@ -50,7 +68,7 @@ export function loadModelFiles(files: ReadonlyMap<string, Uint8Array>): LoadedMo
   const loaded: LoadedModel = { config, weights };
   if (tokenizerJson !== undefined) loaded.tokenizer = { json: tokenizerJson, config: json(files, 'tokenizer_config.json') ?? {} };
   const generation = json(files, 'generation_config.json');
-  if (generation && typeof generation === 'object') loaded.generationConfig = generation as Record<string, unknown>;
+  if (generation !== undefined) loaded.generationConfig = generationConfig(generation, config.vocabSize);
   return loaded;
 }
 
@@ -63,5 +81,6 @@ export function loadLlama2cFile(bytes: Uint8Array): LoadedModel {
 export function endOfSequenceIds(model: LoadedModel, tokenizerEos: readonly number[] = []): number[] {
   const fromGeneration = model.generationConfig?.['eos_token_id'];
   const extra = Array.isArray(fromGeneration) ? fromGeneration : typeof fromGeneration === 'number' ? [fromGeneration] : [];
-  return [...new Set([...model.config.eosTokenIds, ...extra.filter((x): x is number => typeof x === 'number'), ...tokenizerEos])];
+  const isId = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x) && x >= 0 && x < model.config.vocabSize;
+  return [...new Set([...model.config.eosTokenIds, ...extra.filter(isId), ...tokenizerEos.filter(isId)])];
 }
