@@ -10,7 +10,7 @@
 // Metrics: exact_match for all, including word_sorting (metricFor('word_sorting') is GFlowPO's f1 for the
 // BIG-bench task, but F1 ignores order, which is the whole task here).
 import { mulberry32, randomInt, type Rng } from '../random/mulberry32';
-import { GENERATION_TEMPLATE, TaskError, checkTask, type Example, type Metric, type Task } from './task';
+import { GENERATION_TEMPLATE, TaskError, finishTask, type Example, type Metric, type Task } from './task';
 
 /** 260 distinct lowercase words, 4-8 letters, none a palindrome. */
 export const BUILTIN_WORDS: readonly string[] = [
@@ -179,16 +179,20 @@ export function builtinTask(name: string, options: BuiltinOptions = {}): Task {
     if (!byInput.has(example.input)) byInput.set(example.input, example);
   }
   const examples = [...byInput.values()];
-  return checkTask({
-    name: `builtin/${name}`,
-    family: 'generation',
-    template: GENERATION_TEMPLATE,
-    metric: spec.metric,
-    splits: {
-      train: examples.slice(0, sizes.train),
-      validation: examples.slice(sizes.train, sizes.train + sizes.validation),
-      test: examples.slice(sizes.train + sizes.validation),
+  return finishTask(
+    {
+      name: `builtin/${name}`,
+      family: 'generation',
+      template: GENERATION_TEMPLATE,
+      metric: spec.metric,
+      splits: {
+        train: examples.slice(0, sizes.train),
+        validation: examples.slice(sizes.train, sizes.train + sizes.validation),
+        test: examples.slice(sizes.train + sizes.validation),
+      },
+      description: `Built-in (seed ${seed}): ${spec.description}`,
+      demonstration: 'input-output',
     },
-    description: `Built-in (seed ${seed}): ${spec.description}`,
-  });
+    { source: 'builtin', seed, sizes: `${sizes.train}/${sizes.validation}/${sizes.test}` },
+  );
 }

@@ -1,8 +1,9 @@
 // Scores one prompt on one split of a task with a target LM: classification and multiple choice by the
-// summed log-prob of each label word after the rendered input (argmax over the verbalizers only), generation
-// by greedy decoding and the task's metric. Pure TS over two small interfaces the runtime implements.
+// summed log-prob of each label word after the rendered input, with or without a leading space (task.labelSpace;
+// argmax over the verbalizers only), generation by greedy decoding and the task's metric. Pure TS over two small
+// interfaces the runtime implements.
 import { scoreOutput } from './metrics';
-import { type Example, type Task, TaskError, renderInput } from './task';
+import { DEFAULT_LABEL_SPACE, type Example, type LabelSpace, type Task, TaskError, renderInput } from './task';
 
 export type SplitName = 'train' | 'validation' | 'test';
 
@@ -36,13 +37,16 @@ export interface PromptEvaluation {
 export const MAX_GENERATED_TOKENS = 50;
 
 /**
- * Token ids of `word` as the continuation of `text`: the tokens the tokenizer gives `text + ' ' + word` beyond
- * those of `text` (so merges match what the model sees), or of ' ' + word alone when the two disagree.
+ * Token ids of `word` as the continuation of `text`: the tokens the tokenizer gives `text + ' ' + word`
+ * ('leading-space', the default: see DEFAULT_LABEL_SPACE in task.ts for why) or `text + word` ('none', the authors'
+ * unspaced vocabulary entry) beyond those of `text`, so merges match what the model sees; or of ' ' + word / word
+ * alone when the two disagree (the tokenizer merged across the boundary).
  */
-export function labelContinuation(codec: TextCodec, textIds: readonly number[], text: string, word: string): number[] {
-  const full = codec.encode(`${text} ${word}`, { addSpecialTokens: true });
+export function labelContinuation(codec: TextCodec, textIds: readonly number[], text: string, word: string, labelSpace: LabelSpace = DEFAULT_LABEL_SPACE): number[] {
+  const spaced = labelSpace === 'leading-space' ? ` ${word}` : word;
+  const full = codec.encode(`${text}${spaced}`, { addSpecialTokens: true });
   const consistent = full.length > textIds.length && textIds.every((t, i) => full[i] === t);
-  const tail = consistent ? full.slice(textIds.length) : codec.encode(` ${word}`, { addSpecialTokens: false });
+  const tail = consistent ? full.slice(textIds.length) : codec.encode(spaced, { addSpecialTokens: false });
   if (tail.length === 0) throw new TaskError(`label word '${word}' encodes to no tokens; choose a non-empty label word`);
   return tail;
 }
@@ -64,14 +68,14 @@ export async function evaluatePrompt(task: Task, prompt: string, split: SplitNam
     ids.forEach((textIds, i) => {
       for (const w of words) {
         prefixes.push(textIds);
-        continuations.push(labelContinuation(codec, textIds, texts[i]!, w));
+        continuations.push(labelContinuation(codec, textIds, texts[i]!, w, task.labelSpace));
       }
     });
     const logProbs = await backend.score(prefixes, continuations);
     labelLogProbs = examples.map((_, i) => logProbs.slice(i * words.length, (i + 1) * words.length));
     predictions = examples.map((_, i) => {
       let best = 0;
-      for (let k = 1; k < words.length; k++) if (logProbs[i * words.length + k]! > logProbs[i * words.length + best]!) best = k;
+      for (let k = 1; k < words.length; k++) if (logProbs[k]! > logProbs[best]!) best = k;
       return words[best]!;
     });
   }

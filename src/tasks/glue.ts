@@ -12,14 +12,16 @@
 //
 // Input text ({text} in the template), following the GFlowPO code's formats without the space it puts after
 // each newline: sst2 the sentence; mrpc "sentence1 : A\nsentence2 : B"; qnli "question : Q\nsentence : S";
-// rte, mnli, snli "premise : P\nhypothesis : H". The parts are also fields under those names.
+// rte, mnli, snli "premise : P\nhypothesis : H". The parts are also fields under those names. Demonstrations
+// (demonstration.ts): sst2 'input-output', the pair tasks 'labelled-parts', as the authors' got_example writes them.
+// Identity: name + source, seed (when the caller gives it), label-space, and the content hash (task.ts).
 //
 // Errors: a malformed file (a field count unlike the header's, broken JSON) is the parser's ImportError
 // (import/csv.ts, import/json.ts); a well-formed file that is not a GLUE file of this task (a missing column, an
 // unknown label) is a TaskError. Both name the file and line.
 import { parseTsv } from './import/csv';
 import { readJsonDocument } from './import/json';
-import { CLASSIFICATION_TEMPLATE, TaskError, checkTask, type Example, type Task } from './task';
+import { CLASSIFICATION_TEMPLATE, DEFAULT_LABEL_SPACE, TaskError, finishTask, type Example, type LabelSpace, type Task } from './task';
 
 export type GlueTaskName = 'sst2' | 'mrpc' | 'rte' | 'qnli' | 'mnli' | 'snli';
 
@@ -154,8 +156,12 @@ export interface GlueFiles {
 export interface GlueOptions {
   /** File names for error messages. */
   paths?: Partial<Record<keyof GlueFiles, string>>;
-  /** Registry id; defaults to the GLUE name. */
+  /** Registry name; defaults to the GLUE name. */
   taskName?: string;
+  /** The LM-BFF seed the files belong to (for the task's id; the registry passes it). */
+  seed?: number;
+  /** Default DEFAULT_LABEL_SPACE. */
+  labelSpace?: LabelSpace;
 }
 
 function pairKey(example: Example): string {
@@ -178,13 +184,20 @@ export function glueTask(name: GlueTaskName, files: GlueFiles, options: GlueOpti
   } else {
     test = parseGlueTsv(name, files.test, paths.test);
   }
-  return checkTask({
-    name: options.taskName ?? name,
-    family: 'classification',
-    template: CLASSIFICATION_TEMPLATE,
-    labelWords: format.labelWords,
-    metric: 'accuracy',
-    splits: { train, validation, test },
-    description: `${format.description} Train/validation: LM-BFF 16-shot files; ${testNote}.`,
-  });
+  const labelSpace = options.labelSpace ?? DEFAULT_LABEL_SPACE;
+  return finishTask(
+    {
+      name: options.taskName ?? name,
+      family: 'classification',
+      template: CLASSIFICATION_TEMPLATE,
+      labelWords: format.labelWords,
+      metric: 'accuracy',
+      splits: { train, validation, test },
+      description: `${format.description} Train/validation: LM-BFF 16-shot files; ${testNote}.`,
+      labelSpace,
+      demonstration: format.parts.length === 1 ? 'input-output' : 'labelled-parts',
+      notes: [`train = LM-BFF 16-shot train (16 per label), validation = its dev file (16 per label), ${testNote}`],
+    },
+    { source: 'lm-bff-16-shot', seed: options.seed, 'label-space': labelSpace },
+  );
 }

@@ -9,15 +9,24 @@
 // smallPool 'split' (default) keeps train and validation disjoint: train = min(32, ceil(n/2)), validation = the
 // rest up to 32 (13/13, 9/8, 8/7). 'share' is the GFlowPO code: n <= 32 gives train = validation = all n.
 //
+// Any induce example whose input also occurs in the execute set is dropped first, so validation (and train) stay
+// disjoint from test (one sentence_similarity pair).
+//
+// Answers (the task's answerMode, part of its id):
+//   'first-answer' (default) is the authors' scoring (GFlowPO junmo/ii_utils.py load_data): rhymes' gold is
+//     other_rhymes[0], a translation's possible_translations[0], common_concept's all_common_concepts[0], and
+//     common_concept's input drops its last item (items[:-1], as APE's loader does); no alternatives anywhere
+//     (word_in_context scores its "output" only). other_rhymes[0] is sometimes the input word itself (17 of 100
+//     execute examples), so under this mode echoing the input scores 17% on rhymes: that is the authors' number.
+//   'lenient': the data's "output" is gold and every listed answer also counts (Instruction Induction
+//     TASK_TO_ANSWERS): translation_* possible_translations, word_in_context possible_outputs, rhymes other_rhymes
+//     without the input word itself, common_concept all_common_concepts with all items as input (the II code).
 // Examples, following the Instruction Induction / APE loaders:
 //   cause_and_effect {cause, effect}: input "Sentence 1: A Sentence 2: B", output = the cause. APE picks the
 //     order at random; here the order alternates with the example's position in the file (even: cause first),
 //     so it is deterministic and balanced.
-//   common_concept {concept, items, all_common_concepts}: input = all items joined by ", " (the II code; APE's
-//     loader drops the last item, which we do not copy), output = concept, alternatives = all_common_concepts.
-//   every other task {input, output, ...}: as given. Alternatives (Instruction Induction TASK_TO_ANSWERS):
-//     translation_* possible_translations, word_in_context possible_outputs, rhymes other_rhymes without the
-//     input word itself (other_rhymes always contains it, so echoing the input would score 100%).
+//   common_concept {concept, items, all_common_concepts}: output = concept ('lenient') or all_common_concepts[0].
+//   every other task {input, output, ...}: as given, but for the first listed answer in 'first-answer' mode.
 //   Other keys become fields as text: numbers as digits, string lists joined by ", ".
 // taxonomy_animal's category_items is its output as a list (checked: always equal), so it adds no alternative.
 // Errors: invalid JSON is import/json.ts's ImportError; valid JSON that is not such a file is a TaskError at the
@@ -25,7 +34,7 @@
 import { mulberry32, randomInt } from '../random/mulberry32';
 import { metricFor } from './metrics';
 import { readJsonDocument } from './import/json';
-import { GENERATION_TEMPLATE, TaskError, checkTask, type Example, type Task } from './task';
+import { GENERATION_TEMPLATE, TaskError, finishTask, withoutInputsOf, type AnswerMode, type Example, type Task } from './task';
 
 export const INSTRUCTION_INDUCTION_TASKS = [
   'active_to_passive', 'antonyms', 'cause_and_effect', 'common_concept', 'diff', 'first_word_letter',
@@ -41,6 +50,11 @@ const ALTERNATIVES_KEY: Readonly<Record<string, string>> = {
   'translation_en-fr': 'possible_translations',
   word_in_context: 'possible_outputs',
 };
+
+/** Tasks whose gold in 'first-answer' mode is the first entry of their ALTERNATIVES_KEY list (not "output"). */
+const FIRST_LISTED_IS_GOLD: ReadonlySet<string> = new Set(['rhymes', 'translation_en-de', 'translation_en-es', 'translation_en-fr']);
+
+export const DEFAULT_ANSWER_MODE: AnswerMode = 'first-answer';
 
 type Raw = Record<string, unknown>;
 
@@ -59,7 +73,7 @@ function alternativesOf(output: string, candidates: readonly string[], exclude: 
   return out.length > 0 ? out : undefined;
 }
 
-function convert(task: string, raw: Raw, position: number, fail: (message: string) => never): Example {
+function convert(task: string, raw: Raw, position: number, fail: (message: string) => never, answers: AnswerMode): Example {
   if (task === 'cause_and_effect') {
     const { cause, effect } = raw;
     if (typeof cause !== 'string' || typeof effect !== 'string') fail('cause_and_effect needs string "cause" and "effect"');
@@ -72,6 +86,11 @@ function convert(task: string, raw: Raw, position: number, fail: (message: strin
     if (typeof concept !== 'string' || !isStringList(items) || items.length === 0 || !isStringList(all)) {
       fail('common_concept needs a string "concept", a non-empty string list "items" and a string list "all_common_concepts"');
     }
+    if (answers === 'first-answer') {
+      if (all.length === 0) fail('common_concept needs at least one entry in "all_common_concepts"');
+      const shown = items.length > 1 ? items.slice(0, -1) : items;
+      return { input: shown.join(', '), output: all[0]!, fields: { concept, items: items.join(', ') } };
+    }
     const alternatives = alternativesOf(concept, all);
     return { input: items.join(', '), output: concept, fields: { concept, items: items.join(', ') }, ...(alternatives && { alternatives }) };
   }
@@ -81,16 +100,22 @@ function convert(task: string, raw: Raw, position: number, fail: (message: strin
   for (const [key, value] of Object.entries(raw)) if (key !== 'input' && key !== 'output') fields[key] = fieldText(value);
   const key = ALTERNATIVES_KEY[task];
   let alternatives: string[] | undefined;
+  let gold = output;
   if (key !== undefined) {
     const list = raw[key];
     if (!isStringList(list)) fail(`${task} needs a string list "${key}"`);
-    alternatives = alternativesOf(output, list, task === 'rhymes' ? [input] : []);
+    if (answers === 'lenient') {
+      alternatives = alternativesOf(output, list, task === 'rhymes' ? [input] : []);
+    } else if (FIRST_LISTED_IS_GOLD.has(task)) {
+      if (list.length === 0) fail(`${task} needs at least one entry in "${key}"`);
+      gold = list[0]!;
+    }
   }
-  return { input, output, ...(Object.keys(fields).length > 0 && { fields }), ...(alternatives && { alternatives }) };
+  return { input, output: gold, ...(Object.keys(fields).length > 0 && { fields }), ...(alternatives && { alternatives }) };
 }
 
-/** Examples of one raw induce or execute file, in the order of their numeric keys. */
-export function parseInstructionInduction(task: string, jsonText: string, file: string): Example[] {
+/** Examples of one raw induce or execute file, in the order of their numeric keys, with the answers of `answers`. */
+export function parseInstructionInduction(task: string, jsonText: string, file: string, answers: AnswerMode = DEFAULT_ANSWER_MODE): Example[] {
   const json = readJsonDocument(file, jsonText);
   const root = json.value as Raw | null;
   if (typeof root !== 'object' || root === null || Array.isArray(root)) throw new TaskError('expected a JSON object with "examples"', json.positionOf([]));
@@ -112,7 +137,7 @@ export function parseInstructionInduction(task: string, jsonText: string, file: 
       throw new TaskError(`example "${key}": ${message}`, json.positionOf(['examples', key]));
     };
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) fail('expected an object');
-    return convert(task, raw as Raw, position, fail);
+    return convert(task, raw as Raw, position, fail, answers);
   });
 }
 
@@ -130,8 +155,10 @@ export interface InstructionInductionOptions {
   shuffleSeed?: number;
   /** For induce sets under 64 examples: 'split' (default, disjoint halves) or 'share' (the GFlowPO code). */
   smallPool?: 'split' | 'share';
+  /** Which listed answers count (default 'first-answer', the authors'). */
+  answers?: AnswerMode;
   paths?: { induce?: string; execute?: string };
-  /** Registry id; defaults to 'ii/<task>'. */
+  /** Registry name; defaults to 'ii/<task>'. */
   taskName?: string;
 }
 
@@ -147,16 +174,21 @@ function shuffled<T>(items: readonly T[], seed: number): T[] {
 
 export function instructionInductionTask(task: string, files: { induce: string; execute: string }, options: InstructionInductionOptions = {}): Task {
   const induceFile = options.paths?.induce ?? `induce/${task}.json`;
-  const pool = parseInstructionInduction(task, files.induce, induceFile);
-  const test = parseInstructionInduction(task, files.execute, options.paths?.execute ?? `execute/${task}.json`);
-  if (pool.length < 2) throw new TaskError(`needs at least 2 induce examples for train and validation, found ${pool.length}`, { file: induceFile });
-  const ordered = (options.order ?? 'shuffled') === 'shuffled' ? shuffled(pool, options.shuffleSeed ?? 42) : pool;
+  const answers = options.answers ?? DEFAULT_ANSWER_MODE;
+  const induce = parseInstructionInduction(task, files.induce, induceFile, answers);
+  const test = parseInstructionInduction(task, files.execute, options.paths?.execute ?? `execute/${task}.json`, answers);
+  const pool = withoutInputsOf(induce, test);
+  if (pool.length < 2) throw new TaskError(`needs at least 2 induce examples (not also in the execute set) for train and validation, found ${pool.length}`, { file: induceFile });
+  const order = options.order ?? 'shuffled';
+  const shuffleSeed = options.shuffleSeed ?? 42;
+  const smallPool = options.smallPool ?? 'split';
+  const ordered = order === 'shuffled' ? shuffled(pool, shuffleSeed) : pool;
   let train: Example[];
   let validation: Example[];
-  if (ordered.length >= 64 || (options.smallPool === 'share' && ordered.length > 32)) {
+  if (ordered.length >= 64 || (smallPool === 'share' && ordered.length > 32)) {
     train = ordered.slice(0, 32);
     validation = ordered.slice(32, 64);
-  } else if (options.smallPool === 'share') {
+  } else if (smallPool === 'share') {
     train = ordered;
     validation = ordered;
   } else {
@@ -165,12 +197,24 @@ export function instructionInductionTask(task: string, files: { induce: string; 
     validation = ordered.slice(trainSize, trainSize + 32);
   }
   const metric = metricFor(task);
-  return checkTask({
-    name: options.taskName ?? `ii/${task}`,
-    family: 'generation',
-    template: GENERATION_TEMPLATE,
-    metric,
-    splits: { train, validation, test },
-    description: `Instruction Induction "${task}" (${metric}): train ${train.length} and validation ${validation.length} from the ${pool.length} induce examples, test = the ${test.length} execute examples.`,
-  });
+  const dropped = induce.length - pool.length;
+  const notes = [
+    `train ${train.length} and validation ${validation.length} from the ${induce.length} induce examples${order === 'shuffled' ? ` (shuffled, seed ${shuffleSeed})` : ' (file order)'}${validation === train ? ', train = validation (small pool shared, as the authors)' : ''}; test = the ${test.length} execute examples`,
+    ...(dropped > 0 ? [`${dropped} induce example${dropped === 1 ? '' : 's'} whose input is also in the execute set left out`] : []),
+    `answers: ${answers === 'first-answer' ? 'first listed answer only (the authors\' scoring)' : 'any listed answer counts (lenient)'}`,
+  ];
+  return finishTask(
+    {
+      name: options.taskName ?? `ii/${task}`,
+      family: 'generation',
+      template: GENERATION_TEMPLATE,
+      metric,
+      splits: { train, validation, test },
+      description: `Instruction Induction "${task}" (${metric}, ${answers}): train ${train.length} and validation ${validation.length} from the ${induce.length} induce examples, test = the ${test.length} execute examples.`,
+      answerMode: answers,
+      demonstration: 'input-output',
+      notes,
+    },
+    { source: 'instruction-induction', order, 'shuffle-seed': order === 'shuffled' ? shuffleSeed : undefined, 'small-pool': smallPool, answers },
+  );
 }

@@ -6,12 +6,13 @@
 // dropped too.
 //
 // Splits: train = the first trainSize (default 32) questions of the train file, validation = the first
-// validationSize (default 32) of the validation file, test = the whole test file (500 in the public release).
+// validationSize (default 32) of the validation file that are not also in the test file, test = the whole test file
+// (500 in the public release). Demonstrations 'question-answer', as the authors' got_example_mmlu (their 'qa' task).
 // Errors: a line that is not one JSON object is import/jsonl.ts's ImportError; an object that is not a question
 // (no stem, not four choices A-D) is a TaskError. Both name the file and line.
 import { readJsonLines } from './import/jsonl';
 import { CHOICE_LETTERS, multipleChoiceExample } from './multiple-choice';
-import { CLASSIFICATION_TEMPLATE, TaskError, checkTask, type Example, type Task } from './task';
+import { CLASSIFICATION_TEMPLATE, DEFAULT_LABEL_SPACE, TaskError, finishTask, withoutInputsOf, type Example, type LabelSpace, type Task } from './task';
 
 type Raw = Record<string, unknown>;
 
@@ -52,22 +53,32 @@ export function parseOpenBookQa(text: string, file: string): Example[] {
 export interface OpenBookQaOptions {
   trainSize?: number;
   validationSize?: number;
+  /** Default DEFAULT_LABEL_SPACE. */
+  labelSpace?: LabelSpace;
   paths?: { train?: string; validation?: string; test?: string };
   taskName?: string;
 }
 
 export function openBookQaTask(files: { train: string; validation: string; test: string }, options: OpenBookQaOptions = {}): Task {
   const paths = { train: 'train.jsonl', validation: 'validation.jsonl', test: 'test.jsonl', ...options.paths };
-  const train = parseOpenBookQa(files.train, paths.train).slice(0, options.trainSize ?? 32);
-  const validation = parseOpenBookQa(files.validation, paths.validation).slice(0, options.validationSize ?? 32);
+  const trainSize = options.trainSize ?? 32;
+  const validationSize = options.validationSize ?? 32;
+  const labelSpace = options.labelSpace ?? DEFAULT_LABEL_SPACE;
   const test = parseOpenBookQa(files.test, paths.test);
-  return checkTask({
-    name: options.taskName ?? 'openbookqa',
-    family: 'multiple_choice',
-    template: CLASSIFICATION_TEMPLATE,
-    labelWords: CHOICE_LETTERS,
-    metric: 'accuracy',
-    splits: { train, validation, test },
-    description: `OpenBookQA: elementary science questions, answer with the letter of the correct choice (no fact hint). Train ${train.length}, validation ${validation.length}, test ${test.length}.`,
-  });
+  const train = parseOpenBookQa(files.train, paths.train).slice(0, trainSize);
+  const validation = withoutInputsOf(parseOpenBookQa(files.validation, paths.validation), test).slice(0, validationSize);
+  return finishTask(
+    {
+      name: options.taskName ?? 'openbookqa',
+      family: 'multiple_choice',
+      template: CLASSIFICATION_TEMPLATE,
+      labelWords: CHOICE_LETTERS,
+      metric: 'accuracy',
+      splits: { train, validation, test },
+      description: `OpenBookQA: elementary science questions, answer with the letter of the correct choice (no fact hint). Train ${train.length}, validation ${validation.length}, test ${test.length}.`,
+      labelSpace,
+      demonstration: 'question-answer',
+    },
+    { source: 'openbookqa', train: trainSize, validation: validationSize, 'label-space': labelSpace },
+  );
 }

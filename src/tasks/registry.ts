@@ -15,7 +15,7 @@ import { BUILTIN_TASKS, builtinTask, type BuiltinOptions } from './builtin';
 import { GLUE_TASKS, glueTask, type GlueTaskName } from './glue';
 import { INSTRUCTION_INDUCTION_TASKS, instructionInductionTask, parseAnnotations, type InstructionInductionOptions } from './instruction-induction';
 import { MMLU_SUBJECTS, mmluTask, type MmluOptions } from './mmlu';
-import { TaskError, type Task } from './task';
+import { TaskError, type LabelSpace, type Task } from './task';
 
 /** Text of a file, by path relative to the data folder ('/'-separated); throw if it is missing. */
 export type ReadFile = (relativePath: string) => string;
@@ -25,6 +25,8 @@ export const LM_BFF_SEEDS = [13, 21, 42, 87, 100] as const;
 export interface SharedTaskOptions {
   /** LM-BFF 16-shot seed for the GLUE tasks (default 13). */
   glueSeed?: number;
+  /** How label words are scored on GLUE and MMLU tasks (default DEFAULT_LABEL_SPACE; mmlu.labelSpace wins for MMLU). */
+  labelSpace?: LabelSpace;
   instructionInduction?: Omit<InstructionInductionOptions, 'paths' | 'taskName'>;
   mmlu?: Omit<MmluOptions, 'paths' | 'taskName'>;
   builtin?: BuiltinOptions;
@@ -68,8 +70,9 @@ export function loadSharedTask(name: string, readFile: ReadFile, options: Shared
   const read = reader(readFile);
   if ((GLUE_TASKS as readonly string[]).includes(name)) {
     const glue = name as GlueTaskName;
-    const paths = glueTaskPaths(glue, options.glueSeed ?? 13);
-    return glueTask(glue, { train: read(paths.train), dev: read(paths.dev), test: read(paths.test) }, { paths });
+    const seed = options.glueSeed ?? 13;
+    const paths = glueTaskPaths(glue, seed);
+    return glueTask(glue, { train: read(paths.train), dev: read(paths.dev), test: read(paths.test) }, { paths, seed, ...(options.labelSpace && { labelSpace: options.labelSpace }) });
   }
   const slash = name.indexOf('/');
   const family = name.slice(0, slash);
@@ -80,7 +83,7 @@ export function loadSharedTask(name: string, readFile: ReadFile, options: Shared
   }
   if (family === 'mmlu' && (MMLU_SUBJECTS as readonly string[]).includes(rest)) {
     const paths = { dev: `mmlu/dev/${rest}_dev.csv`, test: `mmlu/test/${rest}_test.csv` };
-    return mmluTask(rest, { dev: read(paths.dev), test: read(paths.test) }, { ...options.mmlu, paths });
+    return mmluTask(rest, { dev: read(paths.dev), test: read(paths.test) }, { ...(options.labelSpace && { labelSpace: options.labelSpace }), ...options.mmlu, paths });
   }
   if (family === 'builtin' && (BUILTIN_TASKS as readonly string[]).includes(rest)) return builtinTask(rest, options.builtin);
   const known = sharedTaskNames();

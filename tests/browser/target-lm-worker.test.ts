@@ -12,7 +12,7 @@ import type { Task } from '../../src/tasks/task';
 const files = tinyLlamaFixtureFiles({ seed: 12 });
 const sentences = ['the movie was great', 'the movie was terrible', 'i love this movie', 'i hate the cat'];
 const task: Task = {
-  name: 'toy-sentiment', family: 'classification', template: '{prompt} Input : {text} Output:', labelWords: ['no', 'yes'], metric: 'accuracy',
+  id: 'toy-sentiment#test', name: 'toy-sentiment', family: 'classification', template: '{prompt} Input : {text} Output:', labelWords: ['no', 'yes'], metric: 'accuracy',
   description: 'toy', splits: { train: sentences.map((s, i) => ({ input: s, output: i % 2 ? 'no' : 'yes' })), validation: [], test: [] },
 };
 

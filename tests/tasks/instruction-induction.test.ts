@@ -97,8 +97,24 @@ describe('Instruction Induction examples', () => {
     expect(causeFirst).toBe(13); // positions 0, 2, ..., 24
   });
 
-  it('common_concept: all items as input, the concept as output, other phrasings as alternatives, scored by F1', () => {
+  it('common_concept, first-answer (default): the items but the last as input, the first listed concept as gold, no alternatives', () => {
     const task = loadSharedTask('ii/common_concept', readSharedData);
+    expect(task.answerMode).toBe('first-answer');
+    const [first, second] = task.splits.test;
+    // execute "1": items [rock climbing, elevators, helicopters], concept 'involve vertical movement.'
+    expect(first).toEqual({
+      input: 'rock climbing, elevators',
+      output: 'involve vertical movement.',
+      fields: { concept: 'involve vertical movement.', items: 'rock climbing, elevators, helicopters' },
+    });
+    // execute "2" has the same items and concept 'involve going up.': gold is still the first listed concept
+    expect(second!.output).toBe('involve vertical movement.');
+    expect(scoreOutput('f1', 'involve going up', second!)).toBeCloseTo(1 / 3, 12); // 'involve' only: P 1/3, R 1/3
+    expect(task.metric).toBe('f1');
+  });
+
+  it('common_concept, lenient: all items as input, the concept as output, other phrasings as alternatives', () => {
+    const task = loadSharedTask('ii/common_concept', readSharedData, { instructionInduction: { answers: 'lenient' } });
     const first = task.splits.test[0]!;
     expect(first).toEqual({
       input: 'rock climbing, elevators, helicopters',
@@ -106,26 +122,56 @@ describe('Instruction Induction examples', () => {
       fields: { concept: 'involve vertical movement.', items: 'rock climbing, elevators, helicopters' },
       alternatives: ['involve going up.'],
     });
-    expect(task.metric).toBe('f1');
     expect(scoreOutput('f1', 'They involve going up', first)).toBeCloseTo(6 / 7, 12); // vs "involve going up": P 3/4, R 3/3 -> 2PR/(P+R) = 6/7
   });
 
-  it('rhymes: other_rhymes are alternatives, except the input word itself', () => {
+  it('rhymes: first-answer counts only other_rhymes[0]; lenient counts every listed rhyme but the input word', () => {
+    // execute "1": input compete, output neat, other_rhymes [eat, sweet, street, ..., compete, ..., neat]
     const first = loadSharedTask('ii/rhymes', readSharedData).splits.test[0]!;
-    expect(first.input).toBe('compete');
-    expect(first.output).toBe('neat');
-    expect(first.alternatives).toHaveLength(13); // 15 listed, minus "compete" (the input) and "neat" (the output)
-    expect(first.alternatives).not.toContain('compete');
-    expect(scoreOutput('exact_match', 'Sweet', first)).toBe(1);
-    expect(scoreOutput('exact_match', 'compete', first)).toBe(0);
+    expect(first).toMatchObject({ input: 'compete', output: 'eat' });
+    expect(first.alternatives).toBeUndefined();
+    const counts = (e: Example, answer: string) => scoreOutput('exact_match', answer, e);
+    expect(['eat', 'neat', 'Sweet', 'compete'].map((a) => counts(first, a))).toEqual([1, 0, 0, 0]);
+    const lenient = loadSharedTask('ii/rhymes', readSharedData, { instructionInduction: { answers: 'lenient' } }).splits.test[0]!;
+    expect(lenient.output).toBe('neat');
+    expect(lenient.alternatives).toHaveLength(13); // 15 listed, minus "compete" (the input) and "neat" (the output)
+    expect(['eat', 'neat', 'Sweet', 'compete'].map((a) => counts(lenient, a))).toEqual([1, 1, 1, 0]);
+    // the authors' gold is the input word itself for 17 of the 100 execute examples
+    const test = loadSharedTask('ii/rhymes', readSharedData).splits.test;
+    expect(test.filter((e) => e.output === e.input)).toHaveLength(17);
   });
 
-  it('word_in_context and translations carry their accepted answers', () => {
-    const wic = loadSharedTask('ii/word_in_context', readSharedData).splits.test[0]!;
-    expect(wic.alternatives).toEqual(['no', 'false']);
+  it('translations and word_in_context: first-answer scores one answer, lenient every listed one', () => {
+    // execute "1" of en-de: input place, output Platz, possible_translations [Position, plazieren, ..., Ort, ..., Platz, ...]
     const de = loadSharedTask('ii/translation_en-de', readSharedData).splits.test[0]!;
-    expect(de.input).toBe('place');
-    expect(scoreOutput('exact_match', 'Ort', de)).toBe(1);
+    expect(de).toMatchObject({ input: 'place', output: 'Position' });
+    expect(['Position', 'Platz', 'Ort'].map((a) => scoreOutput('exact_match', a, de))).toEqual([1, 0, 0]);
+    const deLenient = loadSharedTask('ii/translation_en-de', readSharedData, { instructionInduction: { answers: 'lenient' } }).splits.test[0]!;
+    expect(['Position', 'Platz', 'Ort'].map((a) => scoreOutput('exact_match', a, deLenient))).toEqual([1, 1, 1]);
+    const wic = loadSharedTask('ii/word_in_context', readSharedData).splits.test[0]!;
+    expect([wic.output, wic.alternatives]).toEqual(['not the same', undefined]);
+    expect(scoreOutput('exact_match', 'no', wic)).toBe(0);
+    const wicLenient = loadSharedTask('ii/word_in_context', readSharedData, { instructionInduction: { answers: 'lenient' } }).splits.test[0]!;
+    expect(wicLenient.alternatives).toEqual(['no', 'false']);
+    expect(scoreOutput('exact_match', 'no', wicLenient)).toBe(1);
+  });
+
+  it('says the answer mode on the task, in its notes and in its id', () => {
+    const first = loadSharedTask('ii/rhymes', readSharedData);
+    const lenient = loadSharedTask('ii/rhymes', readSharedData, { instructionInduction: { answers: 'lenient' } });
+    expect(first.id).toMatch(/^ii\/rhymes\[source=instruction-induction,order=shuffled,shuffle-seed=42,small-pool=split,answers=first-answer\]#[0-9a-f]{14}$/);
+    expect(lenient.id).toMatch(/answers=lenient\]#/);
+    expect(first.notes).toContain("answers: first listed answer only (the authors' scoring)");
+    expect(lenient.notes).toContain('answers: any listed answer counts (lenient)');
+  });
+
+  it('leaves out induce examples whose input is also in the execute set (one sentence_similarity pair)', () => {
+    const task = loadSharedTask('ii/sentence_similarity', readSharedData);
+    const test = new Set(task.splits.test.map((e) => e.input));
+    const pool = parseInstructionInduction('sentence_similarity', readSharedData('instruction-induction/raw/induce/sentence_similarity.json'), 'induce');
+    expect(pool.filter((e) => test.has(e.input))).toHaveLength(1);
+    expect([...task.splits.train, ...task.splits.validation].some((e) => test.has(e.input))).toBe(false);
+    expect(task.notes).toContain('1 induce example whose input is also in the execute set left out');
   });
 
   it('renders the generation template', () => {

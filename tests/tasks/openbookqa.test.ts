@@ -40,11 +40,19 @@ describe('OpenBookQA', () => {
   });
 
   it('builds a multiple-choice task with A/B/C/D and the split sizes asked for', () => {
-    const task = openBookQaTask({ train: TRAIN, validation: TRAIN, test: `${NESTED}\n${TRAIN}` }, { trainSize: 2, validationSize: 3 });
-    expect([task.splits.train.length, task.splits.validation.length, task.splits.test.length]).toEqual([2, 3, 4]);
+    const task = openBookQaTask({ train: TRAIN, validation: `${TRAIN}\n${NESTED}`, test: NESTED }, { trainSize: 2, validationSize: 3 });
+    expect([task.splits.train.length, task.splits.validation.length, task.splits.test.length]).toEqual([2, 3, 1]);
+    expect(task.demonstration).toBe('question-answer');
+    expect(task.id).toMatch(/^openbookqa\[source=openbookqa,train=2,validation=3,label-space=leading-space\]#[0-9a-f]{14}$/);
     expect(task.labelWords).toEqual(['A', 'B', 'C', 'D']);
     expect(task.metric).toBe('accuracy');
     expect(renderInput(task, 'Answer.', task.splits.train[1]!)).toBe('Answer. Input : question : Plants need what to make food?\nchoices :\nA : sunlight\nB : sand\nC : plastic\nD : noise Output:');
+  });
+
+  it('keeps validation disjoint from test: a validation question also in the test file is left out', () => {
+    const task = openBookQaTask({ train: TRAIN, validation: `${NESTED}\n${TRAIN}`, test: `${NESTED}\n${flat('7', 'A magnet attracts', ['wood', 'paper', 'iron', 'glass'], 'C')}` });
+    expect(task.splits.validation.map((e) => e.fields!['question'])).toEqual(['Which of these melts in the sun?', 'Plants need what to make food?']);
+    expect(task.splits.test).toHaveLength(2);
   });
 
   it('rejects bad lines, naming them', () => {

@@ -34,7 +34,10 @@ describe('registry', () => {
 
   it('passes options through', () => {
     expect(loadSharedTask('builtin/sum', readSharedData, { builtin: { seed: 3 } })).toEqual(loadSharedTask('builtin/sum', readSharedData, { builtin: { seed: 3 } }));
-    expect(loadSharedTask('mmlu/anatomy', readSharedData, { mmlu: { validationFromTest: 10 } }).splits.validation).toHaveLength(10);
+    expect(loadSharedTask('mmlu/anatomy', readSharedData, { mmlu: { validationSize: 10 } }).splits.validation).toHaveLength(10);
+    expect(loadSharedTask('sst2', readSharedData, { labelSpace: 'none' }).labelSpace).toBe('none');
+    expect(loadSharedTask('mmlu/anatomy', readSharedData, { labelSpace: 'none' }).labelSpace).toBe('none');
+    expect(loadSharedTask('ii/rhymes', readSharedData, { instructionInduction: { answers: 'lenient' } }).answerMode).toBe('lenient');
     const file = loadSharedTask('ii/sum', readSharedData, { instructionInduction: { order: 'file' } });
     expect(file.splits.train[0]!.input).toBe('0 0');
   });

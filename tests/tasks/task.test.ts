@@ -6,6 +6,7 @@ const example = { input: 'premise : A man sleeps.\nhypothesis : A man rests.', o
 
 function task(overrides: Partial<Task> = {}): Task {
   return {
+    id: 'toy#test',
     name: 'toy',
     family: 'classification',
     template: CLASSIFICATION_TEMPLATE,
