@@ -75,7 +75,7 @@ export async function evaluatePrompt(task: Task, prompt: string, split: SplitNam
     labelLogProbs = examples.map((_, i) => logProbs.slice(i * words.length, (i + 1) * words.length));
     predictions = examples.map((_, i) => {
       let best = 0;
-      for (let k = 1; k < words.length; k++) if (logProbs[k]! > logProbs[best]!) best = k;
+      for (let k = 1; k < words.length; k++) if (logProbs[i * words.length + k]! > logProbs[i * words.length + best]!) best = k;
       return words[best]!;
     });
   }
