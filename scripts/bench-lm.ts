@@ -4,7 +4,8 @@
 // sampling step (16 rows from one meta-prompt); the distinct-prompt figure is printed above it. Asserts nothing.
 import { parseLlamaConfig } from '../src/models/llama/config';
 import { parameterCount } from '../src/models/llama/weights';
-import { LORA_DEFAULTS, loraParamSpecs } from '../src/models/llama/lora';
+import { loraFromSettings, loraParamSpecs } from '../src/models/llama/lora';
+import { GFLOWPO_DEFAULTS } from '../src/gflow/settings';
 import { CHROMIUM, runBenchPage } from './bench/browser';
 import type { BackendTiming, LmBenchReport, SideTiming } from './bench/lm-page';
 
@@ -46,13 +47,14 @@ function memoryLines(): string[] {
   const config = parseLlamaConfig(SMOLLM2_135M);
   const params = parameterCount(config);
   const weights = params * FLOAT_BYTES;
-  const loraParams = loraParamSpecs(config, LORA_DEFAULTS).reduce((n, s) => n + s.shape[0]! * s.shape[1]!, 0);
+  const lora0 = loraFromSettings(GFLOWPO_DEFAULTS.lora);
+  const loraParams = loraParamSpecs(config, lora0).reduce((n, s) => n + s.shape[0]! * s.shape[1]!, 0);
   const lora = 4 * loraParams * FLOAT_BYTES; // parameters, gradients, AdamW m and v
   const kv = 2 * config.numLayers * KV_BATCH * config.numKvHeads * KV_TOKENS * config.headDim * FLOAT_BYTES; // keys and values
   return [
     `SmolLM2-135M (vocab ${config.vocabSize}, hidden ${config.hiddenSize}, intermediate ${config.intermediateSize}, ${config.numLayers} layers, ${config.numHeads} heads, ${config.numKvHeads} kv heads, tied): ${(params / 1e6).toFixed(1)}M parameters`,
     `  weights fp32: ${mib(weights)}`,
-    `  LoRA r${LORA_DEFAULTS.rank} on ${LORA_DEFAULTS.targets.join(', ')}: ${(loraParams / 1e6).toFixed(3)}M parameters; with gradients and AdamW m, v: ${mib(lora)}`,
+    `  LoRA r${lora0.rank} on ${lora0.targets.join(', ')}: ${(loraParams / 1e6).toFixed(3)}M parameters; with gradients and AdamW m, v: ${mib(lora)}`,
     `  KV cache fp32, batch ${KV_BATCH} x ${KV_TOKENS} tokens: ${mib(kv)} (twice that at the peak of a decode step, while its past and present are both alive)`,
     `  total: ${mib(weights + lora + kv)} (${mib(weights + lora + 2 * kv)} at that peak; activations not counted)`,
   ];

@@ -1,6 +1,7 @@
 // The tiny random Llama fixture through the real loader, sampled and scored by CausalLM on wasm:
 // seeded sampling reproduces, left padding does not change a row's sample, scoring equals the
-// full-forward log-softmax, and the adapter switch turns LoRA on and off.
+// full-forward log-softmax, the adapter switch turns LoRA on and off, top-k 1 is greedy, and train-mode LoRA
+// dropout while sampling is seeded per row.
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../src/random/mulberry32';
 import { maskAndPositions } from '../../src/models/llama/attention-mask';
@@ -8,7 +9,7 @@ import { tinyLlamaFixtureFiles } from '../../src/models/llama/fixture';
 import { decoderGraph, io } from '../../src/models/llama/graphs';
 import { toGraphLayout } from '../../src/models/llama/weights';
 import { loadModelFiles } from '../../src/models/formats/load-model';
-import { LORA_DEFAULTS, randomLora } from '../../src/models/llama/lora';
+import { type LoraSettings, randomLora } from '../../src/models/llama/lora';
 import { CausalLM, uploadLlamaWeights } from '../../src/runtime/causal-lm';
 import { hostTensor } from '../../src/runtime/host-tensor';
 import { loadOrtNode } from '../../src/runtime/ort-node';
@@ -18,11 +19,11 @@ const files = new Map(Object.entries(tinyLlamaFixtureFiles({ seed: 3 })));
 const model = loadModelFiles(files);
 const { config } = model;
 const graphWeights = toGraphLayout(config, model.weights);
-const lora = { ...LORA_DEFAULTS, rank: 4, alpha: 8, dropout: 0 };
+const lora: LoraSettings = { rank: 4, alpha: 8, dropout: 0, targets: ['q_proj', 'v_proj'] };
 
-async function open(placement: 'auto' | 'inputs' = 'auto'): Promise<CausalLM> {
+async function open(placement: 'auto' | 'inputs' = 'auto', adapter: LoraSettings = lora): Promise<CausalLM> {
   const ort = await loadOrtNode();
-  return CausalLM.create(ort, config, await uploadLlamaWeights(ort, 'wasm', config, model.weights), { lora, placement });
+  return CausalLM.create(ort, config, await uploadLlamaWeights(ort, 'wasm', config, model.weights), { lora: adapter, placement });
 }
 
 const sampling = { temperature: 1.0, topP: 0.9, maxNewTokens: 12, eosTokenIds: config.eosTokenIds, adapter: false, padTokenId: 3 };
@@ -165,5 +166,43 @@ describe('CausalLM on the tiny fixture', () => {
     const logp = await lm.score(rows.map(() => [1, 20]), rows, { adapter: false, padTokenId: 3 });
     expect(logp.reduce((a, l) => a + Math.exp(l), 0)).toBeCloseTo(1, 5);
     await lm.release();
+  });
+
+  it('top-k 1 samples the greedy tokens at any temperature', async () => {
+    const lm = await open();
+    const prompts = [[1, 10, 11, 12], [1, 20]];
+    const greedy = await lm.sample(prompts, { ...sampling, temperature: 0, seeds: [1, 2] });
+    const topOne = await lm.sample(prompts, { ...sampling, temperature: 2, topK: 1, topP: 1, seeds: [3, 4] });
+    expect(topOne.map((s) => s.tokens)).toEqual(greedy.map((s) => s.tokens));
+    await expect(lm.sample(prompts, { ...sampling, topK: -1, seeds: [1, 2] })).rejects.toThrow(/topK must be a non-negative integer/);
+    await lm.release();
+  });
+
+  it('train-mode LoRA dropout while sampling: seeded per row, off in eval mode and with the adapter off', async () => {
+    const dropout = { ...lora, dropout: 0.5 };
+    const lm = await open('auto', dropout);
+    lm.setAdapter({ values: randomLora(config, dropout, mulberry32(6), 0.5) });
+    const prompts = [[1, 10, 11, 12], [1, 20]];
+    const base = { ...sampling, maxNewTokens: 8, eosTokenIds: [], adapter: true, seeds: [5, 6] };
+    const train = await lm.sample(prompts, { ...base, dropout: true });
+    expect(await lm.sample(prompts, { ...base, dropout: true })).toEqual(train); // reproducible from the seeds
+    // A row's masks depend on its own seed and positions only: alone (no padding, no neighbour) it samples the same.
+    const alone = await lm.sample([prompts[1]!], { ...base, seeds: [6], dropout: true });
+    expect(alone[0]!.tokens).toEqual(train[1]!.tokens);
+    expect(alone[0]!.logProb).toBeCloseTo(train[1]!.logProb, 4);
+    // Eval mode equals a model opened without dropout; train mode does not (dropout 0.5 on a large adapter).
+    const evalMode = await lm.sample(prompts, base);
+    const noDropout = await open('auto');
+    noDropout.setAdapter({ values: randomLora(config, dropout, mulberry32(6), 0.5) });
+    const reference = await noDropout.sample(prompts, base);
+    expect(evalMode.map((s) => s.tokens)).toEqual(reference.map((s) => s.tokens));
+    evalMode.forEach((s, i) => expect(s.logProb).toBeCloseTo(reference[i]!.logProb, 4));
+    const scored = await noDropout.score(prompts, train.map((s) => s.tokens), { adapter: true, padTokenId: 3 });
+    expect(Math.max(...scored.map((x, i) => Math.abs(x - train[i]!.logProb)))).toBeGreaterThan(1e-2); // masks changed the model
+    // With the adapter off, dropout on its input changes nothing.
+    const offTrain = await lm.sample(prompts, { ...base, adapter: false, dropout: true });
+    const offEval = await lm.sample(prompts, { ...base, adapter: false });
+    expect(offTrain).toEqual(offEval);
+    await Promise.all([lm.release(), noDropout.release()]);
   });
 });

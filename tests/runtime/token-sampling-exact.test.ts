@@ -13,7 +13,7 @@ function drawDistribution(logits: number[], temperature: number, topP: number, v
   const counts = new Map<number, number>();
   for (let k = 0; k < GRID; k++) {
     const u = (k + 0.5) / GRID;
-    const { token } = sampleToken(logits, temperature, topP, () => u, vocabLimit);
+    const { token } = sampleToken(logits, { temperature, topK: 0, topP }, () => u, vocabLimit);
     counts.set(token, (counts.get(token) ?? 0) + 1 / GRID);
   }
   return counts;
@@ -79,21 +79,21 @@ describe('sampleToken: greedy, vocabulary limit, log-prob', () => {
     const rng = () => {
       throw new Error('greedy must not draw');
     };
-    expect(sampleToken(logits, 0, 0.5, rng)).toEqual({ token: 2, logProb: expect.closeTo(Math.log(0.4), 12) });
-    expect(sampleToken([1, 3, 3, 2], 0, 1, rng).token).toBe(1);
-    expect(sampleToken([-5, -1, -2], -1, 1, rng).token).toBe(1);
+    expect(sampleToken(logits, { temperature: 0, topK: 0, topP: 0.5 }, rng)).toEqual({ token: 2, logProb: expect.closeTo(Math.log(0.4), 12) });
+    expect(sampleToken([1, 3, 3, 2], { temperature: 0, topK: 0, topP: 1 }, rng).token).toBe(1);
+    expect(sampleToken([-5, -1, -2], { temperature: -1, topK: 0, topP: 1 }, rng).token).toBe(1);
   });
 
   it('the log-prob is log softmax of the untempered logits, whatever the temperature and top-p', () => {
     for (const [t, p] of [[1, 1], [2, 0.5], [0.5, 0.3], [0, 1]] as const) {
       for (const u of [0.01, 0.5, 0.99]) {
-        const c = sampleToken(logits, t, p, () => u);
+        const c = sampleToken(logits, { temperature: t, topK: 0, topP: p }, () => u);
         expect(c.logProb).toBeCloseTo(Math.log(q[c.token]!), 12);
       }
     }
     // Shifting every logit changes nothing.
     const shifted = logits.map((l) => l + 100);
-    expect(sampleToken(shifted, 1, 0.5, () => 0.9)).toEqual({ token: 0, logProb: expect.closeTo(Math.log(0.3), 12) });
+    expect(sampleToken(shifted, { temperature: 1, topK: 0, topP: 0.5 }, () => 0.9)).toEqual({ token: 0, logProb: expect.closeTo(Math.log(0.3), 12) });
   });
 
   it('tokens at or beyond vocabLimit are never drawn and do not count in the normalisation', () => {
@@ -101,15 +101,15 @@ describe('sampleToken: greedy, vocabulary limit, log-prob', () => {
     const padded = [...logits, 50, 60];
     expectDistribution(drawDistribution(padded, 1, 1, 4), expected(logits, 1, [2, 0, 3, 1]));
     expectDistribution(drawDistribution(padded, 1, 0.5, 4), expected(logits, 1, [2, 0]));
-    expect(sampleToken(padded, 0, 1, () => 0.5, 4)).toEqual({ token: 2, logProb: expect.closeTo(Math.log(0.4), 12) });
-    expect(sampleToken(padded, 1, 1, () => 0.5, 4).logProb).toBeCloseTo(Math.log(q[sampleToken(padded, 1, 1, () => 0.5, 4).token]!), 12);
+    expect(sampleToken(padded, { temperature: 0, topK: 0, topP: 1 }, () => 0.5, 4)).toEqual({ token: 2, logProb: expect.closeTo(Math.log(0.4), 12) });
+    expect(sampleToken(padded, { temperature: 1, topK: 0, topP: 1 }, () => 0.5, 4).logProb).toBeCloseTo(Math.log(q[sampleToken(padded, { temperature: 1, topK: 0, topP: 1 }, () => 0.5, 4).token]!), 12);
     // A limit above the row length is the row length.
     expectDistribution(drawDistribution(logits, 1, 1, 99), expected(logits, 1, [0, 1, 2, 3]));
   });
 
   it('u close to 1 lands on the last kept token, u = 0 on the first', () => {
-    expect(sampleToken(logits, 1, 0.5, () => 1 - 2 ** -53).token).toBe(0);
-    expect(sampleToken(logits, 1, 0.5, () => 0).token).toBe(2);
-    expect(sampleToken(logits, 1, 1, () => 1 - 2 ** -53).token).toBe(1);
+    expect(sampleToken(logits, { temperature: 1, topK: 0, topP: 0.5 }, () => 1 - 2 ** -53).token).toBe(0);
+    expect(sampleToken(logits, { temperature: 1, topK: 0, topP: 0.5 }, () => 0).token).toBe(2);
+    expect(sampleToken(logits, { temperature: 1, topK: 0, topP: 1 }, () => 1 - 2 ** -53).token).toBe(1);
   });
 });

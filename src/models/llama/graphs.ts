@@ -8,7 +8,8 @@ import { emitModel } from '../../onnx/emit';
 import { LlamaBuilder, type KeyValue, type LoraBinding, PAST, TOTAL, type WeightLookup } from './builder';
 import { graphWeightSpecs } from './weights';
 import type { LlamaConfig } from './types';
-import { type LoraSettings, loraParamSpecs } from './lora';
+import { type LoraSettings, loraParamSpecs, loraSite } from './lora';
+import { loraDropout } from './lora-dropout';
 
 export type WeightPlacement = { kind: 'inputs' } | { kind: 'initialisers'; weights: ReadonlyMap<string, Float32Array> };
 
@@ -18,7 +19,11 @@ export interface DecoderGraphOptions {
   cache: boolean;
   /** 'last': logits of the last position only, (B,V); 'all': (B,T,V). */
   logits: 'all' | 'last';
-  /** LoRA parameters as inputs ('lora.<name>') with the switch 'adapter_scale' (). */
+  /**
+   * LoRA parameters as inputs ('lora.<name>') with the switch 'adapter_scale' (). With lora.dropout > 0 the
+   * adapters' inputs get training-mode dropout (sampling in train mode): inputs 'dropout_seed' (B) row seeds and
+   * 'dropout_ratio' () (0 turns it off).
+   */
   lora?: LoraSettings;
   /** With `cache`: also 'shared.<l>.key/value' (1, KV, L, D), a prefix every row attends to (prefix reuse). */
   sharedPrefix?: boolean;
@@ -40,6 +45,8 @@ export const io = {
   sharedValue: (l: number): string => `shared.${l}.value`,
   frozen: (name: string): string => `frozen.${name}`,
   lora: (name: string): string => `lora.${name}`,
+  dropoutSeed: 'dropout_seed',
+  dropoutRatio: 'dropout_ratio',
 };
 
 export function declareWeights(g: Graph, config: LlamaConfig, placement: WeightPlacement): WeightLookup {
@@ -88,7 +95,12 @@ export function decoderGraph(config: LlamaConfig, options: DecoderGraphOptions):
     : undefined;
   const shared = options.sharedPrefix ? declareShared(g, config) : undefined;
   const weight = declareWeights(g, config, options.weights);
-  const lora = options.lora ? declareLora(g, config, options.lora) : undefined;
+  let lora = options.lora ? declareLora(g, config, options.lora) : undefined;
+  if (lora && lora.settings.dropout > 0) {
+    const seeds = g.input(io.dropoutSeed, ['B']);
+    const ratio = g.input(io.dropoutRatio, []);
+    lora = { ...lora, dropout: (x, layer, target) => loraDropout(x, ratio, seeds, positions, loraSite(layer, target)) };
+  }
   const model = new LlamaBuilder(config, weight, lora);
   const { hidden, present } = model.decode({ ids, positions, mask, ...(past ? { past } : {}), ...(shared ? { shared } : {}) });
   const last = options.logits === 'last' ? gather(hidden, dimProduct(g, ['T-1'], 'int64'), 1) : hidden; // (B,C) or (B,T,C)

@@ -1,5 +1,6 @@
-// LoRA adapter settings and parameter layout: y = x W + (alpha / r) * on * dropout(x) A B, with A (in, r)
-// and B (r, out), B initialised to zero so the adapter starts as the identity. Pure TS; no graphs here.
+// LoRA math: y = x W + (alpha / r) * on * dropout(x) A B, with A (in, r) and B (r, out), B initialised to zero so
+// the adapter starts as the identity; parameter names and shapes, PEFT's initialisation. Pure TS; no graphs, no
+// defaults (the one set of defaults is GFLOWPO_DEFAULTS.lora in src/gflow/settings.ts).
 import { type Rng, randn } from '../../random/mulberry32';
 import type { ParamSpec } from '../../onnx/checkpoint';
 import type { LlamaConfig } from './types';
@@ -15,9 +16,6 @@ export interface LoraSettings {
   targets: readonly LoraTarget[];
 }
 
-/** PEFT's defaults as GFlowPO uses them (r 16, alpha 32, dropout 0.05, q and v projections). */
-export const LORA_DEFAULTS: Readonly<LoraSettings> = Object.freeze({ rank: 16, alpha: 32, dropout: 0.05, targets: Object.freeze(['q_proj', 'v_proj'] as LoraTarget[]) });
-
 export class LoraSettingsError extends Error {
   override name = 'LoraSettingsError';
 }
@@ -30,6 +28,22 @@ export function validateLora(s: LoraSettings): void {
   for (const t of s.targets) {
     if (!LORA_TARGETS.includes(t)) throw new LoraSettingsError(`unknown LoRA target '${t}'; choose from ${LORA_TARGETS.join(', ')}`);
   }
+}
+
+/** LoRA settings from the run's settings shape (target module names as strings), validated. */
+export function loraFromSettings(s: { rank: number; alpha: number; dropout: number; targetModules: readonly string[] }): LoraSettings {
+  const targets = s.targetModules.map((t) => {
+    if (!(LORA_TARGETS as readonly string[]).includes(t)) throw new LoraSettingsError(`unknown LoRA target '${t}'; choose from ${LORA_TARGETS.join(', ')}`);
+    return t as LoraTarget;
+  });
+  const settings: LoraSettings = { rank: s.rank, alpha: s.alpha, dropout: s.dropout, targets };
+  validateLora(settings);
+  return settings;
+}
+
+/** A fixed number per (layer, target): the dropout site of that adapter, the same in every graph. */
+export function loraSite(layer: number, target: LoraTarget): number {
+  return layer * LORA_TARGETS.length + LORA_TARGETS.indexOf(target);
 }
 
 const MODULE: Record<LoraTarget, 'self_attn' | 'mlp'> = {

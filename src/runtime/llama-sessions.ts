@@ -1,0 +1,179 @@
+// Graphs and sessions of one Llama-family model on onnxruntime-web: where the frozen weights go (baked in as
+// initialisers or fed as shared device inputs), five lazily opened sessions (decoder, shared-prefix decoder,
+// scorer, shared-prefix scorer, next-token scorer), and the feeds every run needs (frozen weights, LoRA weights
+// and switch, logit bias, LoRA dropout). Runs nothing itself; sampling and scoring live in their own files.
+import type * as ortTypes from 'onnxruntime-web';
+import { type WeightPlacement, decoderGraph, io, nextTokenGraph, scoringGraph } from '../models/llama/graphs';
+import { dropoutRowSeed } from '../models/llama/lora-dropout';
+import type { LlamaConfig, LlamaWeights } from '../models/llama/types';
+import { graphWeightSpecs, toGraphLayout } from '../models/llama/weights';
+import { type LoraSettings, loraParamSpecs } from '../models/llama/lora';
+import type { Backend } from './device';
+import { DeviceWeights } from './device-weights';
+import { FeedError, type Ort, hostTensor, toOrt } from './host-tensor';
+import type { Trainer } from './trainer';
+import { ortWebGpuDevice } from './webgpu-device';
+
+/** Largest weight size the wasm decoders bake in (two sessions plus prepacked copies must fit ~1 GiB). */
+export const WASM_BAKE_LIMIT_BYTES = 96 * 2 ** 20;
+/** The two scorers (the target LM's hot path) bake in below this: four sessions then hold copies. */
+export const WASM_BAKE_SCORERS_LIMIT_BYTES = 48 * 2 ** 20;
+
+export class SamplingError extends Error {
+  override name = 'SamplingError';
+}
+
+/** Where the adapter's weights come from: a trainer's live parameters, or fixed host values. */
+export type AdapterSource = { trainer: Trainer } | { values: Readonly<Record<string, Float32Array>> };
+
+export type SessionKind = 'decoder' | 'sharedDecoder' | 'scorer' | 'sharedScorer' | 'sharedNext';
+
+export interface LlamaSessionOptions {
+  lora?: LoraSettings;
+  /** 'auto': bake weights in on wasm below the size limits; 'inputs': one shared copy fed to every run. */
+  placement?: 'auto' | 'inputs' | 'initialisers';
+  /** Tokens the model may produce (a restricted prompt vocabulary); all when absent. */
+  allowedTokens?: readonly number[];
+}
+
+/** Uploads a model's frozen weights in graph layout (linears transposed once) for `backend`. */
+export async function uploadLlamaWeights(ort: Ort, backend: Backend, config: LlamaConfig, weights: LlamaWeights): Promise<DeviceWeights> {
+  const data = toGraphLayout(config, weights);
+  return DeviceWeights.upload(ort, backend, Object.fromEntries(graphWeightSpecs(config).map((s) => [s.name, hostTensor('float32', s.shape, data.get(s.name)!)])));
+}
+
+/** (V) logit bias that forbids every token outside `allowed`. */
+export function logitBias(vocabSize: number, allowed: readonly number[]): Float32Array {
+  if (allowed.length === 0) throw new SamplingError('allowedTokens is empty: nothing could be sampled');
+  const bias = new Float32Array(vocabSize).fill(-1e9);
+  for (const t of allowed) {
+    if (!Number.isInteger(t) || t < 0 || t >= vocabSize) throw new SamplingError(`allowed token ${t} is outside the vocabulary (size ${vocabSize})`);
+    bias[t] = 0;
+  }
+  return bias;
+}
+
+/** A graph row seed for a sample's seed (decorrelated from the token draws, which use the seed directly). */
+export function rowDropoutSeed(seed: number): number {
+  return dropoutRowSeed(Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) >>> 0);
+}
+
+export class LlamaSessions {
+  private adapterSource: AdapterSource | undefined;
+  private hostLora = new Map<string, ortTypes.Tensor>();
+  private readonly sessions = new Map<SessionKind, Promise<ortTypes.InferenceSession>>();
+
+  private constructor(
+    readonly ort: Ort,
+    readonly config: LlamaConfig,
+    readonly weights: DeviceWeights,
+    readonly lora: LoraSettings | undefined,
+    private readonly openers: Readonly<Record<SessionKind, () => Promise<ortTypes.InferenceSession>>>,
+    /** The decoders hold the weights as initialisers (not fed per run). */
+    readonly decodersBaked: boolean,
+    /** The scorers hold the weights as initialisers. */
+    readonly scorersBaked: boolean,
+    /** (V) 0 on allowed tokens, -1e9 elsewhere; every graph adds it to its logits. */
+    private readonly bias?: Float32Array,
+  ) {}
+
+  /**
+   * Prepares the five graphs over `weights` (graph layout); each is compiled and opened on first use.
+   * On wasm, graph inputs are copied into the heap on every run and MatMul cannot prepack them, so the two
+   * decoders (the sampling loop) bake small models' weights in as initialisers; 'inputs' keeps one shared copy.
+   */
+  static async create(ort: Ort, config: LlamaConfig, weights: DeviceWeights, options: LlamaSessionOptions = {}): Promise<LlamaSessions> {
+    const backend = weights.backend;
+    if (backend === 'webgpu') await ortWebGpuDevice(ort);
+    const choice = options.placement ?? 'auto';
+    const bake = backend === 'wasm' && (choice === 'initialisers' || (choice === 'auto' && weights.byteLength() <= WASM_BAKE_LIMIT_BYTES));
+    const decoderPlacement: WeightPlacement = bake ? { kind: 'initialisers', weights: weights.hostWeights() } : { kind: 'inputs' };
+    const bakeScorers = bake && (choice === 'initialisers' || weights.byteLength() <= WASM_BAKE_SCORERS_LIMIT_BYTES);
+    const scorerPlacement: WeightPlacement = bakeScorers ? decoderPlacement : { kind: 'inputs' };
+    const presents = Array.from({ length: config.numLayers }, (_, l) => [io.presentKey(l), io.presentValue(l)]).flat();
+    const decoderOptions = {
+      executionProviders: [backend],
+      logSeverityLevel: 3 as const,
+      ...(backend === 'webgpu' ? { preferredOutputLocation: Object.fromEntries(presents.map((n) => [n, 'gpu-buffer' as const])) } : {}),
+    };
+    const restricted = options.allowedTokens !== undefined;
+    const lora = { ...(options.lora ? { lora: options.lora } : {}), logitBias: restricted };
+    const scorerOptions = { executionProviders: [backend], logSeverityLevel: 3 as const };
+    const open = (graph: () => Uint8Array, sessionOptions: ortTypes.InferenceSession.SessionOptions) => () => ort.InferenceSession.create(graph(), sessionOptions);
+    const openers: Record<SessionKind, () => Promise<ortTypes.InferenceSession>> = {
+      decoder: open(() => decoderGraph(config, { weights: decoderPlacement, cache: true, logits: 'last', ...lora }), decoderOptions),
+      sharedDecoder: open(() => decoderGraph(config, { weights: decoderPlacement, cache: true, logits: 'last', sharedPrefix: true, ...lora }), decoderOptions),
+      scorer: open(() => scoringGraph(config, scorerPlacement, options.lora, { logitBias: restricted }), scorerOptions),
+      sharedScorer: open(() => scoringGraph(config, scorerPlacement, options.lora, { sharedPrefix: true, logitBias: restricted }), scorerOptions),
+      sharedNext: open(() => nextTokenGraph(config, scorerPlacement, options.lora, { sharedPrefix: true, logitBias: restricted }), scorerOptions),
+    };
+    const bias = restricted ? logitBias(config.vocabSize, options.allowedTokens!) : undefined;
+    return new LlamaSessions(ort, config, weights, options.lora, openers, bake, bakeScorers, bias);
+  }
+
+  /** The session of `kind`, compiled and opened the first time it is needed. */
+  session(kind: SessionKind): Promise<ortTypes.InferenceSession> {
+    let s = this.sessions.get(kind);
+    if (!s) {
+      s = this.openers[kind]();
+      s.catch(() => this.sessions.delete(kind)); // a failed open is retried next time
+      this.sessions.set(kind, s);
+    }
+    return s;
+  }
+
+  /** Uses this adapter for adapter-on calls (a trainer's live parameters follow its steps). */
+  setAdapter(source: AdapterSource): void {
+    if (!this.lora) throw new SamplingError('this model was opened without a LoRA adapter; pass options.lora to CausalLM.create');
+    for (const t of this.hostLora.values()) t.dispose();
+    this.hostLora.clear();
+    if ('values' in source) {
+      for (const spec of loraParamSpecs(this.config, this.lora)) {
+        const v = source.values[spec.name];
+        if (!v || v.length !== spec.shape[0]! * spec.shape[1]!) throw new FeedError(`adapter value '${spec.name}' is missing or has the wrong size`);
+        this.hostLora.set(spec.name, toOrt(this.ort, hostTensor('float32', spec.shape, v)));
+      }
+    }
+    this.adapterSource = source;
+  }
+
+  /** Frozen weights (unless baked), LoRA weights and the adapter switch, and the logit bias, as feeds. */
+  modelFeeds(adapter: boolean, weightsBaked: boolean): Record<string, ortTypes.Tensor> {
+    const feeds: Record<string, ortTypes.Tensor> = {};
+    if (!weightsBaked) for (const name of this.weights.names()) feeds[io.frozen(name)] = this.weights.tensor(name);
+    if (this.bias) feeds[io.logitBias] = toOrt(this.ort, hostTensor('float32', [this.bias.length], this.bias));
+    if (!this.lora) {
+      if (adapter) throw new SamplingError('adapter-on call on a model opened without LoRA');
+      return feeds;
+    }
+    if (adapter && !this.adapterSource) throw new SamplingError('no adapter set; call setAdapter first');
+    for (const spec of loraParamSpecs(this.config, this.lora)) {
+      const src = this.adapterSource;
+      let t: ortTypes.Tensor;
+      if (src && 'trainer' in src) t = src.trainer.parameterTensor(spec.name);
+      else t = this.hostLora.get(spec.name) ?? toOrt(this.ort, hostTensor('float32', spec.shape, new Float32Array(spec.shape[0]! * spec.shape[1]!)));
+      feeds[io.lora(spec.name)] = t;
+    }
+    feeds[io.adapterScale] = new this.ort.Tensor('float32', Float32Array.from([adapter ? this.lora.alpha / this.lora.rank : 0]), []);
+    return feeds;
+  }
+
+  /**
+   * The decoders' LoRA dropout feeds (only when the adapter has dropout): one graph row seed per sample seed, and
+   * the ratio, 0 unless `train` (sampling in train mode, as the authors do).
+   */
+  dropoutFeeds(seeds: readonly number[], train: boolean): Record<string, ortTypes.Tensor> {
+    if (!this.lora || this.lora.dropout === 0) return {};
+    return {
+      [io.dropoutSeed]: toOrt(this.ort, hostTensor('float32', [seeds.length], Float32Array.from(seeds, rowDropoutSeed))),
+      [io.dropoutRatio]: toOrt(this.ort, hostTensor('float32', [], Float32Array.from([train ? this.lora.dropout : 0]))),
+    };
+  }
+
+  async release(): Promise<void> {
+    for (const t of this.hostLora.values()) t.dispose();
+    const open = await Promise.allSettled(this.sessions.values());
+    this.sessions.clear();
+    for (const r of open) if (r.status === 'fulfilled') await r.value.release();
+  }
+}

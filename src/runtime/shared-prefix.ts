@@ -1,0 +1,48 @@
+// Prompt-prefix reuse: the longest token prefix a batch's rows share, and its key/value cache from one decoder
+// prefill (batch 1), which every row then attends to as 'shared.<l>.key/value' inputs. Sampling (one
+// meta-prompt, many prompts) and scoring (one prompt, many examples) both use it. Callers hold the device queue.
+import type * as ortTypes from 'onnxruntime-web';
+import { maskAndPositions } from '../models/llama/attention-mask';
+import { io } from '../models/llama/graphs';
+import { hostTensor, toOrt } from './host-tensor';
+import type { LlamaSessions } from './llama-sessions';
+
+/** Length of the longest token prefix all rows share. */
+export function commonPrefixLength(rows: readonly (readonly number[])[]): number {
+  const first = rows[0];
+  if (!first) return 0;
+  let n = 0;
+  while (n < first.length && rows.every((r) => r.length > n && r[n] === first[n])) n++;
+  return n;
+}
+
+/**
+ * Runs `tokens` as one row from an empty cache and returns the cache as shared.<l>.key/value feeds (the caller
+ * disposes them). `dropout`: the row's sample seed and whether LoRA dropout is on (train-mode sampling).
+ */
+export async function prefill(
+  lm: LlamaSessions,
+  tokens: readonly number[],
+  adapter: boolean,
+  dropout: { seed: number; train: boolean },
+): Promise<Record<string, ortTypes.Tensor>> {
+  const { numLayers: NL, numKvHeads: KV, headDim: D } = lm.config;
+  const L = tokens.length;
+  const { mask, positions } = maskAndPositions([0], 0, L);
+  const feeds: Record<string, ortTypes.Tensor> = { ...lm.modelFeeds(adapter, lm.decodersBaked), ...lm.dropoutFeeds([dropout.seed], dropout.train) };
+  for (let l = 0; l < NL; l++) {
+    feeds[io.pastKey(l)] = toOrt(lm.ort, hostTensor('float32', [1, KV, 0, D], new Float32Array(0)));
+    feeds[io.pastValue(l)] = toOrt(lm.ort, hostTensor('float32', [1, KV, 0, D], new Float32Array(0)));
+  }
+  feeds[io.ids] = toOrt(lm.ort, hostTensor('int64', [1, L], BigInt64Array.from(tokens.map(BigInt))));
+  feeds[io.positions] = toOrt(lm.ort, hostTensor('int64', [1, L], positions));
+  feeds[io.mask] = toOrt(lm.ort, hostTensor('bool', [1, L, L], mask));
+  const out = await (await lm.session('decoder')).run(feeds);
+  out['logits']!.dispose();
+  const shared: Record<string, ortTypes.Tensor> = {};
+  for (let l = 0; l < NL; l++) {
+    shared[io.sharedKey(l)] = out[io.presentKey(l)]!;
+    shared[io.sharedValue(l)] = out[io.presentValue(l)]!;
+  }
+  return shared;
+}
