@@ -11,11 +11,11 @@ export interface SampleRecord {
   microBatch: number;
   /** Drawn from the train buffer instead of sampled. */
   replayed: boolean;
-  /** Tokens incl. the first EOS, as the sampler reported; null for replayed prompts. */
+  /** Sampled token ids incl. the first EOS, as the sampler reported; null for replayed prompts. */
   tokens: number | null;
   /** The micro-batch's sampling temperature; null for replayed prompts. */
   temperature: number | null;
-  /** Under this step's meta-prompt. */
+  /** Under its micro-batch's meta-prompt. */
   logPrior: number;
   trainAccuracy: number;
   logReward: number;
@@ -27,17 +27,24 @@ export interface StepSamplesEvent {
   type: 'step';
   step: number;
   phase: Phase;
-  metaPrompt: MetaPrompt;
+  /** One per micro-batch (index = SampleRecord.microBatch): the step's demonstrations, each its own references. */
+  metaPrompts: MetaPrompt[];
   samples: SampleRecord[];
+  /** The running logZ after the step's last micro-batch (tracked from step 1, also while filling the buffer). */
+  logZ: number;
 }
 
 export interface UpdateEvent {
   type: 'update';
   step: number;
+  /** The step's objective: the mean of its micro-batch losses (each with its micro-batch's logZ). */
   loss: number;
+  /** Each micro-batch's loss, in order. */
+  microBatchLosses: number[];
   logZ: number;
   gradNorm: number;
   lr: number;
+  /** False when a loss or gradient was not finite: the adapter did not change and the update is not counted. */
   finite: boolean;
 }
 

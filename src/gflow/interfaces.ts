@@ -79,8 +79,9 @@ export interface PromptSampler {
   /** One clipped AdamW step on the accumulated gradient at learning rate `lr`, then zeroes the accumulator. */
   applyUpdate(options: { lr: number }): Promise<ApplyResult>;
   /**
-   * Optimiser updates applied so far and the logZ of the last micro-batch it computed (null before any), as its
-   * checkpoint holds them: a resumed run refuses to continue when they differ from its saved state.
+   * Optimiser updates applied so far (finite ones) and the logZ the last accumulate returned, exactly (null before
+   * any), as its checkpoint holds them: GflowpoRun.fromState refuses to continue when they differ from its saved
+   * state (updates, and logZ once a training step completed; logZ null before that).
    */
   adapterState(): Promise<{ step: number; logZ: number | null }>;
 }

@@ -1,10 +1,28 @@
-// StablePrompt's instruction-induction meta-prompt as GFlowPO uses it: the header, the demonstrations, the
-// optional reference block (DMU), and the assistant prefix kept apart so the runtime can apply the prompt-LM's
-// chat template (user message = `text`, the assistant turn starts with `assistantPrefix`). Text only.
+// StablePrompt's instruction-induction meta-prompt as GFlowPO uses it: the header (naming the number of
+// demonstrations shown), the demonstrations, the optional reference block (DMU), and the assistant prefix kept
+// apart so the prompt-LM engine can apply its chat template (user message = `text`, the assistant turn starts with
+// `assistantPrefix`). Text only: which demonstrations and references to show is decided by the run.
 import type { Example } from '../tasks/task';
 
-export const META_PROMPT_HEADER =
-  'I gave a friend an instruction and five inputs. The friend read the instruction and wrote an output for every one of the inputs. Here are the input-output pairs:';
+const NUMBER_WORDS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten', 'eleven', 'twelve', 'thirteen', 'fourteen', 'fifteen', 'sixteen', 'seventeen', 'eighteen', 'nineteen', 'twenty'];
+
+/** "five inputs", "one input", "21 inputs": the count as the header says it (words up to twenty). */
+export function inputsPhrase(count: number): string {
+  if (!Number.isInteger(count) || count < 0) throw new RangeError(`a demonstration count must be a non-negative integer, got ${count}`);
+  return `${NUMBER_WORDS[count] ?? String(count)} ${count === 1 ? 'input' : 'inputs'}`;
+}
+
+/**
+ * The authors' meta_prompt with the count of demonstrations actually shown. Their training header says "five
+ * inputs" (MMLU: "three"); their filling-phase header says "three inputs" above 5 demonstrations and ends in a
+ * literal backslash-n: we name the number shown in both phases and end both with a real newline.
+ */
+export function metaPromptHeader(demonstrations: number): string {
+  return `I gave a friend an instruction and ${inputsPhrase(demonstrations)}. The friend read the instruction and wrote an output for every one of the inputs. Here are the input-output pairs: \n`;
+}
+
+/** The paper's training header (five demonstrations). */
+export const META_PROMPT_HEADER = metaPromptHeader(5);
 
 /** The assistant turn's opening; logPrior and logPF condition on the user message followed by it. */
 export const ASSISTANT_PREFIX = 'The Instruction is: ';
@@ -15,13 +33,13 @@ export interface MetaPrompt {
   /** The user message: header, demonstrations, references. What PromptSampler receives as `metaPrompt`. */
   text: string;
   assistantPrefix: string;
-  /** Indices into the validation split of the demonstrations, in order. */
+  /** Indices into the validation split of the demonstrations, in order (drawn with replacement: may repeat). */
   demonstrationIndices: number[];
   /** The references as they appear (cleaned), in order. */
   references: string[];
 }
 
-/** One demonstration, as the official got_example_ii: `Input : x\nOutput : y\n`. */
+/** One demonstration, as the official got_example_ii: `Input : x\nOutput : y\n` (the default `format`). */
 export function formatDemonstration(example: Pick<Example, 'input' | 'output'>): string {
   return `Input : ${example.input}\nOutput : ${example.output}\n`;
 }
@@ -35,20 +53,25 @@ export function cleanReference(text: string): string {
 }
 
 /**
- * header + "\n\n" + demonstrations + (references: "\nHere are some reference instructions:\n1. …\n2. …\n").
- * The blank line after the header is the official `meta_prompt + "\n" + examples` with the header's own
- * trailing newline; references are cleaned here.
+ * header + "\n" + demonstrations + (references: "\nHere are some reference instructions:\n1. …\n2. …\n"): the
+ * official `meta_prompt + "\n" + examples + condition_text`, with the header naming how many demonstrations
+ * follow. References are cleaned here.
  */
-export function buildMetaPrompt(validation: readonly Example[], demonstrationIndices: readonly number[], references: readonly string[] = []): MetaPrompt {
+export function buildMetaPrompt(
+  validation: readonly Example[],
+  demonstrationIndices: readonly number[],
+  references: readonly string[] = [],
+  format: (example: Example) => string = formatDemonstration,
+): MetaPrompt {
   const demonstrations = demonstrationIndices.map((i) => {
     const example = validation[i];
     if (!example) throw new RangeError(`demonstration index ${i} is outside the validation split (${validation.length} examples)`);
-    return formatDemonstration(example);
+    return format(example);
   });
   const cleaned = references.map(cleanReference);
   const referenceBlock = cleaned.length > 0 ? REFERENCES_HEADER + cleaned.map((r, i) => `${i + 1}. ${r}\n`).join('') : '';
   return {
-    text: `${META_PROMPT_HEADER}\n\n${demonstrations.join('')}${referenceBlock}`,
+    text: `${metaPromptHeader(demonstrations.length)}\n${demonstrations.join('')}${referenceBlock}`,
     assistantPrefix: ASSISTANT_PREFIX,
     demonstrationIndices: [...demonstrationIndices],
     references: cleaned,

@@ -27,6 +27,10 @@ function evictsBefore(a: QueueEntry, b: QueueEntry): boolean {
   return a.text < b.text;
 }
 
+function isAccuracy(v: unknown): v is number {
+  return typeof v === 'number' && v >= 0 && v <= 1;
+}
+
 export class PromptQueue {
   private items: QueueEntry[] = [];
 
@@ -80,12 +84,22 @@ export class PromptQueue {
     return { capacity: this.capacity, entries: this.items.map((e) => ({ ...e })) };
   }
 
+  /** An independent copy (a step works on one and keeps it only when it completes). */
+  clone(): PromptQueue {
+    const copy = new PromptQueue(this.capacity);
+    copy.items = this.items.map((e) => ({ ...e }));
+    return copy;
+  }
+
   static fromJSON(state: PromptQueueState): PromptQueue {
-    if (!state || !Array.isArray(state.entries)) throw new PromptQueueError('not a queue state: expected { capacity, entries[] }');
+    if (!state || typeof state !== 'object' || !Array.isArray(state.entries)) throw new PromptQueueError('not a queue state: expected { capacity, entries[] }');
     const queue = new PromptQueue(state.capacity);
     if (state.entries.length > state.capacity) throw new PromptQueueError(`queue state holds ${state.entries.length} entries, more than its capacity ${state.capacity}`);
-    for (const e of state.entries) {
-      if (typeof e.text !== 'string' || typeof e.trainAccuracy !== 'number' || !Number.isInteger(e.step)) throw new PromptQueueError(`bad queue entry: ${JSON.stringify(e).slice(0, 200)}`);
+    for (const [i, e] of state.entries.entries()) {
+      const ok =
+        e !== null && typeof e === 'object' && typeof e.text === 'string' && isAccuracy(e.trainAccuracy) && Number.isInteger(e.step) && e.step >= 0 &&
+        (e.validationAccuracy == null || isAccuracy(e.validationAccuracy)) && (e.testAccuracy == null || isAccuracy(e.testAccuracy));
+      if (!ok) throw new PromptQueueError(`bad queue entry ${i} (expected text, trainAccuracy in [0, 1], step >= 0, validation and test accuracies in [0, 1] or null): ${JSON.stringify(e)?.slice(0, 200)}`);
       if (queue.has(e.text)) throw new PromptQueueError(`queue state repeats the prompt ${JSON.stringify(e.text.slice(0, 80))}`);
       queue.items.push({ text: e.text, trainAccuracy: e.trainAccuracy, step: e.step, validationAccuracy: e.validationAccuracy ?? null, testAccuracy: e.testAccuracy ?? null });
     }

@@ -101,12 +101,22 @@ export class ReplayBuffer {
     return { capacity: this.capacity, nextSeq: this.nextSeq, heap: this.heap.map((e) => ({ ...e })) };
   }
 
+  /** An independent copy (a step works on one and keeps it only when it completes). */
+  clone(): ReplayBuffer {
+    const copy = new ReplayBuffer(this.capacity);
+    copy.heap = this.heap.map((e) => ({ ...e }));
+    for (const e of copy.heap) copy.members.add(e.text);
+    copy.nextSeq = this.nextSeq;
+    return copy;
+  }
+
   static fromJSON(state: ReplayBufferState): ReplayBuffer {
-    if (!state || !Array.isArray(state.heap) || !Number.isInteger(state.nextSeq)) throw new ReplayBufferError('not a replay-buffer state: expected { capacity, nextSeq, heap[] }');
+    if (!state || typeof state !== 'object' || !Array.isArray(state.heap) || !Number.isInteger(state.nextSeq) || state.nextSeq < 0) throw new ReplayBufferError('not a replay-buffer state: expected { capacity, nextSeq (a non-negative integer), heap[] }');
     const buffer = new ReplayBuffer(state.capacity);
     if (state.heap.length > state.capacity) throw new ReplayBufferError(`replay-buffer state holds ${state.heap.length} entries, more than its capacity ${state.capacity}`);
-    for (const e of state.heap) {
-      if (typeof e.text !== 'string' || typeof e.trainAccuracy !== 'number' || !Number.isInteger(e.step) || !Number.isInteger(e.seq)) throw new ReplayBufferError(`bad replay-buffer entry: ${JSON.stringify(e).slice(0, 200)}`);
+    for (const [i, e] of state.heap.entries()) {
+      const ok = e !== null && typeof e === 'object' && typeof e.text === 'string' && isAccuracy(e.trainAccuracy) && Number.isInteger(e.step) && e.step >= 0 && Number.isInteger(e.seq) && e.seq >= 0 && e.seq < state.nextSeq;
+      if (!ok) throw new ReplayBufferError(`bad replay-buffer entry ${i} (expected text, trainAccuracy in [0, 1], step >= 0, seq in [0, nextSeq)): ${JSON.stringify(e)?.slice(0, 200)}`);
       if (buffer.members.has(e.text)) throw new ReplayBufferError(`replay-buffer state repeats the prompt ${JSON.stringify(e.text.slice(0, 80))}`);
       buffer.members.add(e.text);
       buffer.heap.push({ text: e.text, trainAccuracy: e.trainAccuracy, step: e.step, seq: e.seq });
@@ -141,6 +151,10 @@ export class ReplayBuffer {
       i = m;
     }
   }
+}
+
+function isAccuracy(v: unknown): v is number {
+  return typeof v === 'number' && v >= 0 && v <= 1;
 }
 
 function strip(e: HeapEntry): BufferEntry {

@@ -25,6 +25,8 @@ export class RewardCacheError extends Error {
 
 const SPLITS: readonly SplitName[] = ['train', 'validation', 'test'];
 
+const isCount = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
+
 function keyOf(prompt: string, task: string, split: SplitName, target: string, template: string): string {
   return JSON.stringify([prompt, task, split, target, template]);
 }
@@ -73,13 +75,15 @@ export class RewardCache {
   }
 
   static fromJSON(state: RewardCacheState): RewardCache {
-    if (!state || !Array.isArray(state.entries) || !Number.isInteger(state.targetCalls) || !Number.isInteger(state.cacheHits)) {
-      throw new RewardCacheError('not a reward-cache state: expected { targetCalls, cacheHits, entries[] }');
+    if (!state || typeof state !== 'object' || !Array.isArray(state.entries) || !isCount(state.targetCalls) || !isCount(state.cacheHits)) {
+      throw new RewardCacheError('not a reward-cache state: expected { targetCalls, cacheHits (non-negative integers), entries[] }');
     }
     const cache = new RewardCache();
-    for (const e of state.entries) {
-      const ok = typeof e.prompt === 'string' && typeof e.task === 'string' && SPLITS.includes(e.split) && typeof e.target === 'string' && typeof e.template === 'string' && typeof e.score === 'number';
-      if (!ok) throw new RewardCacheError(`bad reward-cache entry: ${JSON.stringify(e).slice(0, 200)}`);
+    for (const [i, e] of state.entries.entries()) {
+      const ok =
+        e !== null && typeof e === 'object' && typeof e.prompt === 'string' && typeof e.task === 'string' && SPLITS.includes(e.split) && typeof e.target === 'string' && typeof e.template === 'string' &&
+        typeof e.score === 'number' && Number.isFinite(e.score);
+      if (!ok) throw new RewardCacheError(`bad reward-cache entry ${i} (expected prompt, task, split, target, template, a finite score): ${JSON.stringify(e)?.slice(0, 200)}`);
       cache.scores.set(keyOf(e.prompt, e.task, e.split, e.target, e.template), { ...e });
     }
     cache.calls = state.targetCalls;

@@ -1,60 +1,34 @@
-// The GFlowPO run loop: one step() per schedule step (meta-prompt, sample or replay per micro-batch, logPrior,
-// train accuracy through the reward cache, logR, one update, buffer and queue), honest selection at the end,
-// the baselines, and state()/fromState() for exact resumption. The adapter and optimiser live in the sampler.
-import type { Task } from '../tasks/task';
-import { chooseReferences, freezeConditionBuffer } from './dmu';
-import type { BudgetEvent, BufferEvent, DoneEvent, InitialPromptsEvent, QueueEvent, SampleRecord, ScoredPrompt, StepEvent, StepSamplesEvent, UpdateEvent } from './events';
-import type { PromptSampler, SplitName, TargetLM, UpdateResult } from './interfaces';
-import { type MetaPrompt, buildMetaPrompt } from './meta-prompt';
-import { PromptQueue, type PromptQueueState, type QueueEntry } from './priority-queue';
-import { ReplayBuffer, type ReplayBufferState } from './replay-buffer';
-import { logReward, resolveBeta } from './reward';
-import { RewardCache, type RewardCacheState } from './reward-cache';
-import { RNG_PURPOSES, RngStream, type RngPurpose, type RngStates, initialRngStates, sampleWithoutReplacement } from './rng';
-import { demonstrationCount, feedsQueue, freezesConditionBuffer, isTrainingStep, learningRateAt, logZDecayOf, phaseOf, referencesEnabled, replayEnabled } from './schedule';
-import { type GflowpoSettings, type GflowpoSettingsInput, resolveSettings } from './settings';
+// The GFlowPO run loop: one step() per schedule step (demonstrations drawn once, then the micro-batches in order,
+// each with its own references and meta-prompt (micro-batch.ts), then one optimiser update on training steps), the
+// baselines, honest selection at the end (selection.ts), and state()/fromState() for exact resumption (run-state.ts).
+// The adapter and optimiser live in the sampler; this file holds the run's bookkeeping and commits a step only
+// when all of it succeeded.
+import type { Example, Task } from '../tasks/task';
+import { freezeConditionBuffer } from './dmu';
+import type { BudgetEvent, BufferEvent, DoneEvent, InitialPromptsEvent, QueueEvent, StepEvent, StepSamplesEvent, UpdateEvent } from './events';
+import type { ApplyResult, PromptSampler, SplitName, TargetLM } from './interfaces';
+import { type MetaPrompt, formatDemonstration } from './meta-prompt';
+import { GflowpoRunError, type MicroBatchContext, type MicroBatchOutcome, type StepWork, runMicroBatch } from './micro-batch';
+import { PromptQueue } from './priority-queue';
+import { ReplayBuffer } from './replay-buffer';
+import { resolveBeta } from './reward';
+import { RewardCache } from './reward-cache';
+import { type GflowpoRunState, GflowpoStateError, RUN_STATE_VERSION, parseRunState } from './run-state';
+import { RNG_PURPOSES, RngStream, type RngPurpose, type RngStates, initialRngStates } from './rng';
+import { demonstrationCount, freezesConditionBuffer, isTrainingStep, learningRateAt, phaseOf } from './schedule';
+import { scoreEverywhere, selectOnValidation } from './selection';
+import { type GflowpoSettings, type GflowpoSettingsInput, type PresetName, resolveSettings } from './settings';
 
-export const RUN_STATE_VERSION = 1;
+export { GflowpoRunError } from './micro-batch';
+export { type GflowpoRunState, GflowpoStateError, RUN_STATE_VERSION } from './run-state';
 
-/** Everything a run needs to continue exactly, as plain JSON (the sampler's adapter and optimiser are not here). */
-export interface GflowpoRunState {
-  version: typeof RUN_STATE_VERSION;
-  settings: GflowpoSettings;
-  task: string;
-  target: string;
-  /** Steps completed. */
-  step: number;
-  /** GFlowNet updates made (the learning-rate warm-up position). */
-  updates: number;
-  rng: RngStates;
-  buffer: ReplayBufferState;
-  queue: PromptQueueState;
-  /** Frozen at conditionFreezeStep under DMU; null before, and always in modes without DMU. */
-  conditionBuffer: string[] | null;
-  cache: RewardCacheState;
-  /** The sampler's logZ after the last update; null before the first. */
-  logZ: number | null;
-  metaPromptHistory: { step: number; metaPrompt: MetaPrompt }[];
-  /** The first step's fresh samples, reported on every split at the end. */
-  initialPrompts: string[];
-  done: DoneEvent | null;
-}
-
-/** A misuse of a run (step after the end, concurrent steps) or a sampler answer of the wrong shape. */
-export class GflowpoRunError extends Error {
-  override name = 'GflowpoRunError';
-}
-
-/** A saved state that cannot continue with the given task and target. */
-export class GflowpoStateError extends Error {
-  override name = 'GflowpoStateError';
-}
-
-interface MicroBatch {
-  texts: string[];
-  replayed: boolean;
-  tokens: (number | null)[];
-  temperature: number | null;
+export interface GflowpoRunOptions {
+  /** Settings preset under the input (see settings.ts PRESETS); default 'paper'. */
+  preset?: PresetName;
+  /** The prompt `manual` mode scores when settings.manualPrompt is null: the task's built-in manual prompt. */
+  manualPrompt?: string | null;
+  /** How a demonstration is written in the meta-prompt (the task family's format); default `Input : x\nOutput : y\n`. */
+  formatDemonstration?: (example: Example) => string;
 }
 
 export class GflowpoRun {
@@ -69,28 +43,50 @@ export class GflowpoRun {
   private condition: string[] | null = null;
   private cache = new RewardCache();
   private logZ: number | null = null;
-  private history: { step: number; metaPrompt: MetaPrompt }[] = [];
+  private history: { step: number; metaPrompts: MetaPrompt[] }[] = [];
   private initialPrompts: string[] = [];
   private doneEvent: DoneEvent | null = null;
   private busy = false;
+  private readonly manualPrompt: string | null;
+  private readonly formatDemonstration: (example: Example) => string;
 
   constructor(
     settings: GflowpoSettingsInput,
     private readonly task: Task,
     private readonly sampler: PromptSampler,
     private readonly target: TargetLM,
+    options: GflowpoRunOptions = {},
   ) {
-    this.settings = resolveSettings(settings, task.name);
+    this.settings = resolveSettings(settings, task, options.preset);
+    const s = this.settings;
     if (task.splits.train.length === 0) throw new GflowpoRunError(`task ${task.name} has an empty train split; the reward needs training examples`);
-    this.beta = resolveBeta(this.settings.beta, task.splits.train.length);
-    this.rng = streams(initialRngStates(this.settings.seed));
-    this.buffer = new ReplayBuffer(this.settings.bufferSize);
-    this.queue = new PromptQueue(this.settings.queueSize);
+    if (task.splits.validation.length === 0 && Math.max(s.demonstrationsFilling, s.demonstrationsTraining) > 0) {
+      throw new GflowpoRunError(`task ${task.name} has an empty validation split; the meta-prompt's demonstrations are drawn from it (or set demonstrationsFilling and demonstrationsTraining to 0)`);
+    }
+    this.manualPrompt = s.manualPrompt ?? options.manualPrompt ?? null;
+    if (s.mode === 'manual' && (this.manualPrompt === null || this.manualPrompt.trim() === '')) {
+      throw new GflowpoRunError(`mode 'manual' needs a prompt: task ${task.name} has no built-in manual prompt, so set manualPrompt`);
+    }
+    this.formatDemonstration = options.formatDemonstration ?? formatDemonstration;
+    this.beta = resolveBeta(s.beta, task.splits.train.length);
+    this.rng = streams(initialRngStates(s.seed));
+    this.buffer = new ReplayBuffer(s.bufferSize);
+    this.queue = new PromptQueue(s.queueSize);
   }
 
   /** Steps completed so far. */
   get completedSteps(): number {
     return this.stepsDone;
+  }
+
+  /** Optimiser updates applied so far (finite ones). */
+  get completedUpdates(): number {
+    return this.updates;
+  }
+
+  /** The running logZ after the last micro-batch (null before the first). */
+  get currentLogZ(): number | null {
+    return this.logZ;
   }
 
   get finished(): boolean {
@@ -122,6 +118,11 @@ export class GflowpoRun {
     return this.condition ? [...this.condition] : null;
   }
 
+  /** Copies of the meta-prompts of every completed step (one per micro-batch). */
+  metaPromptHistory(): { step: number; metaPrompts: MetaPrompt[] }[] {
+    return structuredClone(this.history);
+  }
+
   /** Runs steps until the end (or until `signal` aborts between steps: then null, and the run can go on later). */
   async run(onEvent?: (event: StepEvent) => void | Promise<void>, options: { signal?: AbortSignal } = {}): Promise<DoneEvent | null> {
     while (!this.finished) {
@@ -134,8 +135,8 @@ export class GflowpoRun {
   /**
    * One step of the schedule; the call that completes the schedule (or reaches the budget) also runs the final
    * selection and returns its events, ending with `done`. A step that throws rewinds the random streams and
-   * changes no buffer, queue or counter but the cache's (a condition buffer frozen at its start is the same copy
-   * a retry would make), so calling step() again retries it exactly.
+   * changes no buffer, queue, logZ or counter but the cache's, so calling step() again retries it exactly (the
+   * sampler's first accumulate of the retry zeroes what the failed attempt accumulated).
    */
   async step(): Promise<StepEvent[]> {
     if (this.finished) throw new GflowpoRunError('the run is finished; read its report (done, state()) or start a new run');
@@ -165,76 +166,43 @@ export class GflowpoRun {
     const s = this.settings;
     const rewind = this.rngStates();
     try {
-      // Meta-prompt: DMU freeze, demonstrations from validation, references.
-      if (this.condition === null && freezesConditionBuffer(s, step)) this.condition = freezeConditionBuffer(this.buffer);
+      const work: StepWork = {
+        buffer: this.buffer.clone(),
+        queue: this.queue.clone(),
+        condition: this.condition ?? (freezesConditionBuffer(s, step) ? freezeConditionBuffer(this.buffer) : null),
+        logZ: this.logZ,
+      };
+      // Demonstrations once per step, with replacement (the authors' random.randint per shot).
       const validation = this.task.splits.validation;
-      const indices = validation.map((_, i) => i);
-      const demonstrations = sampleWithoutReplacement(indices, demonstrationCount(s, step), this.rng.demonstrations.next);
-      const references = referencesEnabled(s, step) ? chooseReferences(this.queue.texts(), this.condition ?? [], { fromQueue: s.referencesFromQueue, fromCondition: s.referencesFromCondition }, this.rng.references.next) : [];
-      const metaPrompt = buildMetaPrompt(validation, demonstrations, references);
-
-      // Micro-batches: replay from the buffer (coin) or sample with the current adapter.
+      const demonstrations = Array.from({ length: demonstrationCount(s, step) }, () => this.rng.demonstrations.int(validation.length));
       const training = isTrainingStep(s, step);
-      const replayOn = replayEnabled(s, step);
-      const batches: MicroBatch[] = [];
-      for (let m = 0; m < s.microBatches; m++) {
-        const coin = replayOn ? this.rng.replay.next() : 1;
-        if (coin < s.replayProbability && this.buffer.size > 0) {
-          const texts = this.buffer.draw(s.microBatchSize, this.rng.replay.next).map((e) => e.text);
-          batches.push({ texts, replayed: true, tokens: texts.map(() => null), temperature: null });
-          continue;
-        }
-        const temperature = s.temperatureMin + (s.temperatureMax - s.temperatureMin) * this.rng.temperature.next();
-        const seeds = Array.from({ length: s.microBatchSize }, () => this.rng.sampling.uint32());
-        const sampled = await this.sampler.sample({ metaPrompt: metaPrompt.text, count: s.microBatchSize, temperature, topP: s.topP, maxNewTokens: s.maxNewTokens, seeds });
-        if (sampled.length !== s.microBatchSize) throw new GflowpoRunError(`the sampler returned ${sampled.length} prompts for a request of ${s.microBatchSize}`);
-        batches.push({ texts: sampled.map((p) => p.text), replayed: false, tokens: sampled.map((p) => p.tokens), temperature });
-      }
+      const context: MicroBatchContext = { settings: s, beta: this.beta, task: this.task, sampler: this.sampler, target: this.target, cache: this.cache, rng: this.rng, formatDemonstration: this.formatDemonstration };
+      const batches: MicroBatchOutcome[] = [];
+      for (let m = 0; m < s.microBatches; m++) batches.push(await runMicroBatch(context, work, step, m, demonstrations, training));
 
-      // Rewards: logPrior under this step's meta-prompt for every prompt, accuracy through the cache.
-      const texts = batches.flatMap((b) => b.texts);
-      const logPriors = await this.sampler.logPrior(metaPrompt.text, texts);
-      if (logPriors.length !== texts.length) throw new GflowpoRunError(`the sampler returned ${logPriors.length} log-priors for ${texts.length} prompts`);
-      const accuracies: number[] = [];
-      for (const text of texts) accuracies.push(await this.cache.score(this.target, this.task, text, 'train'));
-      const reward = { gamma: s.gamma, beta: this.beta, epsilon: s.rewardEpsilon };
-      const logRewards = texts.map((_, i) => logReward(logPriors[i]!, accuracies[i]!, reward));
-
-      // One GFlowNet update over all micro-batches.
-      let update: UpdateResult | null = null;
+      // One clipped AdamW step on the accumulated gradient.
       const lr = learningRateAt(s, this.updates);
-      if (training) {
-        const pairs = texts.map((prompt, i) => ({ metaPrompt: metaPrompt.text, prompt, logReward: logRewards[i]! }));
-        update = await this.sampler.update(pairs, { lr, logZDecay: logZDecayOf(s) });
-        if (update.logPF.length !== texts.length) throw new GflowpoRunError(`the sampler's update returned ${update.logPF.length} logPF values for ${texts.length} pairs`);
-      }
+      let applied: ApplyResult | null = null;
+      if (training) applied = await this.sampler.applyUpdate({ lr });
 
       // Commit: nothing below awaits, so a failure above leaves the run where it was.
-      const samples: SampleRecord[] = [];
-      let i = 0;
-      batches.forEach((b, m) => {
-        b.texts.forEach((text, j) => {
-          samples.push({ text, microBatch: m, replayed: b.replayed, tokens: b.tokens[j]!, temperature: b.temperature, logPrior: logPriors[i]!, trainAccuracy: accuracies[i]!, logReward: logRewards[i]!, logPF: update ? update.logPF[i]! : null });
-          i++;
-        });
-      });
-      for (const x of samples) if (!x.replayed) this.buffer.add({ text: x.text, trainAccuracy: x.trainAccuracy, step });
-      if (feedsQueue(s, step)) {
-        for (let m = 0; m < batches.length; m++) {
-          const best = samples.filter((x) => x.microBatch === m).reduce<SampleRecord | null>((a, x) => (a === null || x.trainAccuracy > a.trainAccuracy ? x : a), null);
-          if (best) this.queue.add(best.text, best.trainAccuracy, step);
-        }
-      }
+      this.buffer = work.buffer;
+      this.queue = work.queue;
+      this.condition = work.condition;
+      this.logZ = work.logZ;
+      if (applied?.finite) this.updates++;
+      const samples = batches.flatMap((b) => b.samples);
+      const metaPrompts = batches.map((b) => b.metaPrompt);
       if (step === 1) this.initialPrompts = [...new Set(samples.filter((x) => !x.replayed).map((x) => x.text))];
-      if (update) {
-        this.updates++;
-        this.logZ = update.logZ;
-      }
-      this.history.push({ step, metaPrompt });
+      this.history.push({ step, metaPrompts });
       this.stepsDone = step;
 
-      const events: StepEvent[] = [{ type: 'step', step, phase: phaseOf(s, step), metaPrompt, samples } satisfies StepSamplesEvent];
-      if (update) events.push({ type: 'update', step, loss: update.loss, logZ: update.logZ, gradNorm: update.gradNorm, lr, finite: update.finite } satisfies UpdateEvent);
+      const events: StepEvent[] = [{ type: 'step', step, phase: phaseOf(s, step), metaPrompts, samples, logZ: this.logZ! } satisfies StepSamplesEvent];
+      if (applied) {
+        const losses = batches.map((b) => b.loss!);
+        const loss = losses.reduce((a, b) => a + b, 0) / losses.length;
+        events.push({ type: 'update', step, loss, microBatchLosses: losses, logZ: this.logZ!, gradNorm: applied.gradNorm, lr, finite: applied.finite } satisfies UpdateEvent);
+      }
       events.push(this.bufferEvent(step), this.queueEvent(step), this.budgetEvent(step));
       return events;
     } catch (error) {
@@ -243,29 +211,16 @@ export class GflowpoRun {
     }
   }
 
-  /**
-   * Honest selection: every queue entry is scored on validation (through the cache), the best on validation is
-   * chosen (ties: the queue's order, training accuracy first), and every entry's test score is kept; the initial
-   * prompts are scored on every split. An empty queue (stopped before training) takes the buffer's best.
-   */
   private async finish(reason: DoneEvent['reason']): Promise<StepEvent[]> {
     const step = this.stepsDone;
-    if (this.queue.size === 0) for (const e of this.buffer.entries().slice(0, this.settings.queueSize)) this.queue.add(e.text, e.trainAccuracy, e.step);
-    const candidates = this.queue.entries();
-    for (const entry of candidates) this.queue.setValidation(entry.text, await this.score(entry.text, 'validation'));
-    for (const entry of candidates) this.queue.setTest(entry.text, await this.score(entry.text, 'test'));
-    // entries() is in training-accuracy order, so the first validation maximum wins ties by training accuracy.
-    const best = this.queue.entries().reduce<QueueEntry | null>((a, e) => (a === null || e.validationAccuracy! > a.validationAccuracy! ? e : a), null);
-    const selected: ScoredPrompt | null = best ? { text: best.text, trainAccuracy: best.trainAccuracy, validationAccuracy: best.validationAccuracy!, testAccuracy: best.testAccuracy! } : null;
-    const initial: ScoredPrompt[] = [];
-    for (const text of this.initialPrompts) initial.push(await this.scoreEverywhere(text));
+    const { selected, initial } = await selectOnValidation(this.queue, this.buffer, this.initialPrompts, (text, split) => this.score(text, split));
     const done: DoneEvent = { type: 'done', step, mode: this.settings.mode, reason, selected };
     this.doneEvent = done;
     return [this.queueEvent(step), { type: 'initial', step, prompts: initial } satisfies InitialPromptsEvent, this.budgetEvent(step), done];
   }
 
   private async scoreManualPrompt(): Promise<StepEvent[]> {
-    const selected = await this.scoreEverywhere(this.settings.manualPrompt!);
+    const selected = await scoreEverywhere(this.manualPrompt!, (text, split) => this.score(text, split));
     this.stepsDone = 1;
     const done: DoneEvent = { type: 'done', step: 1, mode: 'manual', reason: 'steps', selected };
     this.doneEvent = done;
@@ -274,10 +229,6 @@ export class GflowpoRun {
 
   private score(text: string, split: SplitName): Promise<number> {
     return this.cache.score(this.target, this.task, text, split);
-  }
-
-  private async scoreEverywhere(text: string): Promise<ScoredPrompt> {
-    return { text, trainAccuracy: await this.score(text, 'train'), validationAccuracy: await this.score(text, 'validation'), testAccuracy: await this.score(text, 'test') };
   }
 
   private bufferEvent(step: number): BufferEvent {
@@ -319,35 +270,35 @@ export class GflowpoRun {
     return JSON.parse(JSON.stringify(state)) as GflowpoRunState;
   }
 
-  /** Continue a saved run with the same task and target (and a sampler restored to the same adapter state). */
-  static fromState(state: GflowpoRunState, task: Task, sampler: PromptSampler, target: TargetLM): GflowpoRun {
-    if (!state || state.version !== RUN_STATE_VERSION) throw new GflowpoStateError(`unsupported run-state version ${String(state?.version)}; this build reads version ${RUN_STATE_VERSION}`);
-    if (state.task !== task.name) throw new GflowpoStateError(`the saved run is for task ${state.task}, not ${task.name}; load task ${state.task} to continue it`);
-    if (state.target !== target.id) throw new GflowpoStateError(`the saved run scored with target ${state.target}, not ${target.id}; load that target to continue it exactly`);
-    const run = new GflowpoRun(state.settings, task, sampler, target);
-    for (const p of RNG_PURPOSES) {
-      const v = state.rng?.[p];
-      if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new GflowpoStateError(`run-state rng.${p} must be a 32-bit unsigned integer, got ${String(v)}`);
-    }
-    if (!Number.isInteger(state.step) || state.step < 0 || state.step > run.settings.steps) throw new GflowpoStateError(`run-state step must be an integer in [0, ${run.settings.steps}], got ${String(state.step)}`);
-    if (!Number.isInteger(state.updates) || state.updates < 0 || state.updates > state.step) throw new GflowpoStateError(`run-state updates must be an integer in [0, step = ${state.step}], got ${String(state.updates)}`);
+  /**
+   * Continues a saved run. Refuses (GflowpoStateError naming the field) a malformed state, another task or target,
+   * and a sampler whose adapter is not the one saved with the state: its step must equal the run's updates and its
+   * logZ the run's (null before the first training step, where the adapter has computed none).
+   */
+  static async fromState(raw: unknown, task: Task, sampler: PromptSampler, target: TargetLM, options: Omit<GflowpoRunOptions, 'preset'> = {}): Promise<GflowpoRun> {
+    const { state, settings, buffer, queue, cache } = parseRunState(raw);
+    if (state.task !== task.name) throw new GflowpoStateError('task', `the saved run is for task ${state.task}, not ${task.name}; load task ${state.task} to continue it`);
+    if (state.target !== target.id) throw new GflowpoStateError('target', `the saved run scored with target ${state.target}, not ${target.id}; load that target to continue it exactly`);
+    const adapter = await sampler.adapterState();
+    const expectedLogZ = isTrainingStep(settings, state.step) ? state.logZ : null;
+    const differences: string[] = [];
+    if (adapter.step !== state.updates) differences.push(`the adapter has made ${adapter.step} updates, the run ${state.updates}`);
+    if (adapter.logZ !== expectedLogZ) differences.push(`the adapter's logZ is ${String(adapter.logZ)}, the run's ${String(expectedLogZ)}`);
+    if (differences.length > 0) throw new GflowpoStateError('adapter', `the prompt-LM's adapter is not the one saved with this run state: ${differences.join('; ')}. Restore the adapter checkpoint saved with this state (after the same step).`);
+
+    const run = new GflowpoRun(settings, task, sampler, target, options);
     run.stepsDone = state.step;
     run.updates = state.updates;
     run.rng = streams(state.rng);
-    run.buffer = ReplayBuffer.fromJSON(state.buffer);
-    run.queue = PromptQueue.fromJSON(state.queue);
+    run.buffer = buffer;
+    run.queue = queue;
     run.condition = state.conditionBuffer ? [...state.conditionBuffer] : null;
-    run.cache = RewardCache.fromJSON(state.cache);
+    run.cache = cache;
     run.logZ = state.logZ;
-    run.history = state.metaPromptHistory.map((h) => ({ step: h.step, metaPrompt: structuredClone(h.metaPrompt) }));
+    run.history = structuredClone(state.metaPromptHistory);
     run.initialPrompts = [...state.initialPrompts];
     run.doneEvent = state.done ? structuredClone(state.done) : null;
     return run;
-  }
-
-  /** Copies of the meta-prompt of every completed step. */
-  metaPromptHistory(): { step: number; metaPrompt: MetaPrompt }[] {
-    return structuredClone(this.history);
   }
 }
 

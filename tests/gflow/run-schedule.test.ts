@@ -1,10 +1,14 @@
-// A full official-defaults run with the test doubles: every switch of the schedule happens at its step, and the
-// rewards, updates, buffer and queue hold the values the algorithm defines.
+// A full official-defaults run with the test doubles: every switch of the schedule happens at its step, the
+// micro-batches accumulate and one update follows, demonstrations, temperatures and seeds come from their own
+// streams, logZ follows the EMA from the first micro-batch, and the rewards, buffer and queue hold the values the
+// algorithm defines.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { GflowpoRun } from '../../src/gflow/run';
-import { ScriptedSampler } from './doubles';
+import { RngStream, initialRngStates } from '../../src/gflow/rng';
+import { learningRateAt } from '../../src/gflow/schedule';
+import { resolveSettings } from '../../src/gflow/settings';
+import { FixedTarget, ScriptedSampler, SequenceSampler, hashedScore, idsOf, toyTask } from './doubles';
 import { type Finished, POOL, microBatches, ofType, runToEnd, stepEvents } from './run-helpers';
-import { FixedTarget, hashedScore, toyTask } from './doubles';
 
 let official: Finished;
 beforeAll(async () => {
@@ -12,54 +16,68 @@ beforeAll(async () => {
 });
 
 describe('GflowpoRun schedule (official defaults)', () => {
-  it('runs 200 steps of 16 prompts in 4 micro-batches of 4', () => {
+  it('runs 200 steps of 16 prompts in 4 micro-batches of 4, one meta-prompt per micro-batch', () => {
     const steps = stepEvents(official.events);
     expect(steps.map((e) => e.step)).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
     for (const e of steps) {
       expect(e.samples).toHaveLength(16);
       expect(microBatches(e).map((b) => b.length)).toEqual([4, 4, 4, 4]);
+      expect(e.metaPrompts).toHaveLength(4);
     }
     expect(steps.map((e) => e.phase).lastIndexOf('filling')).toBe(98);
   });
 
-  it('makes no update before step 100 and one per step from 100, with 16 pairs', () => {
-    expect(ofType(official.events, 'update').map((e) => e.step)).toEqual(Array.from({ length: 101 }, (_, i) => i + 100));
-    expect(official.sampler.updateCalls).toHaveLength(101);
-    for (const call of official.sampler.updateCalls) {
-      expect(call.pairs).toHaveLength(16);
-      expect(call.logZDecay).toBe(0.99);
-    }
+  it('accumulates every micro-batch of steps 100..200 and applies one update per step, none before', () => {
+    const { sampler, events } = official;
+    expect(ofType(events, 'update').map((e) => e.step)).toEqual(Array.from({ length: 101 }, (_, i) => i + 100));
+    expect(sampler.applyCalls).toHaveLength(101);
+    expect(sampler.applyCalls.every((c) => c.microBatches === 4)).toBe(true);
+    expect(sampler.accumulateCalls).toHaveLength(404);
+    sampler.accumulateCalls.forEach((c, i) => {
+      expect([c.microBatch, c.microBatches]).toEqual([i % 4, 4]);
+      expect(c.prompts).toHaveLength(4);
+      expect(c.logZDecay).toBe(0.99);
+    });
+    expect(sampler.step).toBe(101);
+    expect(official.run.completedUpdates).toBe(101);
   });
 
-  it('ramps the learning rate linearly from step 100 over 100 updates', () => {
+  it('ramps the learning rate over 100 updates, then decays it towards update 800', () => {
     const lr = new Map(ofType(official.events, 'update').map((e) => [e.step, e.lr]));
-    expect(lr.get(100)).toBeCloseTo(1e-6, 15);
-    expect(lr.get(101)).toBeCloseTo(2e-6, 15);
-    expect(lr.get(149)).toBeCloseTo(5e-5, 15);
+    expect(lr.get(100)).toBeCloseTo(1e-6, 18);
+    expect(lr.get(101)).toBeCloseTo(2e-6, 18);
+    expect(lr.get(149)).toBeCloseTo(5e-5, 18);
     expect(lr.get(199)).toBe(1e-4);
-    expect(lr.get(200)).toBe(1e-4);
-    expect(official.sampler.updateCalls.map((c) => c.lr)).toEqual([...lr.values()]);
+    expect(lr.get(200)).toBeCloseTo((1e-4 * 699) / 700, 18);
+    expect(official.sampler.applyCalls.map((c) => c.lr)).toEqual([...lr.values()]);
+    const s = resolveSettings();
+    expect([...lr.values()]).toEqual(Array.from({ length: 101 }, (_, u) => learningRateAt(s, u)));
   });
 
-  it('uses 3 demonstrations before step 100 and 5 from step 100, re-drawn from validation every step', () => {
+  it('draws 5 demonstrations per step from the validation split with replacement, from their own stream', () => {
     const steps = stepEvents(official.events);
+    const stream = new RngStream(initialRngStates(0).demonstrations);
+    let repeated = 0;
     for (const e of steps) {
-      const k = e.step < 100 ? 3 : 5;
-      expect(e.metaPrompt.demonstrationIndices).toHaveLength(k);
-      expect(new Set(e.metaPrompt.demonstrationIndices).size).toBe(k);
-      expect(e.metaPrompt.text.match(/\nOutput : /g)).toHaveLength(k);
+      const expected = Array.from({ length: 5 }, () => stream.int(8));
+      for (const m of e.metaPrompts) {
+        expect(m.demonstrationIndices).toEqual(expected);
+        expect(m.text.startsWith('I gave a friend an instruction and five inputs. ')).toBe(true);
+        expect(m.text.match(/\nOutput : /g)).toHaveLength(5);
+      }
+      if (new Set(expected).size < 5) repeated++;
     }
-    const draws = new Set(steps.filter((e) => e.step >= 100).map((e) => e.metaPrompt.demonstrationIndices.join(',')));
-    expect(draws.size).toBeGreaterThan(80);
+    // P(5 draws from 8 all distinct) = 8*7*6*5*4 / 8^5 = 0.205: about 159 of 200 steps repeat one.
+    expect(repeated).toBeGreaterThan(130);
   });
 
   it('replays only from step 100, about half of the micro-batches, prompts that were sampled fresh before', () => {
     const steps = stepEvents(official.events);
-    const firstFresh = new Map<string, number>();
+    const firstFresh = new Map<string, { step: number; microBatch: number }>();
     let replayedBatches = 0;
     let trainingBatches = 0;
     for (const e of steps) {
-      for (const batch of microBatches(e)) {
+      microBatches(e).forEach((batch, m) => {
         const replayed = batch[0]!.replayed;
         expect(batch.every((s) => s.replayed === replayed)).toBe(true);
         if (e.step < 100) expect(replayed).toBe(false);
@@ -67,16 +85,17 @@ describe('GflowpoRun schedule (official defaults)', () => {
           trainingBatches++;
           if (replayed) replayedBatches++;
         }
-        if (replayed) {
-          for (const s of batch) {
-            expect(firstFresh.get(s.text)).toBeLessThan(e.step);
-            expect(s.temperature).toBeNull();
+        for (const s of batch) {
+          if (replayed) {
+            const origin = firstFresh.get(s.text)!;
+            expect(origin.step < e.step || (origin.step === e.step && origin.microBatch < m)).toBe(true);
+            expect([s.temperature, s.tokens]).toEqual([null, null]);
+          } else {
+            expect(s.tokens).toBe(idsOf(s.text).length);
+            if (!firstFresh.has(s.text)) firstFresh.set(s.text, { step: e.step, microBatch: m });
           }
-        } else {
-          for (const s of batch) expect(s.temperature).toBeGreaterThanOrEqual(0.5);
         }
-      }
-      for (const s of e.samples) if (!s.replayed && !firstFresh.has(s.text)) firstFresh.set(s.text, e.step);
+      });
     }
     expect(trainingBatches).toBe(404);
     // Binomial(404, 0.5): sd ~ 10 batches.
@@ -84,43 +103,91 @@ describe('GflowpoRun schedule (official defaults)', () => {
     expect(replayedBatches / trainingBatches).toBeLessThan(0.58);
   });
 
-  it('samples with temperatures in [0.5, 2], top-p 0.9 and 150 new tokens, seeds per prompt', () => {
-    const temps = official.sampler.sampleRequests.map((r) => r.temperature);
-    expect(Math.min(...temps)).toBeGreaterThanOrEqual(0.5);
-    expect(Math.max(...temps)).toBeLessThan(2);
-    const mean = temps.reduce((a, b) => a + b, 0) / temps.length;
-    expect(mean).toBeGreaterThan(1.15);
-    expect(mean).toBeLessThan(1.35);
+  it('samples with top-k 50 then top-p 0.9, 150 new tokens and 4 seeds from the sampling stream', () => {
+    const stream = new RngStream(initialRngStates(0).sampling);
     for (const r of official.sampler.sampleRequests) {
-      expect([r.count, r.seeds.length, r.topP, r.maxNewTokens]).toEqual([4, 4, 0.9, 150]);
+      expect([r.count, r.topK, r.topP, r.maxNewTokens]).toEqual([4, 50, 0.9, 150]);
+      expect(r.seeds).toEqual([stream.uint32(), stream.uint32(), stream.uint32(), stream.uint32()]);
     }
   });
 
-  it('computes logPrior under the current meta-prompt for every prompt, sampled and replayed, and logR from it', () => {
-    const steps = stepEvents(official.events);
-    expect(official.sampler.logPriorCalls).toHaveLength(200);
-    steps.forEach((e, i) => {
-      const call = official.sampler.logPriorCalls[i]!;
-      expect(call.metaPrompt).toBe(e.metaPrompt.text);
-      expect(call.prompts).toEqual(e.samples.map((s) => s.text));
-      for (const s of e.samples) {
-        expect(s.logPrior).toBe(ScriptedSampler.logPriorOf(e.metaPrompt.text, s.text));
-        expect(s.trainAccuracy).toBe(hashedScore(s.text, 'train'));
-        expect(s.logReward).toBeCloseTo(s.logPrior + 8 * Math.log(s.trainAccuracy + 1e-8), 10);
-      }
-    });
+  it('draws each fresh micro-batch its temperature from the temperature stream, in order: U(0.5, 2)', () => {
+    const requests = official.sampler.sampleRequests;
+    const temperatures = new RngStream(initialRngStates(0).temperature);
+    const sampling = new RngStream(initialRngStates(0).sampling);
+    const fromSampling = requests.map(() => 0.5 + 1.5 * sampling.next());
+    const expected = requests.map(() => 0.5 + 1.5 * temperatures.next());
+    expect(requests.map((r) => r.temperature)).toEqual(expected);
+    expect(expected.slice(0, 5)).not.toEqual(fromSampling.slice(0, 5));
+    // The same value is recorded on every fresh sample of the micro-batch.
+    const recorded = stepEvents(official.events).flatMap((e) => microBatches(e).filter((b) => !b[0]!.replayed).map((b) => b[0]!.temperature));
+    expect(recorded).toEqual(expected);
   });
 
-  it('trains on (meta-prompt, prompt, logR) pairs and reports logPF only for trained steps', () => {
+  it("computes logPrior per micro-batch under that micro-batch's meta-prompt, fresh prompts on their sampled ids", () => {
+    const steps = stepEvents(official.events);
+    const calls = official.sampler.logPriorCalls;
+    expect(calls).toHaveLength(800);
+    let i = 0;
+    for (const e of steps) {
+      microBatches(e).forEach((batch, m) => {
+        const call = calls[i++]!;
+        expect(call.metaPrompt).toBe(e.metaPrompts[m]!.text);
+        expect(call.prompts).toEqual(batch.map((s) => (s.replayed ? { text: s.text } : { text: s.text, tokenIds: idsOf(s.text) })));
+        for (const s of batch) {
+          expect(s.logPrior).toBe(ScriptedSampler.logPriorOf(e.metaPrompts[m]!.text, s.text));
+          expect(s.trainAccuracy).toBe(hashedScore(s.text, 'train'));
+          expect(s.logReward).toBeCloseTo(s.logPrior + 8 * Math.log(s.trainAccuracy + 1e-8), 10);
+        }
+      });
+    }
+  });
+
+  it('accumulates (meta-prompt, prompts, logR) per micro-batch and reports logPF only for trained steps', () => {
     const steps = stepEvents(official.events);
     for (const e of steps.filter((x) => x.step < 100)) for (const s of e.samples) expect(s.logPF).toBeNull();
-    steps
-      .filter((x) => x.step >= 100)
-      .forEach((e, i) => {
-        const call = official.sampler.updateCalls[i]!;
-        expect(call.pairs).toEqual(e.samples.map((s) => ({ metaPrompt: e.metaPrompt.text, prompt: s.text, logReward: s.logReward })));
-        for (const s of e.samples) expect(s.logPF).toBeCloseTo(-0.7 * s.text.split(' ').length, 10);
+    const calls = official.sampler.accumulateCalls;
+    let i = 0;
+    for (const e of steps.filter((x) => x.step >= 100)) {
+      microBatches(e).forEach((batch, m) => {
+        const call = calls[i++]!;
+        expect(call.metaPrompt).toBe(e.metaPrompts[m]!.text);
+        expect(call.prompts).toEqual(batch.map((s) => (s.replayed ? { text: s.text } : { text: s.text, tokenIds: idsOf(s.text) })));
+        expect(call.logRewards).toEqual(batch.map((s) => s.logReward));
+        for (const s of batch) expect(s.logPF).toBe(ScriptedSampler.logPFOf(s.text));
       });
+    }
+  });
+
+  it('tracks logZ from the first micro-batch: its batch mean, then the 0.99 EMA on every micro-batch, filling included', () => {
+    let logZ: number | null = null;
+    let calls = 0;
+    for (const e of stepEvents(official.events)) {
+      for (const batch of microBatches(e)) {
+        if (e.step >= 100) {
+          const call = official.sampler.accumulateCalls[calls++]!;
+          expect(call.logZ).toBeCloseTo(logZ!, 9);
+        }
+        const batchMean = batch.reduce((a, s) => a + s.logReward - (s.logPF ?? s.logPrior), 0) / batch.length;
+        logZ = logZ === null ? batchMean : 0.99 * logZ + 0.01 * batchMean;
+      }
+      expect(e.logZ).toBeCloseTo(logZ!, 9);
+      if (e.step === 1) expect(Math.abs(e.logZ)).toBeGreaterThan(10);
+    }
+    const updates = ofType(official.events, 'update');
+    for (const u of updates) expect(u.logZ).toBe(stepEvents(official.events)[u.step - 1]!.logZ);
+    expect(official.run.currentLogZ).toBe(updates.at(-1)!.logZ);
+  });
+
+  it('reports the update loss as the mean of the micro-batch losses', () => {
+    const updates = ofType(official.events, 'update');
+    const calls = official.sampler.accumulateCalls;
+    updates.forEach((u, k) => {
+      const losses = calls.slice(4 * k, 4 * k + 4).map((c) => c.result.loss);
+      expect(u.microBatchLosses).toEqual(losses);
+      expect(u.loss).toBeCloseTo(losses.reduce((a, b) => a + b) / 4, 12);
+      expect([u.gradNorm, u.finite]).toEqual([0.25, true]);
+    });
   });
 
   it('keeps in the buffer the top 1000 fresh prompts by training accuracy, each from a fresh sample', () => {
@@ -164,34 +231,63 @@ describe('GflowpoRun schedule (official defaults)', () => {
 });
 
 describe('GflowpoRun DMU (official defaults, stepped by hand)', () => {
-  it('freezes the condition buffer at step 100 and injects 1 queue + 2 condition references from step 111', async () => {
+  it('freezes the condition buffer at step 100 and injects 1 queue + 2 condition references per micro-batch from step 111', async () => {
     const run = new GflowpoRun({}, toyTask(), new ScriptedSampler(POOL), new FixedTarget());
-    let queueBefore: string[] = [];
     let bufferAt99: string[] = [];
+    let distinctWithinStep = 0;
     for (let step = 1; step <= 200; step++) {
       if (step === 100) bufferAt99 = run.bufferEntries().map((e) => e.text).sort();
       const e = (await run.step()).find((x) => x.type === 'step');
       if (e?.type !== 'step') throw new Error('no step event');
-      const refs = e.metaPrompt.references;
       if (step < 100) expect(run.conditionBuffer()).toBeNull();
-      if (step < 111) {
-        expect(refs).toEqual([]);
-        expect(e.metaPrompt.text).not.toContain('reference instructions');
-      } else {
-        const condition = new Set(run.conditionBuffer());
-        expect(refs).toHaveLength(3);
-        expect(e.metaPrompt.text).toContain('\nHere are some reference instructions:\n1. ');
-        // Some position holds a queue prompt (the queue as the step began) and the other two condition-buffer prompts.
-        const fits = refs.some((r, i) => queueBefore.includes(r) && refs.every((o, j) => j === i || condition.has(o)));
-        expect(fits).toBe(true);
+      for (const m of e.metaPrompts) {
+        if (step < 111) {
+          expect(m.references).toEqual([]);
+          expect(m.text).not.toContain('reference instructions');
+        } else {
+          expect(m.references).toHaveLength(3);
+          expect(m.text).toContain('\nHere are some reference instructions:\n1. ');
+        }
       }
-      queueBefore = run.queueEntries().map((q) => q.text);
+      if (step >= 111 && new Set(e.metaPrompts.map((m) => m.references.join('|'))).size > 1) distinctWithinStep++;
     }
+    // References are re-drawn per micro-batch: almost every step shows different ones in its 4 meta-prompts.
+    expect(distinctWithinStep).toBeGreaterThan(85);
     const frozen = run.conditionBuffer()!.sort();
     expect(frozen).toEqual(bufferAt99);
     expect(frozen).toHaveLength(1000);
-    const bufferAtEnd = run.bufferEntries().map((e) => e.text).sort();
-    expect(bufferAtEnd).not.toEqual(frozen);
+    expect(run.bufferEntries().map((e) => e.text).sort()).not.toEqual(frozen);
     expect(run.finished).toBe(true);
+  });
+
+  it("draws each micro-batch's queue reference from the queue as the previous micro-batch left it", async () => {
+    // One queue slot, accuracies rising with every sample: the queue always holds the previous micro-batch's best,
+    // so micro-batch m's queue reference must be micro-batch m-1's best (the previous step's last for m = 0).
+    const texts = Array.from({ length: 400 }, (_, i) => `prompt number ${i}`);
+    const target = new FixedTarget((p) => Number(p.split(' ').at(-1)) / 400);
+    const settings = { steps: 8, warmupSteps: 2, conditionFreezeStep: 3, referencesFromStep: 4, queueSize: 1, referencesFromQueue: 1, referencesFromCondition: 0, replayProbability: 0, microBatches: 3, microBatchSize: 2 };
+    const { events } = await runToEnd(settings, new SequenceSampler(texts), target);
+    const steps = stepEvents(events);
+    let previousBest: string | null = null;
+    let checked = 0;
+    for (const e of steps) {
+      microBatches(e).forEach((batch, m) => {
+        if (e.step >= 4) {
+          expect(e.metaPrompts[m]!.references).toEqual([previousBest]);
+          checked++;
+        }
+        if (e.step >= 3) previousBest = batch.reduce((a, s) => (s.trainAccuracy > a.trainAccuracy ? s : a)).text;
+      });
+    }
+    expect(checked).toBe(15);
+  });
+
+  it('adds fresh samples to the buffer per micro-batch: a later micro-batch of the same step can replay them', async () => {
+    const sampler = new ScriptedSampler(POOL);
+    const { events } = await runToEnd({ steps: 1, warmupSteps: 0, replayProbability: 1, microBatches: 2 }, sampler);
+    const [first, second] = microBatches(stepEvents(events)[0]!);
+    expect(first!.every((s) => !s.replayed)).toBe(true);
+    expect(second!.every((s) => s.replayed)).toBe(true);
+    expect(new Set(second!.map((s) => s.text))).toEqual(new Set(first!.map((s) => s.text)));
   });
 });
