@@ -10,10 +10,6 @@ export function formatShape(shape: Shape): string {
   return `(${shape.join(',')})`;
 }
 
-export function isStatic(shape: Shape): shape is readonly number[] {
-  return shape.every((d) => typeof d === 'number');
-}
-
 export function sameShape(a: Shape, b: Shape): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }

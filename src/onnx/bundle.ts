@@ -8,7 +8,7 @@
 import { gradients } from '../autodiff/grad';
 import { Graph, type DType, type FloatDType, type Tensor } from '../autodiff/ir';
 import { add, fill, mul } from '../autodiff/ops';
-import { adamw, declareHyperInputs, HYPER_INPUTS, hyperInputName } from '../autodiff/optimizer';
+import { adamw, declareHyperInputs } from '../autodiff/optimizer';
 import type { Shape } from '../autodiff/shape';
 import { type Checkpoint, type FloatArray, type ParamSpec, decodeCheckpoint, encodeCheckpoint, initialCheckpoint } from './checkpoint';
 import { emitModel } from './emit';
@@ -222,9 +222,6 @@ export function compileAccumulatingBundle(model: TrainableModel, init: Readonly<
     checkpoint: initialCheckpoint(model.params, init, dtype),
   };
 }
-
-/** Names of the hyper-parameter inputs, in graph order. */
-export const hyperNames = HYPER_INPUTS.map(hyperInputName);
 
 /** Bundle -> bytes: one safetensors file holding the graphs (U8), the checkpoint tensors and the manifest. */
 export function encodeBundle(bundle: TrainingBundle): Uint8Array {

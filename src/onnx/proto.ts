@@ -30,23 +30,6 @@ export function elemType(dtype: DType): number {
   }
 }
 
-export function dtypeOfElem(elem: number): DType {
-  switch (elem) {
-    case T.FLOAT:
-      return 'float32';
-    case T.DOUBLE:
-      return 'float64';
-    case T.INT64:
-      return 'int64';
-    case T.INT32:
-      return 'int32';
-    case T.BOOL:
-      return 'bool';
-    default:
-      throw new Error(`ONNX element type ${elem} is not supported here`);
-  }
-}
-
 export const attr = {
   int: (name: string, i: number): AttributeProto => ({ name, type: A.INT, i }),
   ints: (name: string, ints: readonly number[]): AttributeProto => ({ name, type: A.INTS, ints: [...ints] }),

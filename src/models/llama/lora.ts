@@ -51,11 +51,6 @@ const MODULE: Record<LoraTarget, 'self_attn' | 'mlp'> = {
   gate_proj: 'mlp', up_proj: 'mlp', down_proj: 'mlp',
 };
 
-/** Hugging Face name of the base linear a target adapts in a layer. */
-export function baseLinearName(layer: number, target: LoraTarget): string {
-  return `model.layers.${layer}.${MODULE[target]}.${target}.weight`;
-}
-
 export function loraParamName(layer: number, target: LoraTarget, which: 'A' | 'B'): string {
   return `model.layers.${layer}.${MODULE[target]}.${target}.lora_${which}`;
 }
