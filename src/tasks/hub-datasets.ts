@@ -1,6 +1,7 @@
 // Hugging Face datasets by id through the datasets-server API: /splits lists configs and splits, /rows pages
 // through a split (at most 100 rows a request) into a Table of string rows, ClassLabel integers as their names.
 // Every response is validated; errors are named. It caches nothing and does not map columns (import/mapping.ts).
+import { DOWNLOAD_CAPS, HttpBodyError, failureAdvice, httpFailure, httpOrigin, isRepoId, networkFailure, readBody } from '../models/hub/http';
 import { type Row, type Table, cellText } from './import/types';
 
 export const DEFAULT_DATASETS_SERVER = 'https://datasets-server.huggingface.co';
@@ -95,21 +96,12 @@ export class DatasetResponseError extends HubDatasetError {
   override name = 'DatasetResponseError';
 }
 
-const ID_PART = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,95}$/;
-
 function resolveHost(dataset: string, host: string | undefined): string {
-  const h = (host ?? DEFAULT_DATASETS_SERVER).replace(/\/+$/, '');
-  let url: URL | undefined;
-  try {
-    url = new URL(h);
-  } catch {
-    url = undefined;
-  }
-  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash) {
+  const h = httpOrigin(host ?? DEFAULT_DATASETS_SERVER);
+  if (h === undefined) {
     throw new HubDatasetError(`datasets-server host ${JSON.stringify(host)} is not an http(s) URL; use e.g. ${DEFAULT_DATASETS_SERVER}`, { dataset, url: String(host) });
   }
-  const parts = dataset.split('/');
-  if (parts.length > 2 || !parts.every((p) => ID_PART.test(p) && !p.includes('..'))) {
+  if (!isRepoId(dataset)) {
     throw new HubDatasetError(`${JSON.stringify(dataset)} is not a dataset id: use 'owner/name' (e.g. 'stanfordnlp/sst2') or 'name'`, { dataset, url: h });
   }
   return h;
@@ -122,28 +114,35 @@ async function getJson(dataset: string, host: string, path: string, params: Reco
   const fetchFn = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
   options.signal?.throwIfAborted();
   let response: Response;
-  let text: string;
+  let bytes: Uint8Array;
+  const unreachable = (error: unknown): HubDatasetError =>
+    new HubDatasetError(`could not reach ${host} for dataset ${JSON.stringify(dataset)} (${networkFailure(error, options.signal)}); check the network and the datasets-server host setting`, { dataset, url, cause: error });
   try {
     response = await fetchFn(url, { signal: options.signal, headers: { accept: 'application/json' } });
-    text = await response.text();
   } catch (error) {
-    if (options.signal?.aborted) throw options.signal.reason;
-    throw new HubDatasetError(`could not reach ${host} for dataset ${JSON.stringify(dataset)} (${String(error)}); check the network and the datasets-server host setting`, { dataset, url, cause: error });
+    throw unreachable(error);
   }
+  try {
+    bytes = await readBody(response, { cap: DOWNLOAD_CAPS.datasetsPage, ...(options.signal ? { signal: options.signal } : {}) });
+  } catch (error) {
+    if (!(error instanceof HttpBodyError) || error.problem !== 'too-large') throw unreachable(error);
+    throw new DatasetResponseError(`${url} sent a response too large to be a datasets-server page (${error.message}); check the datasets-server host setting`, { dataset, url, status: response.status, cause: error });
+  }
+  const text = new TextDecoder().decode(bytes);
   const serverSays = serverMessage(text);
-  if (response.status === 404 || response.status === 401 || response.status === 403) {
+  const failure = response.ok ? undefined : httpFailure(response.status);
+  if (failure === 'not-found' || failure === 'unauthorized') {
     throw new DatasetNotFoundError(
       `dataset ${JSON.stringify(dataset)} was not found on ${host} (HTTP ${response.status}${serverSays}); check the id, config and split, or whether the dataset is private or gated`,
       { dataset, url, status: response.status },
     );
   }
-  if (!response.ok) {
-    const hint = response.status === 429 ? 'the server is rate limiting: wait and retry' : response.status >= 500 ? 'the server failed: retry later' : 'the request was refused';
-    throw new DatasetServerError(`${host} answered HTTP ${response.status} for dataset ${JSON.stringify(dataset)}${serverSays}; ${hint}`, { dataset, url, status: response.status });
+  if (failure !== undefined) {
+    throw new DatasetServerError(`${host} answered HTTP ${response.status} for dataset ${JSON.stringify(dataset)}${serverSays}; ${failureAdvice(failure)}`, { dataset, url, status: response.status });
   }
   let body: unknown;
   try {
-    body = JSON.parse(text);
+    body = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
   } catch (error) {
     throw new DatasetResponseError(`${url} did not return JSON (${String(error)}); check the datasets-server host setting`, { dataset, url, status: response.status, cause: error });
   }

@@ -234,6 +234,30 @@ describe('fetchDatasetRows', () => {
   });
 });
 
+describe('response sizes (issue 9: bodies were read whole with response.text())', () => {
+  it('a page larger than 32 MiB is a DatasetResponseError, read no further than the cap', async () => {
+    let pulls = 0;
+    const huge: typeof fetch = async () =>
+      new Response(
+        new ReadableStream<Uint8Array>({
+          pull(controller) {
+            pulls++;
+            controller.enqueue(new Uint8Array(2 ** 20).fill(0x20));
+          },
+        }),
+      );
+    const e = await rejection(listDatasetSplits('fixture/sst2', { host: 'https://datasets.test', fetch: huge }), DatasetResponseError);
+    expect(e.message).toMatch(/^https:\/\/datasets\.test\/splits\?dataset=fixture%2Fsst2 sent a response too large to be a datasets-server page \(the body passed 32\.0 MiB/);
+    expect(pulls).toBeLessThanOrEqual(35);
+  });
+
+  it('a body that is not UTF-8 is a DatasetResponseError, not text with U+FFFD', async () => {
+    const bad: typeof fetch = async () => new Response(Uint8Array.from([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d]));
+    const e = await rejection(listDatasetSplits('fixture/sst2', { host: 'https://datasets.test', fetch: bad }), DatasetResponseError);
+    expect(e.message).toContain('did not return JSON');
+  });
+});
+
 describe('hub rows to examples', () => {
   it('maps fetched rows; a test split without labels (ClassLabel -1) is rejected at its row', async () => {
     const validation = await fetchDatasetRows('fixture/sst2', { host: server.host, config: 'default', split: 'validation' });

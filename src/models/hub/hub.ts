@@ -2,6 +2,7 @@
 // with byte progress, checked (length, JSON, safetensors header) before anything is cached, then served from a
 // ModelCache. It does not parse configs or build models; files the user picks from disk are in local-files.ts.
 import { parseSafetensorsHeader } from '../../onnx/safetensors';
+import { HttpBodyError, downloadCap, httpFailure, httpOrigin, isRepoId, networkFailure, readBody } from './http';
 import type { ModelCache } from './model-cache';
 
 export interface HubSettings {
@@ -86,6 +87,11 @@ export class ModelNotFoundError extends FileNotFoundError {
   override name = 'ModelNotFoundError';
 }
 
+/** The file is larger than a browser can hold for its type (downloadCap in http.ts): refused before or while reading. */
+export class FileTooLargeError extends DownloadError {
+  override name = 'FileTooLargeError';
+}
+
 /** The file arrived whole but its contents are wrong (bad safetensors header, invalid JSON, bad shard index). */
 export class CorruptFileError extends DownloadError {
   override name = 'CorruptFileError';
@@ -99,11 +105,8 @@ const OPTIONAL_FILES = ['generation_config.json'];
 /** Written next to a model's files once all of them are cached, so a later load (even offline) needs no request. */
 export const MANIFEST_FILE = '.gflowpo-manifest.json';
 
-const ID_PART = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,95}$/;
-
 export function validateModelId(modelId: string): void {
-  const parts = typeof modelId === 'string' ? modelId.split('/') : [];
-  if (parts.length === 0 || parts.length > 2 || !parts.every((p) => ID_PART.test(p) && !p.includes('..'))) {
+  if (!isRepoId(modelId)) {
     throw new InvalidModelIdError(
       `${JSON.stringify(modelId)} is not a model id: use 'owner/name' (e.g. 'HuggingFaceTB/SmolLM2-135M-Instruct') or 'name', with letters, digits, '-', '_' and '.'`,
     );
@@ -118,14 +121,8 @@ function validateFileName(file: string): void {
 }
 
 function resolveSettings(settings: Partial<HubSettings> = {}): { host: string; revision: string } {
-  const host = (settings.host ?? DEFAULT_HUB_SETTINGS.host).replace(/\/+$/, '');
-  let url: URL | undefined;
-  try {
-    url = new URL(host);
-  } catch {
-    url = undefined;
-  }
-  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash) {
+  const host = httpOrigin(settings.host ?? DEFAULT_HUB_SETTINGS.host);
+  if (host === undefined) {
     throw new HubRequestError(`hub host ${JSON.stringify(settings.host)} is not an http(s) URL; use e.g. ${DEFAULT_HUB_SETTINGS.host}`);
   }
   const revision = settings.revision ?? DEFAULT_HUB_SETTINGS.revision;
@@ -206,9 +203,9 @@ async function downloadFile(ctx: Context, file: string, optional: boolean): Prom
   try {
     response = await ctx.fetch(url, { signal: ctx.signal });
   } catch (error) {
-    throwIfAborted(ctx.signal);
+    const reason = networkFailure(error, ctx.signal);
     throw new DownloadError(
-      `could not reach ${ctx.host} for ${file} of ${ctx.modelId} (${url}): ${(error as Error).message}. You may be offline, or the hub host ` +
+      `could not reach ${ctx.host} for ${file} of ${ctx.modelId} (${url}): ${reason}. You may be offline, or the hub host ` +
         `setting is wrong, unreachable or does not allow requests from this page; models already cached still load offline.`,
       { ...details, cause: error },
     );
@@ -217,41 +214,30 @@ async function downloadFile(ctx: Context, file: string, optional: boolean): Prom
     await response.body?.cancel().catch(() => {});
     throw httpError(ctx, file, url, response, optional);
   }
-  const encoding = response.headers.get('content-encoding');
-  const declared = Number(response.headers.get('content-length') ?? NaN);
-  // A compressed body arrives decoded, so its length cannot be compared with Content-Length.
-  let total: number | null = (encoding === null || encoding === 'identity') && Number.isSafeInteger(declared) && declared >= 0 ? declared : null;
-  const expected = total;
-  let buffer = new Uint8Array(total ?? 1 << 16);
-  let loaded = 0;
-  ctx.onProgress({ file, loaded, total, fromCache: false });
-  const broken = (reason: string, cause?: unknown) =>
-    new DownloadError(
-      `download of ${file} of ${ctx.modelId} (${url}) is incomplete: expected ${expected ?? 'an unknown number of'} bytes, received ${loaded} (${reason}). ` +
-        `Nothing was cached; check the connection and try again.`,
-      { ...details, expectedBytes: expected, receivedBytes: loaded, cause },
-    );
-  const reader = response.body?.getReader();
+  let bytes: Uint8Array;
   try {
-    for (;;) {
-      const chunk = reader ? await reader.read() : ({ done: true } as const);
-      if (chunk.done) break;
-      if (loaded + chunk.value.byteLength > buffer.byteLength) {
-        const grown = new Uint8Array(Math.max(2 * buffer.byteLength, loaded + chunk.value.byteLength));
-        grown.set(buffer.subarray(0, loaded));
-        buffer = grown;
-      }
-      buffer.set(chunk.value, loaded);
-      loaded += chunk.value.byteLength;
-      if (total !== null && loaded > total) total = null; // decoded by the browser behind a hidden Content-Encoding
-      ctx.onProgress({ file, loaded, total, fromCache: false });
-    }
+    bytes = await readBody(response, {
+      cap: downloadCap(file),
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+      onProgress: (loaded, total) => ctx.onProgress({ file, loaded, total, fromCache: false }),
+    });
   } catch (error) {
-    throwIfAborted(ctx.signal);
-    throw broken(`the connection broke off: ${(error as Error).message}`, error);
+    if (!(error instanceof HttpBodyError)) throw error;
+    const counts = { ...details, expectedBytes: error.expectedBytes, receivedBytes: error.receivedBytes, cause: error };
+    if (error.problem === 'too-large') {
+      throw new FileTooLargeError(
+        `${file} of ${ctx.modelId} (${url}) is too large: ${error.message}. A browser holds at most ${error.cap} bytes in one file of this kind; ` +
+          `use a checkpoint saved in smaller shards (save_pretrained(max_shard_size="2GB")). Nothing was cached.`,
+        counts,
+      );
+    }
+    const why = error.problem === 'short' ? 'the body ended early' : error.message;
+    throw new DownloadError(
+      `download of ${file} of ${ctx.modelId} (${url}) is incomplete: expected ${error.expectedBytes ?? 'an unknown number of'} bytes, received ${error.receivedBytes} (${why}). ` +
+        `Nothing was cached; check the connection and try again.`,
+      counts,
+    );
   }
-  if (total !== null && loaded < total) throw broken('the body ended early');
-  const bytes = loaded === buffer.byteLength ? buffer : buffer.slice(0, loaded);
   checkContents(ctx, file, url, bytes);
   return bytes;
 }
@@ -265,22 +251,24 @@ function httpError(ctx: Context, file: string, url: string, response: Response, 
     const what = code === 'RevisionNotFound' ? `has no revision '${ctx.revision}'` : 'does not exist (or is private)';
     return new ModelNotFoundError(`model ${ctx.modelId} ${what} on ${ctx.host}: ${url} answered ${status}. ${check}`, details);
   }
-  if (status === 404 && file === CONFIG && !optional) {
+  const failure = httpFailure(status);
+  if (failure === 'not-found' && file === CONFIG && !optional) {
     return new ModelNotFoundError(
       `model ${ctx.modelId} has no ${CONFIG} at revision '${ctx.revision}' on ${ctx.host} (${url} answered 404): the model is missing or is not a transformers model. ${check}`,
       details,
     );
   }
-  if (status === 404) {
+  if (failure === 'not-found') {
     return new FileNotFoundError(`model ${ctx.modelId} has no file ${file} at revision '${ctx.revision}' (${url} answered 404). ${check}`, details);
   }
-  if (status === 401 || status === 403) {
+  if (failure === 'unauthorized') {
     return new DownloadError(
       `${url} answered ${status}: ${ctx.modelId} is gated or private, and this app sends no access token. Use a public model, or download its files and load them from disk.`,
       details,
     );
   }
-  return new DownloadError(`${url} answered HTTP ${status} ${response.statusText} for ${file} of ${ctx.modelId}; the hub may be busy or down, try again later.`, details);
+  const advice = failure === 'rate-limited' ? 'the hub is rate limiting: wait and try again' : 'the hub may be busy or down, try again later';
+  return new DownloadError(`${url} answered HTTP ${status} ${response.statusText} for ${file} of ${ctx.modelId}; ${advice}.`, details);
 }
 
 function corrupt(ctx: Context, file: string, url: string, cause: Error): CorruptFileError {

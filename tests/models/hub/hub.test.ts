@@ -11,6 +11,7 @@ import {
   DownloadError,
   type DownloadProgress,
   FileNotFoundError,
+  FileTooLargeError,
   HubRequestError,
   InvalidModelIdError,
   MANIFEST_FILE,
@@ -360,6 +361,57 @@ describe('fetchModelFiles errors', () => {
     const error = await rejection(fetchModelFiles('test-org/tiny', ['model.safetensors'], options({ onProgress, signal: controller.signal })));
     expect(error.name).toBe('AbortError');
     expect(await cache.list()).toEqual([]);
+  });
+});
+
+describe('download sizes (issue 9)', () => {
+  /** A fetch that answers every request with `body` chunks and `headers`; counts body reads. */
+  function fakeFetch(chunks: Uint8Array[], headers: Record<string, string>) {
+    const state = { pulls: 0, maxArrayBuffers: 0 };
+    const fetch = (async () => {
+      let k = 0;
+      const body = new ReadableStream<Uint8Array>({
+        pull(controller) {
+          state.pulls++; // the stream pulls once on creation, then after each read: the later pulls see the client's buffer
+          state.maxArrayBuffers = Math.max(state.maxArrayBuffers, process.memoryUsage().arrayBuffers);
+          if (k < chunks.length) controller.enqueue(chunks[k++]!);
+          else controller.close();
+        },
+      });
+      return new Response(body, { headers });
+    }) as typeof globalThis.fetch;
+    return { fetch, state };
+  }
+  const fakeOptions = (fetch: typeof globalThis.fetch) => ({ settings: { host: 'http://hub.test' }, cache, fetch });
+
+  it('a Content-Length of 4e9 is not allocated before the bytes arrive: a 10-byte body is an incomplete download', async () => {
+    const { fetch, state } = fakeFetch([new Uint8Array(10)], { 'content-length': '4000000000' });
+    const before = process.memoryUsage().arrayBuffers;
+    const error = (await rejection(fetchModelFiles('o/m', ['model.safetensors'], fakeOptions(fetch)))) as DownloadError;
+    expect(state.pulls).toBe(2);
+    expect(state.maxArrayBuffers - before).toBeLessThan(16 * 2 ** 20);
+    expect(error.name).toBe('DownloadError');
+    expect([error.expectedBytes, error.receivedBytes]).toEqual([4e9, 10]);
+    expect(error.message).toContain('expected 4000000000 bytes, received 10 (the body ended early)');
+    expect(await cache.list()).toEqual([]);
+  });
+
+  it('a shard announced above 4 GiB is FileTooLargeError before a byte is read (it was a RangeError)', async () => {
+    const { fetch } = fakeFetch([new Uint8Array(10)], { 'content-length': String(5 * 2 ** 30) });
+    const error = (await rejection(fetchModelFiles('o/m', ['model-00001-of-00002.safetensors'], fakeOptions(fetch)))) as DownloadError;
+    expect(error).toBeInstanceOf(FileTooLargeError);
+    expect(error.receivedBytes).toBe(0);
+    expect(error.message).toMatch(/^model-00001-of-00002\.safetensors of o\/m \(http:\/\/hub\.test\/o\/m\/resolve\/main\/model-00001-of-00002\.safetensors\) is too large: the server announces 5368709120 bytes/);
+    expect(error.message).toContain('use a checkpoint saved in smaller shards');
+  });
+
+  it('a JSON file without Content-Length is cut off past its cap (16 MiB for config.json)', async () => {
+    const chunk = new Uint8Array(2 ** 20).fill(0x20);
+    const { fetch, state } = fakeFetch(Array.from({ length: 40 }, () => chunk), {});
+    const error = (await rejection(fetchModelFiles('o/m', ['config.json'], fakeOptions(fetch)))) as DownloadError;
+    expect(error).toBeInstanceOf(FileTooLargeError);
+    expect(error.receivedBytes).toBe(17 * 2 ** 20);
+    expect(state.pulls).toBeLessThanOrEqual(18);
   });
 });
 
