@@ -6,9 +6,6 @@ import { describe, expect, it } from 'vitest';
 import { MAX_GENERATED_TOKENS, type TargetBackend, type TextCodec, evaluatePrompt, labelContinuation } from '../../src/tasks/evaluate';
 import type { Task } from '../../src/tasks/task';
 
-/** Tasks with an id whether or not the Task type carries one yet (the task model is being extended). */
-type TestTask = Omit<Task, 'id'> & { id: string };
-
 const BOS = 1;
 const EOS = 2;
 
@@ -38,7 +35,7 @@ class WordCodec implements TextCodec {
 }
 
 const labelWords = ['no', 'maybe', 'yes'];
-const classification: TestTask = {
+const classification: Task = {
   id: 'toy-3way#test',
   name: 'toy-3way',
   family: 'classification',
@@ -89,7 +86,7 @@ describe('evaluatePrompt, classification', () => {
   it('predicts each row by its own argmax over the label words and scores against the gold labels', async () => {
     const codec = new WordCodec();
     const calls: { prefixes: number[][]; continuations: number[][] }[] = [];
-    const r = await evaluatePrompt(classification as Task, 'answer please', 'train', tableBackend(codec, calls), codec);
+    const r = await evaluatePrompt(classification, 'answer please', 'train', tableBackend(codec, calls), codec);
     expect(r.predictions).toEqual(['yes', 'no', 'maybe', 'no']);
     expect(r.score).toBe(0.75); // alpha, bravo, delta right; charlie wrong
     expect(r.total).toBe(4);
@@ -108,10 +105,10 @@ describe('evaluatePrompt, classification', () => {
 
   it('scores another split and an explicit example list', async () => {
     const codec = new WordCodec();
-    const v = await evaluatePrompt(classification as Task, 'p', 'validation', tableBackend(codec, []), codec);
+    const v = await evaluatePrompt(classification, 'p', 'validation', tableBackend(codec, []), codec);
     expect(v).toEqual({ task: 'toy-3way', split: 'validation', score: 1, total: 1, predictions: ['maybe'], labelLogProbs: [LOG_PROBS['echo']] });
     const some = classification.splits.train.slice(2);
-    const s = await evaluatePrompt(classification as Task, 'p', 'train', tableBackend(codec, []), codec, some);
+    const s = await evaluatePrompt(classification, 'p', 'train', tableBackend(codec, []), codec, some);
     expect(s.predictions).toEqual(['maybe', 'no']);
     expect(s.score).toBe(0.5);
     expect(s.total).toBe(2);
@@ -120,16 +117,16 @@ describe('evaluatePrompt, classification', () => {
   it('an empty split scores 0 without calling the model; fewer than two label words is refused', async () => {
     const codec = new WordCodec();
     const calls: { prefixes: number[][]; continuations: number[][] }[] = [];
-    const r = await evaluatePrompt(classification as Task, 'p', 'test', tableBackend(codec, calls), codec);
+    const r = await evaluatePrompt(classification, 'p', 'test', tableBackend(codec, calls), codec);
     expect(r).toEqual({ task: 'toy-3way', split: 'test', score: 0, total: 0, predictions: [] });
     expect(calls.length).toBe(0);
     const one = { ...classification, labelWords: ['yes'] };
-    await expect(evaluatePrompt(one as Task, 'p', 'train', tableBackend(codec, calls), codec)).rejects.toThrow(/fewer than two label words/);
+    await expect(evaluatePrompt(one, 'p', 'train', tableBackend(codec, calls), codec)).rejects.toThrow(/fewer than two label words/);
   });
 });
 
 describe('evaluatePrompt, generation', () => {
-  const generation: TestTask = {
+  const generation: Task = {
     id: 'toy-gen#test',
     name: 'toy-gen',
     family: 'generation',
@@ -165,7 +162,7 @@ describe('evaluatePrompt, generation', () => {
         });
       },
     };
-    const r = await evaluatePrompt(generation as Task, 'translate', 'train', backend, codec);
+    const r = await evaluatePrompt(generation, 'translate', 'train', backend, codec);
     expect(asked!.maxNewTokens).toBe(MAX_GENERATED_TOKENS);
     expect(MAX_GENERATED_TOKENS).toBe(50);
     expect(asked!.prompts).toEqual(['<s> translate Input : one Output :', '<s> translate Input : two Output :', '<s> translate Input : three Output :', '<s> translate Input : four Output :']);
@@ -198,6 +195,36 @@ describe('labelContinuation', () => {
     // Equal length (nothing added) is not an extension either.
     const same: TextCodec = { encode: (text, { addSpecialTokens }) => (addSpecialTokens ? [BOS, 5] : text === ' w' ? [9] : []), decode: () => '' };
     expect(labelContinuation(same, [BOS, 5], 'x', 'w')).toEqual([9]);
+  });
+
+  it("labelSpace 'none' scores the word glued to the text, or the bare word when the tokenizer merges it", () => {
+    const codec = new WordCodec();
+    const text = 'p Output:';
+    const ids = codec.encode(text, { addSpecialTokens: true });
+    // The word codec reads 'Output:yes' as one word, so the glued text does not extend the text's ids: bare 'yes'.
+    expect(labelContinuation(codec, ids, text, 'yes', 'none')).toEqual([codec.id('yes')]);
+    expect(labelContinuation(codec, ids, `${text} `, 'yes', 'none')).toEqual([codec.id('yes')]);
+    expect(labelContinuation(codec, ids, text, 'yes', 'leading-space')).toEqual([codec.id('yes')]);
+    // 'none' really glues: a codec that sees the difference.
+    const seen: string[] = [];
+    const spy: TextCodec = { encode: (t, o) => (seen.push(t), [...(o.addSpecialTokens ? [BOS] : []), t.length]), decode: () => '' };
+    labelContinuation(spy, [BOS, 3], 'abc', 'yes', 'none');
+    labelContinuation(spy, [BOS, 3], 'abc', 'yes', 'leading-space');
+    expect(seen).toEqual(['abcyes', 'yes', 'abc yes', ' yes']);
+  });
+
+  it('evaluatePrompt passes the task labelSpace on', async () => {
+    const codec = new WordCodec();
+    const seen: string[] = [];
+    const recording: TextCodec = { encode: (t, o) => (seen.push(t), codec.encode(t, o)), decode: (ids, o) => codec.decode(ids, o) };
+    const glued: Task = { ...classification, labelSpace: 'none' };
+    const r = await evaluatePrompt(glued, 'p', 'train', tableBackend(codec, []), recording);
+    expect(r.predictions).toEqual(['yes', 'no', 'maybe', 'no']);
+    expect(seen).toContain('p Input : alpha Output:no');
+    expect(seen).not.toContain('p Input : alpha Output: no');
+    seen.length = 0;
+    await evaluatePrompt(classification, 'p', 'train', tableBackend(codec, []), recording);
+    expect(seen).toContain('p Input : alpha Output: no');
   });
 
   it('refuses a label word that encodes to no tokens', () => {
