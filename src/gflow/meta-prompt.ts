@@ -1,8 +1,10 @@
 // StablePrompt's instruction-induction meta-prompt as GFlowPO uses it: the header (naming the number of
 // demonstrations shown), the demonstrations, the optional reference block (DMU), and the assistant prefix kept
 // apart so the prompt-LM engine can apply its chat template (user message = `text`, the assistant turn starts with
-// `assistantPrefix`). Text only: which demonstrations and references to show is decided by the run.
-import type { Example } from '../tasks/task';
+// `assistantPrefix`). Text only: which demonstrations and references to show is decided by the run, how one
+// demonstration is written (the task family's format) by src/tasks/demonstration.ts.
+import { formatDemonstration } from '../tasks/demonstration';
+import type { Task } from '../tasks/task';
 
 const NUMBER_WORDS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten', 'eleven', 'twelve', 'thirteen', 'fourteen', 'fifteen', 'sixteen', 'seventeen', 'eighteen', 'nineteen', 'twenty'];
 
@@ -39,11 +41,6 @@ export interface MetaPrompt {
   references: string[];
 }
 
-/** One demonstration, as the official got_example_ii: `Input : x\nOutput : y\n` (the default `format`). */
-export function formatDemonstration(example: Pick<Example, 'input' | 'output'>): string {
-  return `Input : ${example.input}\nOutput : ${example.output}\n`;
-}
-
 /**
  * The official clean_special_chars: runs of `*` removed, runs of `_` become a space, whitespace collapsed to
  * single spaces and trimmed (so each reference stays on its numbered line).
@@ -55,18 +52,14 @@ export function cleanReference(text: string): string {
 /**
  * header + "\n" + demonstrations + (references: "\nHere are some reference instructions:\n1. …\n2. …\n"): the
  * official `meta_prompt + "\n" + examples + condition_text`, with the header naming how many demonstrations
- * follow. References are cleaned here.
+ * follow, each demonstration a validation example in the task's format. References are cleaned here.
  */
-export function buildMetaPrompt(
-  validation: readonly Example[],
-  demonstrationIndices: readonly number[],
-  references: readonly string[] = [],
-  format: (example: Example) => string = formatDemonstration,
-): MetaPrompt {
+export function buildMetaPrompt(task: Pick<Task, 'name' | 'demonstration' | 'splits'>, demonstrationIndices: readonly number[], references: readonly string[] = []): MetaPrompt {
+  const validation = task.splits.validation;
   const demonstrations = demonstrationIndices.map((i) => {
     const example = validation[i];
     if (!example) throw new RangeError(`demonstration index ${i} is outside the validation split (${validation.length} examples)`);
-    return format(example);
+    return formatDemonstration(task, example);
   });
   const cleaned = references.map(cleanReference);
   const referenceBlock = cleaned.length > 0 ? REFERENCES_HEADER + cleaned.map((r, i) => `${i + 1}. ${r}\n`).join('') : '';

@@ -4,7 +4,7 @@
 // gradient (accumulate, training steps) or the logZ update computed here (buffer filling, where the adapter is zero
 // so logPF = logPrior), and finally the buffer (fresh samples) and the queue (the micro-batch's best).
 // It works on the step's copies (StepWork); run.ts keeps them only when the whole step completes.
-import type { Example, Task } from '../tasks/task';
+import type { Task } from '../tasks/task';
 import { chooseReferences } from './dmu';
 import type { SampleRecord } from './events';
 import type { PromptCandidate, PromptSampler, TargetLM } from './interfaces';
@@ -39,8 +39,6 @@ export interface MicroBatchContext {
   target: TargetLM;
   cache: RewardCache;
   rng: Record<RngPurpose, RngStream>;
-  /** Formats one demonstration for the meta-prompt. */
-  formatDemonstration: (example: Example) => string;
 }
 
 export interface MicroBatchOutcome {
@@ -66,7 +64,7 @@ export async function runMicroBatch(ctx: MicroBatchContext, work: StepWork, step
   const references = referencesEnabled(s, step)
     ? chooseReferences(work.queue.texts(), work.condition ?? [], { fromQueue: s.referencesFromQueue, fromCondition: s.referencesFromCondition }, rng.references.next)
     : [];
-  const metaPrompt = buildMetaPrompt(ctx.task.splits.validation, demonstrations, references, ctx.formatDemonstration);
+  const metaPrompt = buildMetaPrompt(ctx.task, demonstrations, references);
 
   // Replay (the coin, training steps only) or fresh samples with the current adapter.
   const coin = replayEnabled(s, step) ? rng.replay.next() : 1;

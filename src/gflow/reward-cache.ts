@@ -1,4 +1,4 @@
-// The reward cache (required improvement 1): a prompt's score on a split is computed once per (prompt, task,
+// The reward cache (required improvement 1): a prompt's score on a split is computed once per (prompt, task id,
 // split, target-LM id, template) and kept, so replayed and repeated prompts cost no target-LM calls. It counts
 // the calls it makes and the hits it serves, and round-trips through JSON. It does not decide what to score.
 import type { Task } from '../tasks/task';
@@ -6,6 +6,7 @@ import type { SplitName, TargetLM } from './interfaces';
 
 export interface CachedScore {
   prompt: string;
+  /** The task's id (name, data and split options, content hash), so two splits of one task never share scores. */
   task: string;
   split: SplitName;
   target: string;
@@ -52,12 +53,12 @@ export class RewardCache {
 
   /** The cached score, or undefined; counts nothing. */
   peek(target: TargetLM, task: Task, prompt: string, split: SplitName): number | undefined {
-    return this.scores.get(keyOf(prompt, task.name, split, target.id, task.template))?.score;
+    return this.scores.get(keyOf(prompt, task.id, split, target.id, task.template))?.score;
   }
 
   /** The prompt's mean metric score on the split: from the cache, or one target.evaluate call (then cached). */
   async score(target: TargetLM, task: Task, prompt: string, split: SplitName): Promise<number> {
-    const key = keyOf(prompt, task.name, split, target.id, task.template);
+    const key = keyOf(prompt, task.id, split, target.id, task.template);
     const cached = this.scores.get(key);
     if (cached) {
       this.hits++;
@@ -66,7 +67,7 @@ export class RewardCache {
     this.calls++;
     const evaluation = await target.evaluate(task, prompt, split);
     if (!Number.isFinite(evaluation.score)) throw new RewardCacheError(`target ${target.id} scored a prompt on ${task.name}/${split} as ${evaluation.score}; a score must be a finite number in [0, 1]`);
-    this.scores.set(key, { prompt, task: task.name, split, target: target.id, template: task.template, score: evaluation.score });
+    this.scores.set(key, { prompt, task: task.id, split, target: target.id, template: task.template, score: evaluation.score });
     return evaluation.score;
   }
 

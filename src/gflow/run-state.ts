@@ -18,7 +18,9 @@ export const RUN_STATE_VERSION = 2;
 export interface GflowpoRunState {
   version: typeof RUN_STATE_VERSION;
   settings: GflowpoSettings;
+  /** The task's id (its name, data and split options, content hash): the run continues only on the same task. */
   task: string;
+  /** The target-LM's id (content hash of its config and weights). */
   target: string;
   /** Steps completed. */
   step: number;
@@ -117,7 +119,7 @@ function checkDone(v: unknown, settings: GflowpoSettings, step: number): void {
 export function parseRunState(raw: unknown): ParsedRunState {
   if (!isObject(raw)) fail('(state)', 'a run-state object', raw);
   if (raw['version'] !== RUN_STATE_VERSION) throw new GflowpoStateError('version', `unsupported run-state version ${shown(raw['version'])}; this build reads version ${RUN_STATE_VERSION} (start a new run)`);
-  if (typeof raw['task'] !== 'string') fail('task', 'the task name (a string)', raw['task']);
+  if (typeof raw['task'] !== 'string') fail('task', 'the task id (a string)', raw['task']);
   if (typeof raw['target'] !== 'string') fail('target', 'the target-LM id (a string)', raw['target']);
 
   let settings: Readonly<GflowpoSettings>;

@@ -3,11 +3,12 @@
 // baselines, honest selection at the end (selection.ts), and state()/fromState() for exact resumption (run-state.ts).
 // The adapter and optimiser live in the sampler; this file holds the run's bookkeeping and commits a step only
 // when all of it succeeded.
-import type { Example, Task } from '../tasks/task';
+import { manualPromptFor } from '../tasks/manual-prompts';
+import type { Task } from '../tasks/task';
 import { freezeConditionBuffer } from './dmu';
 import type { BudgetEvent, BufferEvent, DoneEvent, InitialPromptsEvent, QueueEvent, StepEvent, StepSamplesEvent, UpdateEvent } from './events';
 import type { ApplyResult, PromptSampler, SplitName, TargetLM } from './interfaces';
-import { type MetaPrompt, formatDemonstration } from './meta-prompt';
+import type { MetaPrompt } from './meta-prompt';
 import { GflowpoRunError, type MicroBatchContext, type MicroBatchOutcome, type StepWork, runMicroBatch } from './micro-batch';
 import { PromptQueue } from './priority-queue';
 import { ReplayBuffer } from './replay-buffer';
@@ -25,10 +26,11 @@ export { type GflowpoRunState, GflowpoStateError, RUN_STATE_VERSION } from './ru
 export interface GflowpoRunOptions {
   /** Settings preset under the input (see settings.ts PRESETS); default 'paper'. */
   preset?: PresetName;
-  /** The prompt `manual` mode scores when settings.manualPrompt is null: the task's built-in manual prompt. */
+  /**
+   * The prompt `manual` mode scores when settings.manualPrompt is null; absent: the task's built-in manual prompt
+   * (tasks/manual-prompts.ts: the paper's GLUE prompts, the instruction-induction annotations), null: none.
+   */
   manualPrompt?: string | null;
-  /** How a demonstration is written in the meta-prompt (the task family's format); default `Input : x\nOutput : y\n`. */
-  formatDemonstration?: (example: Example) => string;
 }
 
 export class GflowpoRun {
@@ -48,7 +50,6 @@ export class GflowpoRun {
   private doneEvent: DoneEvent | null = null;
   private busy = false;
   private readonly manualPrompt: string | null;
-  private readonly formatDemonstration: (example: Example) => string;
 
   constructor(
     settings: GflowpoSettingsInput,
@@ -63,11 +64,11 @@ export class GflowpoRun {
     if (task.splits.validation.length === 0 && Math.max(s.demonstrationsFilling, s.demonstrationsTraining) > 0) {
       throw new GflowpoRunError(`task ${task.name} has an empty validation split; the meta-prompt's demonstrations are drawn from it (or set demonstrationsFilling and demonstrationsTraining to 0)`);
     }
-    this.manualPrompt = s.manualPrompt ?? options.manualPrompt ?? null;
+    this.manualPrompt = s.manualPrompt ?? (options.manualPrompt === undefined ? manualPromptFor(task.id) : options.manualPrompt);
     if (s.mode === 'manual' && (this.manualPrompt === null || this.manualPrompt.trim() === '')) {
-      throw new GflowpoRunError(`mode 'manual' needs a prompt: task ${task.name} has no built-in manual prompt, so set manualPrompt`);
+      const why = options.manualPrompt === undefined ? `task ${task.name} has no built-in manual prompt` : 'the caller gave none';
+      throw new GflowpoRunError(`mode 'manual' needs a prompt: ${why}, so set manualPrompt`);
     }
-    this.formatDemonstration = options.formatDemonstration ?? formatDemonstration;
     this.beta = resolveBeta(s.beta, task.splits.train.length);
     this.rng = streams(initialRngStates(s.seed));
     this.buffer = new ReplayBuffer(s.bufferSize);
@@ -176,7 +177,7 @@ export class GflowpoRun {
       const validation = this.task.splits.validation;
       const demonstrations = Array.from({ length: demonstrationCount(s, step) }, () => this.rng.demonstrations.int(validation.length));
       const training = isTrainingStep(s, step);
-      const context: MicroBatchContext = { settings: s, beta: this.beta, task: this.task, sampler: this.sampler, target: this.target, cache: this.cache, rng: this.rng, formatDemonstration: this.formatDemonstration };
+      const context: MicroBatchContext = { settings: s, beta: this.beta, task: this.task, sampler: this.sampler, target: this.target, cache: this.cache, rng: this.rng };
       const batches: MicroBatchOutcome[] = [];
       for (let m = 0; m < s.microBatches; m++) batches.push(await runMicroBatch(context, work, step, m, demonstrations, training));
 
@@ -253,7 +254,7 @@ export class GflowpoRun {
     const state: GflowpoRunState = {
       version: RUN_STATE_VERSION,
       settings: this.settings as GflowpoSettings,
-      task: this.task.name,
+      task: this.task.id,
       target: this.target.id,
       step: this.stepsDone,
       updates: this.updates,
@@ -277,7 +278,7 @@ export class GflowpoRun {
    */
   static async fromState(raw: unknown, task: Task, sampler: PromptSampler, target: TargetLM, options: Omit<GflowpoRunOptions, 'preset'> = {}): Promise<GflowpoRun> {
     const { state, settings, buffer, queue, cache } = parseRunState(raw);
-    if (state.task !== task.name) throw new GflowpoStateError('task', `the saved run is for task ${state.task}, not ${task.name}; load task ${state.task} to continue it`);
+    if (state.task !== task.id) throw new GflowpoStateError('task', `the saved run is for task ${state.task}, not ${task.id} (the task id names its data and split options and hashes its content); load that task to continue it`);
     if (state.target !== target.id) throw new GflowpoStateError('target', `the saved run scored with target ${state.target}, not ${target.id}; load that target to continue it exactly`);
     const adapter = await sampler.adapterState();
     const expectedLogZ = isTrainingStep(settings, state.step) ? state.logZ : null;

@@ -3,7 +3,7 @@
 // one update per step) in plain numbers and records every call; and a target whose score is a fixed function of
 // (prompt, split).
 import type { ApplyResult, MicroBatchResult, MicroBatchUpdate, PromptCandidate, PromptEvaluation, PromptSampler, SampledPrompt, SamplingRequest, SplitName, TargetLM } from '../../src/gflow/interfaces';
-import { type Example, GENERATION_TEMPLATE, type Task } from '../../src/tasks/task';
+import { type Example, GENERATION_TEMPLATE, type Task, type TaskIdOptions, finishTask } from '../../src/tasks/task';
 
 const words = (text: string) => text.split(/\s+/).filter(Boolean).length;
 
@@ -131,15 +131,19 @@ function examples(n: number, offset: number): Example[] {
   return Array.from({ length: n }, (_, i) => ({ input: `${i + offset} ${2 * i}`, output: String(3 * i + offset) }));
 }
 
-export function toyTask(name = 'builtin/toy-sum', trainSize = 8): Task {
-  return {
-    name,
-    family: 'generation',
-    template: GENERATION_TEMPLATE,
-    metric: 'exact_match',
-    splits: { train: examples(trainSize, 0), validation: examples(8, 100), test: examples(8, 200) },
-    description: 'toy addition task for loop tests',
-  } as Task;
+/** A checked task with its id (name, `options`, content hash), as the loaders return them. */
+export function toyTask(name = 'builtin/toy-sum', trainSize = 8, options: TaskIdOptions = {}): Task {
+  return finishTask(
+    {
+      name,
+      family: 'generation',
+      template: GENERATION_TEMPLATE,
+      metric: 'exact_match',
+      splits: { train: examples(trainSize, 0), validation: examples(8, 100), test: examples(8, 200) },
+      description: 'toy addition task for loop tests',
+    },
+    options,
+  );
 }
 
 /** Emits `sequence` in order (cycling), ignoring seeds: for tests that need to know which prompt comes when. */

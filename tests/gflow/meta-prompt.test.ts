@@ -8,6 +8,7 @@ const validation = [
   { input: '10 5', output: '15' },
   { input: '1 1', output: '2' },
 ];
+const task = { name: 'builtin/sum', splits: { train: [], validation, test: [] } };
 const header = (count: string) =>
   `I gave a friend an instruction and ${count}. The friend read the instruction and wrote an output for every one of the inputs. Here are the input-output pairs: \n`;
 
@@ -28,7 +29,7 @@ describe('metaPromptHeader', () => {
 
 describe('buildMetaPrompt', () => {
   it('writes the header, a newline and the demonstrations in the official format, naming how many it shows', () => {
-    const m = buildMetaPrompt(validation, [1, 0]);
+    const m = buildMetaPrompt(task, [1, 0]);
     expect(m.text).toBe(`${header('two inputs')}\nInput : 10 5\nOutput : 15\nInput : 3 4\nOutput : 7\n`);
     expect(m.assistantPrefix).toBe('The Instruction is: ');
     expect(ASSISTANT_PREFIX).toBe('The Instruction is: ');
@@ -37,23 +38,24 @@ describe('buildMetaPrompt', () => {
   });
 
   it('shows a demonstration drawn twice twice (draws are with replacement) and counts it twice', () => {
-    const m = buildMetaPrompt(validation, [2, 2, 0]);
+    const m = buildMetaPrompt(task, [2, 2, 0]);
     expect(m.text).toBe(`${header('three inputs')}\nInput : 1 1\nOutput : 2\nInput : 1 1\nOutput : 2\nInput : 3 4\nOutput : 7\n`);
   });
 
   it('appends the numbered reference block, cleaned', () => {
-    const m = buildMetaPrompt(validation, [2], ['**Add** the two numbers.', 'Sum up_the\n values.']);
+    const m = buildMetaPrompt(task, [2], ['**Add** the two numbers.', 'Sum up_the\n values.']);
     expect(m.text).toBe(`${header('one input')}\nInput : 1 1\nOutput : 2\n\nHere are some reference instructions:\n1. Add the two numbers.\n2. Sum up the values.\n`);
     expect(m.references).toEqual(['Add the two numbers.', 'Sum up the values.']);
   });
 
-  it("writes demonstrations with the task family's format when given one", () => {
-    const m = buildMetaPrompt(validation, [0], [], (x) => `${x.input}\nOutput : ${x.output}\n`);
-    expect(m.text).toBe(`${header('one input')}\n3 4\nOutput : 7\n`);
+  it("writes demonstrations in the task family's format (pair classification: the input names its parts)", () => {
+    const pairs = { name: 'rte', demonstration: 'labelled-parts' as const, splits: { train: [], validation: [{ input: 'premise : It rains.\nhypothesis : It is wet.', output: 'yes' }], test: [] } };
+    const m = buildMetaPrompt(pairs, [0, 0]);
+    expect(m.text).toBe(`${header('two inputs')}\npremise : It rains.\nhypothesis : It is wet.\nOutput : yes\npremise : It rains.\nhypothesis : It is wet.\nOutput : yes\n`);
   });
 
   it('rejects a demonstration index outside the split', () => {
-    expect(() => buildMetaPrompt(validation, [3])).toThrow(/outside the validation split \(3 examples\)/);
+    expect(() => buildMetaPrompt(task, [3])).toThrow(/outside the validation split \(3 examples\)/);
   });
 });
 

@@ -31,6 +31,19 @@ describe('RewardCache', () => {
     expect(cache.peek(a, task, 'p', 'test')).toBeUndefined();
   });
 
+  it("keys on the task's id: another split option or other data is another task, the same data the same one", async () => {
+    const cache = new RewardCache();
+    const target = new FixedTarget();
+    await cache.score(target, toyTask('builtin/toy-sum', 8, { seed: 13 }), 'p', 'train');
+    await cache.score(target, toyTask('builtin/toy-sum', 8, { seed: 21 }), 'p', 'train');
+    await cache.score(target, toyTask('builtin/toy-sum', 9, { seed: 13 }), 'p', 'train');
+    expect([cache.targetCalls, cache.cacheHits]).toEqual([3, 0]);
+    await cache.score(target, toyTask('builtin/toy-sum', 8, { seed: 13 }), 'p', 'train');
+    expect([cache.targetCalls, cache.cacheHits]).toEqual([3, 1]);
+    expect(cache.toJSON().entries.map((e) => e.task)).toEqual([toyTask('builtin/toy-sum', 8, { seed: 13 }).id, toyTask('builtin/toy-sum', 8, { seed: 21 }).id, toyTask('builtin/toy-sum', 9, { seed: 13 }).id]);
+    expect(toyTask('builtin/toy-sum', 8, { seed: 13 }).id).toMatch(/^builtin\/toy-sum\[seed=13\]#[0-9a-f]{14}$/);
+  });
+
   it('round-trips through JSON with its counters', async () => {
     const cache = new RewardCache();
     const target = new FixedTarget();

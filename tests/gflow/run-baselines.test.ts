@@ -1,9 +1,10 @@
 // The baselines, each asserted on what its mode must (not) do: prior-only (no update: the adapter stays at step 0
 // with no logZ; no replay, no DMU), no-replay (the GFlowPO ablation: every micro-batch fresh, still trained and
-// conditioned), no-dmu (no references), manual (one prompt scored on every split: the setting's, or the task's
-// built-in one the caller passes), and pure VarGrad's logZ decay.
+// conditioned), no-dmu (no references), manual (one prompt scored on every split: the setting's, the caller's, or
+// the task's built-in one), and pure VarGrad's logZ decay.
 import { describe, expect, it } from 'vitest';
 import { GflowpoRun, GflowpoRunError } from '../../src/gflow/run';
+import { GLUE_MANUAL_PROMPTS } from '../../src/tasks/manual-prompts';
 import { FixedTarget, ScriptedSampler, hashedScore, toyTask } from './doubles';
 import { POOL, microBatches, ofType, runToEnd, stepEvents } from './run-helpers';
 
@@ -86,10 +87,21 @@ describe('baselines', () => {
     await expect(run.step()).rejects.toThrow(GflowpoRunError);
   });
 
-  it("manual without a prompt setting scores the task's built-in prompt the caller passes; the setting wins over it", async () => {
+  it("manual without a prompt setting scores the task's built-in manual prompt (the paper's sst2 prompt, an II annotation)", async () => {
+    for (const [name, prompt] of [['sst2', GLUE_MANUAL_PROMPTS.sst2!], ['ii/antonyms', 'output the opposite of']] as const) {
+      const target = new FixedTarget();
+      const run = new GflowpoRun({ mode: 'manual' }, toyTask(name, 8, { seed: 13 }), new ScriptedSampler(POOL), target);
+      await run.run();
+      expect(run.done!.selected!.text).toBe(prompt);
+      expect(target.scored.map((x) => x.prompt)).toEqual([prompt, prompt, prompt]);
+    }
+    expect(GLUE_MANUAL_PROMPTS.sst2).toMatch(/^In this task, you are given sentences from movie reviews\./);
+  });
+
+  it("manual scores a prompt the caller passes instead of the built-in one; the setting wins over both", async () => {
     const builtIn = 'Your task is to add the two numbers.';
     const target = new FixedTarget();
-    const run = new GflowpoRun({ mode: 'manual' }, toyTask(), new ScriptedSampler(POOL), target, { manualPrompt: builtIn });
+    const run = new GflowpoRun({ mode: 'manual' }, toyTask('sst2'), new ScriptedSampler(POOL), target, { manualPrompt: builtIn });
     await run.run();
     expect(run.done!.selected!.text).toBe(builtIn);
     const own = new GflowpoRun({ mode: 'manual', manualPrompt: 'Sum them.' }, toyTask(), new ScriptedSampler(POOL), new FixedTarget(), { manualPrompt: builtIn });
@@ -99,7 +111,7 @@ describe('baselines', () => {
 
   it('manual with neither a setting nor a built-in prompt is refused, naming the task', () => {
     expect(() => new GflowpoRun({ mode: 'manual' }, toyTask(), new ScriptedSampler(POOL), new FixedTarget())).toThrow(/task builtin\/toy-sum has no built-in manual prompt, so set manualPrompt/);
-    expect(() => new GflowpoRun({ mode: 'manual' }, toyTask(), new ScriptedSampler(POOL), new FixedTarget(), { manualPrompt: null })).toThrow(GflowpoRunError);
+    expect(() => new GflowpoRun({ mode: 'manual' }, toyTask('sst2'), new ScriptedSampler(POOL), new FixedTarget(), { manualPrompt: null })).toThrow(/mode 'manual' needs a prompt: the caller gave none, so set manualPrompt/);
   });
 
   it('vargrad passes logZ decay 0 to every micro-batch', async () => {

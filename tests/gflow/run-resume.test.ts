@@ -80,7 +80,8 @@ describe('state() and fromState()', () => {
   it('refuse another task, another target or another version', async () => {
     const { state: s, sampler } = await stateAfter(1);
     const fresh = () => restoredSampler(sampler);
-    await expect(GflowpoRun.fromState(s, toyTask('builtin/other'), await fresh(), new FixedTarget())).rejects.toThrow(/run state task: the saved run is for task builtin\/toy-sum, not builtin\/other/);
+    await expect(GflowpoRun.fromState(s, toyTask('builtin/other'), await fresh(), new FixedTarget())).rejects.toThrow(/run state task: the saved run is for task builtin\/toy-sum#[0-9a-f]+, not builtin\/other#[0-9a-f]+/);
+    await expect(GflowpoRun.fromState(s, toyTask('builtin/toy-sum', 8, { seed: 2 }), await fresh(), new FixedTarget())).rejects.toThrow(/not builtin\/toy-sum\[seed=2\]#/);
     await expect(GflowpoRun.fromState(s, toyTask(), await fresh(), new FixedTarget(undefined, 'other-model'))).rejects.toThrow(/run state target: .*fixed-target, not other-model/);
     await expect(GflowpoRun.fromState({ ...s, version: 1 as 2 }, toyTask(), await fresh(), new FixedTarget())).rejects.toThrow(/unsupported run-state version 1; this build reads version 2/);
   });
@@ -137,7 +138,7 @@ describe('fromState refuses a malformed state field by field', () => {
     ['a bad setting', (s) => ({ ...s, settings: { ...s.settings, topP: 2 } }), 'settings.topP', /\(0, 1\]/],
     ['an unknown setting', (s) => ({ ...s, settings: { ...s.settings, temperature: 1 } }), 'settings.temperature', /unknown setting/],
     ['a list instead of a state', () => [1, 2], '(state)', /a run-state object/],
-    ['a task name that is not a string', (s) => ({ ...s, task: 5 }), 'task', /the task name/],
+    ['a task id that is not a string', (s) => ({ ...s, task: 5 }), 'task', /the task id/],
   ];
   it.each(cases)('%s', async (_, corrupt, field, message) => {
     let error: unknown;
