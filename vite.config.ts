@@ -22,6 +22,9 @@ const chromiumArgs = [
 
 export default defineConfig({
   plugins: [svelte({ configFile: false })],
+  // The lab routes by hash (#/setup, #/run/<id>): no HTML fallback, so a missing file (an optional model file
+  // under public/ or a test hub) is a 404 instead of index.html.
+  appType: 'mpa',
   server: { headers: isolationHeaders },
   preview: { headers: isolationHeaders },
   worker: { format: 'es' },
@@ -29,7 +32,7 @@ export default defineConfig({
     // ORT and transformers.js locate their wasm relative to their own files: never pre-bundle them.
     exclude: ['onnxruntime-web', '@huggingface/transformers'],
     // onnx-proto is CommonJS; pre-bundling it up front avoids a mid-test reload when a browser test first imports it.
-    include: ['onnx-proto'],
+    include: ['onnx-proto', 'papaparse', 'uplot'],
   },
   test: {
     reporters: ['default', './tests/support/plain-summary-reporter.ts'],
@@ -42,7 +45,7 @@ export default defineConfig({
           // CI runs both projects at once on 2 cores: model tests take seconds there, not milliseconds.
           testTimeout: 60_000,
           include: ['tests/**/*.test.ts'],
-          exclude: ['tests/browser/**', '**/node_modules/**'],
+          exclude: ['tests/browser/**', 'tests/e2e/**', '**/node_modules/**'],
         },
       },
       {
@@ -63,6 +66,20 @@ export default defineConfig({
             }),
             instances: [{ browser: 'chromium' }],
           },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // The built app (vite build + vite preview, started by the global setup) driven by Playwright in Chromium.
+          name: 'e2e',
+          environment: 'node',
+          include: ['tests/e2e/**/*.test.ts'],
+          globalSetup: ['tests/e2e/global-setup.ts'],
+          // One Chromium at a time: the app's workers already use both cores.
+          fileParallelism: false,
+          testTimeout: 180_000,
+          hookTimeout: 120_000,
         },
       },
     ],

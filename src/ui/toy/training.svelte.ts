@@ -1,22 +1,12 @@
 // Page state for the toy-training demo: owns the trainer worker, runs step() while running, keeps the loss history. No DOM.
 import * as Comlink from 'comlink';
 import type { Remote } from 'comlink';
-import type { BackendInfo, DemoOptions, DemoStep, ToyTrainerApi } from '../demo/contract';
+import type { BackendInfo, DemoOptions, DemoStep, ToyTrainerApi } from '../../demo/contract';
+import { type ShownError, toShownError } from '../common/errors';
 
 export type TaskDescription = Awaited<ReturnType<ToyTrainerApi['describe']>>;
 
-/** An error as comlink carries it across the thread boundary: only name and message survive reliably. */
-export interface ShownError {
-  name: string;
-  message: string;
-}
-
 export type Phase = 'starting' | 'ready' | 'running' | 'failed';
-
-function toShownError(error: unknown): ShownError {
-  if (error instanceof Error) return { name: error.name, message: error.message };
-  return { name: 'Error', message: String(error) };
-}
 
 export class TrainingState {
   phase = $state<Phase>('starting');
@@ -36,7 +26,7 @@ export class TrainingState {
   #engine: Remote<ToyTrainerApi>;
 
   constructor() {
-    this.#worker = new Worker(new URL('../../workers/toy-trainer.worker.ts', import.meta.url), { type: 'module' });
+    this.#worker = new Worker(new URL('../../../workers/toy-trainer.worker.ts', import.meta.url), { type: 'module' });
     // A worker that fails to load never answers comlink calls; surface it instead of waiting forever.
     this.#worker.addEventListener('error', (event) => {
       this.#fail({ name: 'WorkerError', message: event.message || 'the trainer worker failed to load or threw at top level' });

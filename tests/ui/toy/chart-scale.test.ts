@@ -1,6 +1,6 @@
 // Loss-chart geometry: exact pixel positions, log axis, dropped non-finite points, thinning of long series.
 import { describe, expect, it } from 'vitest';
-import { chartGeometry, type Box } from '../../src/ui/chart-scale';
+import { chartGeometry, type Box } from '../../../src/ui/toy/chart-scale';
 
 // Plot area 100 x 100 px starting at (10, 5).
 const box: Box = { width: 120, height: 120, left: 10, right: 10, top: 5, bottom: 15 };

@@ -1,0 +1,51 @@
+// What the setup view hands to a run: the models for each role, the task, the settings and the backend, with a
+// label ("GFlowPO", "prior-only", …) and a group for runs launched together. Pure data and its small helpers.
+import type { ModelSource } from '../../engines/prompt-lm';
+import type { TargetSource } from '../../engines/target-engine';
+import type { GflowpoMode, GflowpoSettingsInput } from '../../gflow/settings';
+import type { BackendPreference } from '../../runtime/device';
+import type { Task } from '../../tasks/task';
+
+export type ModelChoice =
+  /** A Hugging Face model id, from the hub or a mirror with the hub's URL layout (`host`; null: huggingface.co). */
+  | { kind: 'hub'; modelId: string; host: string | null }
+  /** A model folder the user picked or dropped, read into memory (config.json, tokenizer, safetensors). */
+  | { kind: 'files'; label: string; files: Map<string, Uint8Array> };
+
+export interface RunSpec {
+  id: string;
+  /** What distinguishes it within its group: the mode ("GFlowPO", "prior-only", …). */
+  label: string;
+  /** Runs launched together share a group id (compared side by side); null for a lone run. */
+  group: string | null;
+  task: Task;
+  promptModel: ModelChoice;
+  targetModel: ModelChoice;
+  settings: GflowpoSettingsInput;
+  backend: BackendPreference;
+  /** ms since the epoch. */
+  createdAt: number;
+}
+
+export const MODE_LABELS: Readonly<Record<GflowpoMode, string>> = {
+  gflowpo: 'GFlowPO',
+  'prior-only': 'prior-only (APE-like)',
+  'no-replay': 'no replay',
+  'no-dmu': 'no DMU',
+  manual: 'manual prompt',
+};
+
+export function modelLabel(choice: ModelChoice): string {
+  if (choice.kind === 'hub') return choice.host ? `${choice.modelId} (from ${choice.host})` : choice.modelId;
+  return `${choice.label} (local folder)`;
+}
+
+export function modelSource(choice: ModelChoice): ModelSource & TargetSource {
+  if (choice.kind === 'hub') return { kind: 'hub', modelId: choice.modelId, ...(choice.host ? { settings: { host: choice.host } } : {}) };
+  return { kind: 'files', files: choice.files };
+}
+
+/** A fresh run id: URL-safe, unique per browser (random UUID). */
+export function newRunId(): string {
+  return crypto.randomUUID();
+}

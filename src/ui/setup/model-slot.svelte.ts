@@ -1,0 +1,66 @@
+// The model chosen for one role (prompt-LM or target-LM): a curated hub id, a custom hub id, or a local folder
+// the user picked or dropped (read into memory and checked as a model before it can be used). No DOM.
+import { readLocalModelFiles } from '../../models/formats/local-files';
+import { type ShownError, toShownError } from '../common/errors';
+import type { ModelChoice } from '../run/run-spec';
+
+export interface CuratedModel {
+  id: string;
+  note: string;
+}
+
+/** Small instruct models the compiled Llama-family path loads (safetensors on the hub). */
+export const CURATED_MODELS: readonly CuratedModel[] = [
+  { id: 'HuggingFaceTB/SmolLM2-135M-Instruct', note: '135M parameters, about 540 MB in float32' },
+  { id: 'HuggingFaceTB/SmolLM2-360M-Instruct', note: '360M parameters, about 1.4 GB; WebGPU advised' },
+  { id: 'Qwen/Qwen2.5-0.5B-Instruct', note: '494M parameters, about 2 GB; WebGPU advised' },
+];
+
+export type ModelKind = 'curated' | 'custom' | 'folder';
+
+/** 'owner/name' or 'name', as the hub allows. */
+const HUB_ID = /^(?:[A-Za-z0-9][A-Za-z0-9._-]{0,95}\/)?[A-Za-z0-9][A-Za-z0-9._-]{0,95}$/;
+
+export class ModelSlot {
+  kind = $state<ModelKind>('curated');
+  curatedId = $state(CURATED_MODELS[0]!.id);
+  customId = $state('');
+  folder = $state.raw<{ label: string; files: Map<string, Uint8Array>; bytes: number } | null>(null);
+  folderError = $state<ShownError | null>(null);
+  reading = $state(false);
+
+  constructor(readonly role: 'prompt' | 'target') {}
+
+  /** The choice to run with, or a sentence saying what is missing. */
+  choice(hubHost: string | null): ModelChoice | string {
+    switch (this.kind) {
+      case 'curated':
+        return { kind: 'hub', modelId: this.curatedId, host: hubHost };
+      case 'custom': {
+        const id = this.customId.trim();
+        if (id === '') return 'enter a model id such as owner/name';
+        if (!HUB_ID.test(id)) return `"${id}" is not a hub model id (owner/name: letters, digits, '.', '_', '-')`;
+        return { kind: 'hub', modelId: id, host: hubHost };
+      }
+      case 'folder':
+        return this.folder ? { kind: 'files', label: this.folder.label, files: this.folder.files } : 'pick or drop a model folder (config.json, tokenizer.json, *.safetensors)';
+    }
+  }
+
+  /** Reads a picked or dropped folder; keeps the previous folder when the new one is not a model. */
+  async readFolder(files: File[]): Promise<void> {
+    this.reading = true;
+    this.folderError = null;
+    try {
+      const read = await readLocalModelFiles(files);
+      const first = files[0] as (File & { webkitRelativePath?: string }) | undefined;
+      const label = first?.webkitRelativePath?.split('/')[0] || first?.name || 'picked files';
+      const bytes = [...read.values()].reduce((a, b) => a + b.byteLength, 0);
+      this.folder = { label, files: read, bytes };
+    } catch (error) {
+      this.folderError = toShownError(error);
+    } finally {
+      this.reading = false;
+    }
+  }
+}

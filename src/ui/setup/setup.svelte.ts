@@ -1,0 +1,96 @@
+// Everything the setup view chooses: the model per role, the task, the preset and edited settings, the baselines
+// to launch alongside GFlowPO, the backend; the resolved settings with per-field errors; the estimate; and the
+// run specs to start. No DOM.
+import { GFLOWPO_MODES, type GflowpoMode, type PresetName } from '../../gflow/settings';
+import type { BackendPreference } from '../../runtime/device';
+import { MODE_LABELS, type ModelChoice, type RunSpec, modelLabel, newRunId } from '../run/run-spec';
+import { estimateCalls, estimateSeconds } from './estimate';
+import { ModelSlot } from './model-slot.svelte';
+import { paceKey, recallPace } from './pace-memory';
+import { resolveForm } from './settings-form';
+import { TaskSlot } from './task-slot.svelte';
+
+/** Baselines the setup view can launch with GFlowPO (manual needs a prompt of its own). */
+export const BASELINE_MODES: readonly GflowpoMode[] = GFLOWPO_MODES.filter((m) => m !== 'gflowpo' && m !== 'manual');
+
+export class SetupState {
+  readonly prompt = new ModelSlot('prompt');
+  readonly target = new ModelSlot('target');
+  readonly task = new TaskSlot();
+  /** A mirror with the hub's URL layout; '' is huggingface.co. */
+  hubHost = $state('');
+  backend = $state<BackendPreference>('auto');
+  preset = $state<PresetName>('quick');
+  /** Settings the user edited: key -> text as typed. */
+  fields = $state<Record<string, string>>({});
+  baselines = $state<GflowpoMode[]>([]);
+
+  readonly form = $derived(resolveForm(this.fields, this.task.task, this.preset));
+
+  get host(): string | null {
+    const h = this.hubHost.trim().replace(/\/+$/, '');
+    return h === '' ? null : h;
+  }
+
+  /** Each role's choice, or what is missing. */
+  get choices(): { prompt: ModelChoice | string; target: ModelChoice | string } {
+    return { prompt: this.prompt.choice(this.host), target: this.target.choice(this.host) };
+  }
+
+  /** Why the run cannot start yet (empty when it can). */
+  get problems(): string[] {
+    const out: string[] = [];
+    const { prompt, target } = this.choices;
+    if (typeof prompt === 'string') out.push(`prompt-LM: ${prompt}`);
+    if (typeof target === 'string') out.push(`target-LM: ${target}`);
+    if (!this.task.task) out.push('task: choose or build a task');
+    if (this.task.busy) out.push(`task: ${this.task.busy}`);
+    for (const [key, message] of Object.entries(this.form.errors)) out.push(`${key}: ${message}`);
+    return out;
+  }
+
+  get estimate() {
+    const s = this.form.settings;
+    if (!s) return null;
+    const { prompt, target } = this.choices;
+    const pace = typeof prompt === 'string' || typeof target === 'string' ? null : recallPace(paceKey(modelLabel(prompt), modelLabel(target), this.backend));
+    const modes: GflowpoMode[] = [s.mode, ...this.baselines.filter((m) => m !== s.mode)];
+    const perRun = modes.map((mode) => ({ mode, calls: estimateCalls({ ...s, mode }), seconds: estimateSeconds({ ...s, mode }, pace) }));
+    return { perRun, pace };
+  }
+
+  setField(key: string, text: string): void {
+    this.fields = { ...this.fields, [key]: text };
+  }
+
+  resetFields(): void {
+    this.fields = {};
+  }
+
+  /** The runs to start: the chosen method and each baseline, same task, models, seed and budget. */
+  specs(): RunSpec[] {
+    const settings = this.form.settings;
+    const task = this.task.task;
+    const { prompt, target } = this.choices;
+    if (!settings || !task || typeof prompt === 'string' || typeof target === 'string') throw new Error(`cannot start: ${this.problems.join('; ')}`);
+    const modes: GflowpoMode[] = [settings.mode, ...this.baselines.filter((m) => m !== settings.mode)];
+    const group = modes.length > 1 ? newRunId() : null;
+    const createdAt = Date.now();
+    return modes.map((mode) => ({
+      id: newRunId(),
+      label: MODE_LABELS[mode],
+      group,
+      task,
+      promptModel: prompt,
+      targetModel: target,
+      // Fully resolved, so the engine applies no preset or task default of its own on top.
+      settings: { ...settings, lora: { ...settings.lora, targetModules: [...settings.lora.targetModules] }, mode },
+      backend: this.backend,
+      createdAt,
+    }));
+  }
+
+  dispose(): void {
+    this.task.dispose();
+  }
+}

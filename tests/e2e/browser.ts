@@ -1,0 +1,66 @@
+// Shared by the e2e tests: Debian's Chromium through playwright-core with the flags this machine needs, a page
+// that records console errors, page errors and long tasks, the artifacts folder for screenshots, and the steps a
+// test repeats (choose the fixture models, start a run, wait for steps).
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type Browser, type Page, chromium } from 'playwright-core';
+import { expect } from 'vitest';
+
+/** The flags of vite.config.ts's browser project: WebGPU (SwiftShader) and no calls out of the closed network. */
+const CHROMIUM_ARGS = ['--enable-unsafe-webgpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', '--no-sandbox'];
+
+export const ARTIFACTS = join(import.meta.dirname, '__artifacts__');
+
+export function launch(): Promise<Browser> {
+  return chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+}
+
+export interface Watched {
+  page: Page;
+  errors: string[];
+}
+
+/** A page whose uncaught errors and console errors are collected (a test expects none unless it says why). */
+export async function openPage(browser: Browser, baseUrl: string, hash = '#/setup', viewport = { width: 1280, height: 900 }): Promise<Watched> {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(`console: ${m.text()}`);
+  });
+  await page.goto(`${baseUrl}/${hash}`);
+  return { page, errors };
+}
+
+export async function screenshot(page: Page, name: string): Promise<string> {
+  await mkdir(ARTIFACTS, { recursive: true });
+  const path = join(ARTIFACTS, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}
+
+/** Picks the two fixture models from the test hub (Setup view must be open). */
+export async function chooseFixtureModels(page: Page, baseUrl: string): Promise<void> {
+  await page.locator('details.advanced summary').click();
+  await page.getByTestId('setup-hub-host').fill(`${baseUrl}/test-hub`);
+  for (const [role, id] of [['prompt', 'fixture/tiny-prompt'], ['target', 'fixture/tiny-target']] as const) {
+    const slot = page.getByTestId(`setup-model-${role}`);
+    await slot.getByLabel('Other hub id').check();
+    await page.getByTestId(`setup-model-${role}-id`).fill(id);
+  }
+}
+
+/** Short schedule for the fixture: `steps` steps, training from step 3, 2 x 2 prompts of at most 6 tokens. */
+export async function shortSchedule(page: Page, steps: number, extra: Record<string, string> = {}): Promise<void> {
+  const fields: Record<string, string> = { steps: String(steps), warmupSteps: '2', conditionFreezeStep: '3', referencesFromStep: '3', microBatches: '2', microBatchSize: '2', maxNewTokens: '6', lrWarmupUpdates: '2', ...extra };
+  for (const details of await page.locator('section.settings details').all()) {
+    if (!(await details.evaluate((d) => (d as HTMLDetailsElement).open))) await details.locator('summary').click();
+  }
+  for (const [key, value] of Object.entries(fields)) await page.getByTestId(`setting-${key}`).fill(value);
+}
+
+/** Waits until the run view's completed-step count reaches `n`. */
+export async function waitForStep(page: Page, n: number, timeout = 90_000): Promise<void> {
+  await expect.poll(async () => Number(await page.getByTestId('run-step').textContent()), { timeout, interval: 250 }).toBeGreaterThanOrEqual(n);
+}

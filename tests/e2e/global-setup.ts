@@ -1,0 +1,41 @@
+// Global setup of the e2e project: builds the app (vite build, into a temporary folder, not dist/), adds a test hub
+// with two tiny random fixture models in the Hugging Face URL layout (test-only: never committed, never in
+// public/), serves it with vite preview (the production headers), and provides the URL to the tests.
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build, preview } from 'vite';
+import type { TestProject } from 'vitest/node';
+import { tinyLlamaFixtureFiles } from '../../src/models/llama/fixture';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** The preview server's origin, e.g. http://localhost:4173. */
+    baseUrl: string;
+    /** Folder of the built app. */
+    distDir: string;
+  }
+}
+
+/** Fixture models the tests pick as "other hub id" with the hub address `${baseUrl}/test-hub`. */
+export const FIXTURE_MODELS = { prompt: { id: 'fixture/tiny-prompt', seed: 1 }, target: { id: 'fixture/tiny-target', seed: 2 } } as const;
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const root = join(import.meta.dirname, '../..');
+  const outDir = await mkdtemp(join(tmpdir(), 'gflowpo-e2e-'));
+  await build({ root, configFile: join(root, 'vite.config.ts'), logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+  for (const { id, seed } of Object.values(FIXTURE_MODELS)) {
+    const dir = join(outDir, 'test-hub', id, 'resolve', 'main');
+    await mkdir(dir, { recursive: true });
+    for (const [file, bytes] of Object.entries(tinyLlamaFixtureFiles({ seed }))) await writeFile(join(dir, file), bytes);
+  }
+  const server = await preview({ root, configFile: join(root, 'vite.config.ts'), logLevel: 'warn', build: { outDir }, preview: { port: 0, host: '127.0.0.1', strictPort: false } });
+  const url = server.resolvedUrls?.local[0]?.replace(/\/$/, '');
+  if (!url) throw new Error('vite preview started without a local URL');
+  project.provide('baseUrl', url);
+  project.provide('distDir', outDir);
+  return async () => {
+    await server.close();
+    await rm(outDir, { recursive: true, force: true });
+  };
+}
