@@ -9,7 +9,6 @@ import type { StepEvent } from '../src/gflow/events';
 import { toJsonl } from '../src/gflow/events';
 import { GflowpoRun } from '../src/gflow/run';
 import { type GflowpoSettingsInput, resolveSettings } from '../src/gflow/settings';
-import { LORA_TARGETS, type LoraTarget } from '../src/models/llama/lora';
 import { loadOrtNode } from '../src/runtime/ort-node';
 import { PromptLM } from '../src/engines/prompt-lm';
 import { LabPromptSampler } from '../src/engines/prompt-sampler';
@@ -88,13 +87,8 @@ function settingsFrom(flags: Map<string, string>): GflowpoSettingsInput {
 /** One run of one mode; the prompt-LM is loaded fresh (a new adapter), the target LM is shared. */
 async function runMode(flags: Map<string, string>, task: Task, input: GflowpoSettingsInput, target: TargetEngine, targetId: string, log: string | undefined) {
   const settings = resolveSettings(input, task.name);
-  const { rank, alpha, dropout, targetModules } = settings.lora;
-  const targets = targetModules.map((t) => {
-    if (!(LORA_TARGETS as readonly string[]).includes(t)) throw new UsageError(`LoRA target '${t}' is not one of ${LORA_TARGETS.join(', ')}`);
-    return t as LoraTarget;
-  });
   const promptLM = new PromptLM(loadOrtNode);
-  await promptLM.load(await modelSource(flags.get('prompt-lm')!, flags), { backend: 'wasm', seed: settings.seed, lora: { rank, alpha, dropout, targets } });
+  await promptLM.load(await modelSource(flags.get('prompt-lm')!, flags), settings, { backend: 'wasm' });
   const targetLM = { id: targetId, get calls() { return target.calls; }, evaluate: target.evaluate.bind(target) };
   const run = new GflowpoRun(settings, task, new LabPromptSampler(promptLM), targetLM);
   const events: StepEvent[] = [];

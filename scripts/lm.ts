@@ -12,6 +12,7 @@ import { MemoryModelCache } from '../src/models/hub/model-cache';
 import { hostTensor } from '../src/runtime/host-tensor';
 import { loadOrtNode } from '../src/runtime/ort-node';
 import { type ModelSource, PromptLM } from '../src/engines/prompt-lm';
+import { GFLOWPO_DEFAULTS } from '../src/gflow/settings';
 import { GraphSession } from '../src/runtime/run-graph';
 import { modelSource } from './model-source';
 
@@ -80,7 +81,7 @@ async function logits(src: ModelSource, tokens: number[]): Promise<void> {
 
 async function sample(src: ModelSource, flags: Map<string, string>): Promise<void> {
   const lm = new PromptLM(loadOrtNode);
-  await lm.load(src, { backend: 'wasm' });
+  await lm.load(src, GFLOWPO_DEFAULTS, { backend: 'wasm' });
   const prompt = flags.get('prompt');
   let promptIds: number[];
   if (prompt !== undefined) promptIds = flags.has('chat') ? lm.encodeChat([{ role: 'user', content: prompt }]) : lm.encode(prompt);

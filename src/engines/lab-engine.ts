@@ -1,15 +1,29 @@
-// The lab engine a worker exposes: one prompt-LM, one target-LM and a GFlowPO run on a task, stepped on
-// request with typed events back, paused between steps, and its run state exported as JSON (the adapter's
-// checkpoint travels separately as bytes). Composition only: the algorithm is src/gflow, the models src/runtime.
+// The lab engine a worker exposes (and the headless command drives): one prompt-LM, one target-LM and a GFlowPO
+// run on a task, stepped on request with typed events back and paused between steps; with a repository, every
+// completed step is committed (state, events, evaluations, checkpoint) so a run survives a reload or a crash and
+// resumes exactly, one writer per run (a Web Lock), and the run library (list, view, follow, delete, export,
+// import, storage) is served from the same store. Composition only: the algorithm is src/gflow, persistence
+// src/store, the models src/runtime.
 import type { StepEvent } from '../gflow/events';
-import { type GflowpoRunState, GflowpoRun } from '../gflow/run';
-import { type GflowpoSettingsInput, resolveSettings } from '../gflow/settings';
+import { GflowpoRun, type GflowpoRunOptions, type GflowpoRunState } from '../gflow/run';
+import { type GflowpoSettings, type GflowpoSettingsInput, type PresetName, resolveSettings } from '../gflow/settings';
 import type { DownloadProgress } from '../models/hub/hub';
-import { LORA_TARGETS, type LoraTarget } from '../models/llama/lora';
 import type { ModelCache } from '../models/hub/model-cache';
-import type { Task } from '../tasks/task';
 import type { BackendPreference } from '../runtime/device';
 import type { Ort } from '../runtime/host-tensor';
+import { RunLockedError, RunMismatchError } from '../store/errors';
+import { decodeRunFile } from '../store/run-file';
+import type { EvaluationRecord, EventRecord, MetaPromptRecord, RunRecord, RunSnapshot } from '../store/records';
+import { runStateOf } from '../store/records';
+import type { RunRepository } from '../store/repository';
+import { type PerExample, RunRecorder } from '../store/run-recorder';
+import { type LockHolder, RunLock, findHolder, isLocked, watchRun } from '../store/run-lock';
+import { type ImportMode, RunStore, type RunSummary, summaryOf } from '../store/run-store';
+import { type StorageState, storageState } from '../store/storage';
+import { formatDemonstration } from '../tasks/demonstration';
+import { manualPromptFor } from '../tasks/manual-prompts';
+import { scoreOutput } from '../tasks/metrics';
+import type { Task } from '../tasks/task';
 import { type ModelInfo, type ModelSource, PromptLM } from './prompt-lm';
 import { LabPromptSampler } from './prompt-sampler';
 import { TargetEngine, type TargetImplementation, type TargetInfo, type TargetSource } from './target-engine';
@@ -18,52 +32,285 @@ export class LabEngineError extends Error {
   override name = 'LabEngineError';
 }
 
-export interface LabSetup {
-  task: Task;
+/** The models a run uses (the same on resume: their ids are checked against the saved run's). */
+export interface LabModels {
   promptLM: ModelSource;
   targetLM: TargetSource;
   targetImplementation?: TargetImplementation;
   backend?: BackendPreference;
-  settings?: GflowpoSettingsInput;
 }
+
+export interface LabSetup extends LabModels {
+  task: Task;
+  settings?: GflowpoSettingsInput;
+  preset?: PresetName;
+}
+
+/** A resume names the task (its id is checked) and the models; the settings are the saved run's. */
+export interface LabResume extends LabModels {
+  task: Task;
+}
+
+export interface LabEngineOptions {
+  /** Where runs are kept (the lab worker: IndexedDB, opened on first use); without one runs live in memory only. */
+  repository?: () => Promise<RunRepository>;
+  /** How this context describes itself to other tabs that find one of its runs open ("where it runs"). */
+  label?: string;
+  /** New run ids (default crypto.randomUUID) and the clock (tests). */
+  newId?: () => string;
+  now?: () => number;
+}
+
+export interface LabInfo {
+  promptLM: ModelInfo;
+  targetLM: TargetInfo;
+  /** The stored run's id (null for a run kept in memory only). */
+  runId: string | null;
+  /** Completed steps (non-zero on resume). */
+  step: number;
+}
+
+/** A run in the library, with where it is open. */
+export interface LabRunSummary extends RunSummary {
+  /** 'here': this engine has it open; 'elsewhere': another tab or worker does; null: nobody (resumable). */
+  open: 'here' | 'elsewhere' | null;
+  /** Its status says running but nobody has it open: the tab closed or crashed mid-run (resume continues it). */
+  interrupted: boolean;
+}
+
+/** A stored run as a read-only view reads it (all but the checkpoint bytes). */
+export interface LabRunView {
+  summary: LabRunSummary;
+  /** Who has it open when that is not this engine (the view is then read-only and says where it runs). */
+  holder: LockHolder | null;
+  settings: GflowpoSettings;
+  events: EventRecord[];
+  evaluations: EvaluationRecord[];
+  metaPrompts: MetaPromptRecord[];
+  buffer: RunSnapshot['buffer'];
+  queue: RunSnapshot['queue'];
+  checkpointBytes: number;
+}
+
+/** Each example's metric score of an evaluation in split order (null when predictions are missing or disagree). */
+const perExampleScores: PerExample = (task, split, evaluation) => {
+  const examples = task.splits[split];
+  if (evaluation.predictions.length !== examples.length || examples.length === 0) return null;
+  const scores = evaluation.predictions.map((p, i) => scoreOutput(task.metric, p, examples[i]!));
+  const mean = scores.reduce((a, b) => a + b, 0) / scores.length;
+  return Math.abs(mean - evaluation.score) <= 1e-9 ? scores : null;
+};
+
+/** What to load to continue a run, as the library shows it (never the files themselves). */
+function describeSource(source: ModelSource): string {
+  switch (source.kind) {
+    case 'hub':
+      return `hub:${source.modelId}`;
+    case 'files':
+      return `files:${[...source.files.keys()].sort().join(',')}`;
+    case 'llama2c':
+      return `llama2.c checkpoint (${source.bytes.byteLength} bytes)`;
+    case 'loaded':
+      return 'a model in memory';
+  }
+}
+
+function runOptions(task: Task): GflowpoRunOptions {
+  return { manualPrompt: manualPromptFor(task.id), formatDemonstration: (example) => formatDemonstration(task, example) };
+}
+
+interface Current {
+  run: GflowpoRun;
+  task: Task;
+  sampler: LabPromptSampler;
+  target: GflowpoRunTarget;
+  recorder: RunRecorder | null;
+  lock: RunLock | null;
+}
+
+type GflowpoRunTarget = ConstructorParameters<typeof GflowpoRun>[3];
 
 export class LabEngine {
   private readonly promptLM: PromptLM;
   private readonly target: TargetEngine;
-  private run: GflowpoRun | undefined;
+  private current: Current | undefined;
   private stopRequested = false;
+  private repositoryPromise: Promise<RunRepository> | undefined;
+  private label: string;
+  private readonly watchers = new Map<number, () => void>();
+  private nextWatcher = 1;
+  /** The loaded target-LM's id (its content hash, implementation and backend). */
+  private targetId = '';
 
-  constructor(loadOrt: () => Promise<Ort>, cache?: ModelCache) {
+  constructor(
+    loadOrt: () => Promise<Ort>,
+    cache?: ModelCache,
+    private readonly options: LabEngineOptions = {},
+  ) {
     this.promptLM = new PromptLM(loadOrt, cache);
     this.target = new TargetEngine(loadOrt, cache);
+    this.label = options.label ?? `a lab tab opened at ${new Date().toLocaleTimeString()}`;
   }
 
-  /** Loads both models and prepares the run (from `resume` when given: a state() of an earlier run on this task). */
-  async setup(setup: LabSetup, onProgress?: (p: DownloadProgress) => void, resume?: GflowpoRunState): Promise<{ promptLM: ModelInfo; targetLM: TargetInfo }> {
-    const settings = resolveSettings(setup.settings ?? {}, setup.task.name);
-    const targets = settings.lora.targetModules.map((t) => {
-      if (!(LORA_TARGETS as readonly string[]).includes(t)) throw new LabEngineError(`LoRA target '${t}' is not one of ${LORA_TARGETS.join(', ')}`);
-      return t as LoraTarget;
-    });
-    const backend = setup.backend ?? 'auto';
-    const { rank, alpha, dropout } = settings.lora;
-    const promptLM = await this.promptLM.load(setup.promptLM, { backend, seed: settings.seed, lora: { rank, alpha, dropout, targets } }, onProgress);
-    const targetLM = await this.target.load(setup.targetLM, { implementation: setup.targetImplementation ?? 'compiled', backend }, onProgress);
-    const target = this.target;
-    const targetView = { id: targetLM.id, get calls() { return target.calls; }, evaluate: target.evaluate.bind(target) };
-    const sampler = new LabPromptSampler(this.promptLM);
-    this.run = resume ? GflowpoRun.fromState(resume, setup.task, sampler, targetView) : new GflowpoRun(settings, setup.task, sampler, targetView);
+  private now(): number {
+    return this.options.now?.() ?? Date.now();
+  }
+
+  /** How this context describes itself to other tabs (the page sets it, e.g. with its title and opening time). */
+  setLabel(label: string): void {
+    this.label = label;
+  }
+
+  private async repository(): Promise<RunRepository> {
+    if (!this.options.repository) throw new LabEngineError('this lab engine keeps no runs (it was made without a repository): runs live in memory only');
+    this.repositoryPromise ??= this.options.repository();
+    return this.repositoryPromise;
+  }
+
+  private async library(): Promise<RunStore> {
+    const repository = await this.repository();
+    if (!(repository instanceof RunStore)) throw new LabEngineError('this lab engine keeps one run in a state file, not a run library');
+    return repository;
+  }
+
+  private async loadModels(models: LabModels, settings: GflowpoSettings, onProgress?: (p: DownloadProgress) => void): Promise<{ promptLM: ModelInfo; targetLM: TargetInfo }> {
+    const backend = models.backend ?? 'auto';
+    const targetLM = await this.target.load(models.targetLM, { implementation: models.targetImplementation ?? 'compiled', backend }, onProgress);
+    this.targetId = targetLM.id;
+    const promptLM = await this.promptLM.load(models.promptLM, settings, { backend }, onProgress);
     return { promptLM, targetLM };
   }
 
-  private get current(): GflowpoRun {
-    if (!this.run) throw new LabEngineError('no run is set up; call setup() first');
-    return this.run;
+  private targetView(): GflowpoRunTarget {
+    const target = this.target;
+    const id = this.targetId;
+    return {
+      id,
+      get calls() {
+        return target.calls;
+      },
+      evaluate: target.evaluate.bind(target),
+    };
   }
 
-  /** One step of the schedule; its events (the last step's end with 'done'). */
-  step(): Promise<StepEvent[]> {
-    return this.current.step();
+  /**
+   * Loads both models and prepares a run kept in memory only (from `resume` when given: a state() of an earlier
+   * run on this task, with the adapter restored by restoreAdapter first). For stored runs see createRun/resumeRun.
+   */
+  async setup(setup: LabSetup, onProgress?: (p: DownloadProgress) => void, resume?: GflowpoRunState): Promise<{ promptLM: ModelInfo; targetLM: TargetInfo }> {
+    await this.closeRun();
+    const settings = resume ? resolveSettings(resume.settings) : resolveSettings(setup.settings ?? {}, setup.task, setup.preset);
+    const info = await this.loadModels(setup, settings, onProgress);
+    const sampler = new LabPromptSampler(this.promptLM);
+    const target = this.targetView();
+    const run = resume ? await GflowpoRun.fromState(resume, setup.task, sampler, target, runOptions(setup.task)) : new GflowpoRun(settings, setup.task, sampler, target, runOptions(setup.task));
+    this.current = { run, task: setup.task, sampler, target, recorder: null, lock: null };
+    return info;
+  }
+
+  /** Loads both models and starts a stored run (step 0 committed: settings, random streams, initial adapter). */
+  async createRun(setup: LabSetup, options: { name?: string } = {}, onProgress?: (p: DownloadProgress) => void): Promise<LabInfo> {
+    await this.closeRun();
+    const repository = await this.repository();
+    const settings = resolveSettings(setup.settings ?? {}, setup.task, setup.preset);
+    const info = await this.loadModels(setup, settings, onProgress);
+    const id = this.options.newId?.() ?? crypto.randomUUID();
+    const lock = await RunLock.acquire(id, { label: this.label, step: 0 });
+    if (!lock) throw new RunLockedError(`run id ${id} is already open elsewhere; create the run again`);
+    try {
+      const sampler = new LabPromptSampler(this.promptLM);
+      const inner = this.targetView();
+      const name = options.name ?? `${settings.mode} on ${setup.task.name}, seed ${settings.seed}`;
+      const probe = new GflowpoRun(settings, setup.task, sampler, inner, runOptions(setup.task));
+      const recorder = await RunRecorder.create(repository, { id, name, promptLM: describeSource(setup.promptLM), createdAt: this.now() }, probe.state(), await this.promptLM.saveCheckpoint(), this.now());
+      const target = recorder.target(inner, perExampleScores);
+      const run = new GflowpoRun(settings, setup.task, sampler, target, runOptions(setup.task));
+      this.current = { run, task: setup.task, sampler, target, recorder, lock };
+      return { ...info, runId: id, step: 0 };
+    } catch (error) {
+      lock.release();
+      throw error;
+    }
+  }
+
+  /**
+   * Opens a stored run for writing and continues it from its last committed step: the task and the target-LM must
+   * be the saved run's (their ids are compared), the prompt-LM takes the saved adapter, optimiser and logZ, and a
+   * step interrupted mid-way is redone with the target-LM answers it had already journalled.
+   */
+  async resumeRun(runId: string, resume: LabResume, onProgress?: (p: DownloadProgress) => void): Promise<LabInfo> {
+    await this.closeRun();
+    const repository = await this.repository();
+    const lock = await RunLock.acquire(runId, { label: this.label, step: 0 });
+    if (!lock) {
+      const holder = await findHolder(runId);
+      throw new RunLockedError(`this run is open in ${holder?.label ?? 'another tab'}${holder && holder.step >= 0 ? ` (step ${holder.step})` : ''}: it is shown read-only here; close it there to continue it here`);
+    }
+    try {
+      const snapshot = await repository.loadSnapshot(runId);
+      const state = runStateOf(snapshot);
+      if (state.task !== resume.task.id) {
+        throw new RunMismatchError(`the saved run is for task ${state.task}, not ${resume.task.id}${state.task.split('[')[0] === resume.task.id.split('[')[0] ? ' (same task, other data, split or scoring options)' : ''}: load the task it was made with`);
+      }
+      if (!snapshot.checkpoint) throw new RunMismatchError(`the saved run ${runId} has no prompt-LM checkpoint; it cannot continue exactly`);
+      const settings = resolveSettings(state.settings);
+      const info = await this.loadModels(resume, settings, onProgress);
+      if (info.targetLM.id !== state.target) throw new RunMismatchError(`the saved run scored with target-LM ${state.target}, not ${info.targetLM.id}: load the target-LM it was made with (its weights, implementation and backend)`);
+      try {
+        await this.promptLM.loadCheckpoint(snapshot.checkpoint.bytes);
+      } catch (error) {
+        throw new RunMismatchError(`the prompt-LM does not take the saved run's adapter (${(error as Error).message}): load the prompt-LM it was made with (${snapshot.run.promptLM})`);
+      }
+      const recorder = await RunRecorder.resume(repository, snapshot);
+      const sampler = new LabPromptSampler(this.promptLM);
+      const target = recorder.target(this.targetView(), perExampleScores);
+      const run = await GflowpoRun.fromState(state, resume.task, sampler, target, runOptions(resume.task));
+      lock.committed(snapshot.run.step, snapshot.run.counts.events, snapshot.run.status);
+      this.current = { run, task: resume.task, sampler, target, recorder, lock };
+      return { ...info, runId, step: snapshot.run.step };
+    } catch (error) {
+      lock.release();
+      throw error;
+    }
+  }
+
+  private get open(): Current {
+    if (!this.current) throw new LabEngineError('no run is set up; call setup(), createRun() or resumeRun() first');
+    return this.current;
+  }
+
+  /** The id of the stored run this engine has open (null: none, or a run in memory only). */
+  get runId(): string | null {
+    return this.current?.recorder?.runId ?? null;
+  }
+
+  /**
+   * One step of the schedule; its events (the last step's end with 'done'). A stored run commits the step before
+   * returning; when the step or its commit fails, the run rewinds to its last committed step (nothing of the step
+   * is stored) and the error is thrown: calling step() again retries it without repeating a target-LM call.
+   */
+  async step(): Promise<StepEvent[]> {
+    const c = this.open;
+    let events: StepEvent[];
+    try {
+      events = await c.run.step();
+      if (c.recorder) await c.recorder.commit(c.run.state(), events, await this.promptLM.saveCheckpoint(), c.run.finished ? 'finished' : 'running', this.now());
+    } catch (error) {
+      if (c.recorder) await this.rewind(c, error as Error);
+      throw error;
+    }
+    if (c.recorder && c.lock) c.lock.committed(c.recorder.record.step, c.recorder.record.counts.events, c.recorder.record.status);
+    return events;
+  }
+
+  /** Back to the last committed step: the in-memory run and the adapter as stored, the store as before the step. */
+  private async rewind(c: Current, error: Error): Promise<void> {
+    const recorder = c.recorder!;
+    await recorder.abandonStep().catch(() => undefined);
+    const { state, checkpoint } = recorder.committed();
+    if (checkpoint) await this.promptLM.loadCheckpoint(checkpoint);
+    c.run = await GflowpoRun.fromState(state, c.task, c.sampler, c.target, runOptions(c.task));
+    await recorder.setStatus('paused', `${error.name}: ${error.message}`).catch(() => undefined);
   }
 
   /**
@@ -72,9 +319,10 @@ export class LabEngine {
    */
   async start(onEvent: (event: StepEvent) => void | Promise<void>): Promise<boolean> {
     this.stopRequested = false;
-    const run = this.current;
-    while (!run.finished && !this.stopRequested) for (const e of await run.step()) await onEvent(e);
-    return run.finished;
+    const c = this.open;
+    while (!c.run.finished && !this.stopRequested) for (const e of await this.step()) await onEvent(e);
+    if (!c.run.finished && c.recorder) await c.recorder.setStatus('paused');
+    return c.run.finished;
   }
 
   /** Stops start() after the step in progress. */
@@ -84,7 +332,7 @@ export class LabEngine {
 
   /** The run's state as plain JSON (settings, step, RNG, buffer, queue, cache, meta-prompt history). */
   state(): GflowpoRunState {
-    return this.current.state();
+    return this.open.run.state();
   }
 
   /** The prompt-LM's adapter, optimiser state and logZ as bytes (pair it with state() to resume). */
@@ -96,8 +344,122 @@ export class LabEngine {
     return this.promptLM.loadCheckpoint(bytes);
   }
 
+  /** Closes the open run (its lock released; a stored run not finished is left paused). */
+  private async closeRun(): Promise<void> {
+    const c = this.current;
+    this.current = undefined;
+    if (!c) return;
+    if (c.recorder && !c.run.finished && c.recorder.record.status === 'running') await c.recorder.setStatus('paused').catch(() => undefined);
+    c.lock?.release();
+  }
+
   async release(): Promise<void> {
+    await this.closeRun();
+    for (const stop of this.watchers.values()) stop();
+    this.watchers.clear();
     await this.promptLM.release();
     await this.target.release();
+  }
+
+  // ---- The run library (a RunStore repository: the lab worker) ----
+
+  private async withOpen(run: RunRecord): Promise<LabRunSummary> {
+    const here = this.runId === run.id;
+    const elsewhere = !here && (await isLocked(run.id));
+    const open = here ? 'here' : elsewhere ? 'elsewhere' : null;
+    return { ...summaryOf(run), open, interrupted: run.status === 'running' && open === null };
+  }
+
+  /** Every stored run, most recently changed first, with where it is open. */
+  async listRuns(): Promise<LabRunSummary[]> {
+    const store = await this.library();
+    const out: LabRunSummary[] = [];
+    for (const s of await store.listRuns()) out.push(await this.withOpen((await store.getRun(s.id))!));
+    return out;
+  }
+
+  /** A stored run for reading (works while another tab has it open: then `holder` says where). */
+  async viewRun(runId: string): Promise<LabRunView> {
+    const store = await this.library();
+    const s = await store.loadSnapshot(runId);
+    const summary = await this.withOpen(s.run);
+    const holder = summary.open === 'elsewhere' ? await findHolder(runId) : null;
+    return { summary, holder, settings: s.run.core.settings, events: s.events, evaluations: s.evaluations, metaPrompts: s.metaPrompts, buffer: s.buffer, queue: s.queue, checkpointBytes: s.checkpoint?.bytes.byteLength ?? 0 };
+  }
+
+  /** A run's events from sequence number `from` (charts fetch what a subscription announced). */
+  async runEvents(runId: string, from = 0): Promise<EventRecord[]> {
+    return (await this.library()).events(runId, from);
+  }
+
+  /**
+   * Calls `onEvents` with the events of each step committed to the run after event `from` (in any tab or worker,
+   * this one included), in order; returns an id for unsubscribe(). Pass a Comlink.proxy from the page.
+   */
+  async subscribe(runId: string, from: number, onEvents: (events: EventRecord[]) => void | Promise<void>): Promise<number> {
+    const store = await this.library();
+    let next = from;
+    let busy = Promise.resolve();
+    const pull = () => {
+      busy = busy.then(async () => {
+        const events = await store.events(runId, next);
+        if (events.length === 0) return;
+        next = events.at(-1)!.seq + 1;
+        await onEvents(events);
+      }).catch(() => undefined);
+    };
+    const id = this.nextWatcher++;
+    this.watchers.set(id, watchRun(runId, (m) => {
+      if (m.type === 'committed') pull();
+    }));
+    pull();
+    return id;
+  }
+
+  unsubscribe(id: number): void {
+    this.watchers.get(id)?.();
+    this.watchers.delete(id);
+  }
+
+  /** Removes every record of a run; refuses one open here or in another tab. */
+  async deleteRun(runId: string): Promise<void> {
+    const store = await this.library();
+    if (this.runId === runId) throw new RunLockedError('this run is open here; stop and close it (release) before deleting it');
+    const lock = await RunLock.acquire(runId, { label: `${this.label} (deleting)`, step: -1 });
+    if (!lock) {
+      const holder = await findHolder(runId);
+      throw new RunLockedError(`this run is open in ${holder?.label ?? 'another tab'}; close it there before deleting it`);
+    }
+    try {
+      await store.delete(runId);
+    } finally {
+      lock.release();
+    }
+  }
+
+  /** The run as one run file (the headless command's --state format); readable while it is open elsewhere. */
+  async exportRun(runId: string): Promise<Uint8Array> {
+    return (await this.library()).exportRun(runId);
+  }
+
+  /**
+   * Imports a run file (checked completely before anything is written). An existing run with its id is never
+   * overwritten silently: 'refuse' (default) throws, 'copy' imports it under a new id, 'replace' replaces it
+   * (refused while the existing run is open somewhere).
+   */
+  async importRun(bytes: Uint8Array, mode: ImportMode = 'refuse'): Promise<LabRunSummary> {
+    const store = await this.library();
+    if (mode === 'replace') {
+      const id = decodeRunFile(bytes).run.id;
+      if (this.runId === id || (await isLocked(id))) throw new RunLockedError('the run this file would replace is open; close it first, or import the file as a copy');
+    }
+    const run = await store.importRun(bytes, { mode, now: this.now() });
+    return this.withOpen(run);
+  }
+
+  /** Whether the site's storage is persistent, bytes used and allowed, and each run's share. */
+  async storage(): Promise<StorageState & { runs: { id: string; name: string; bytes: number }[] }> {
+    const runs = (await (await this.library()).listRuns()).map((r) => ({ id: r.id, name: r.name, bytes: r.bytes }));
+    return { ...(await storageState()), runs };
   }
 }

@@ -1,17 +1,21 @@
-// The prompt-LM engine: loads a Llama-family model (hub id, picked files or a llama2.c checkpoint), then
-// samples prompts with the LoRA adapter on, scores them with it off (the reference prior) or on, and trains
-// the adapter as a GFlowNet (EMA logZ, linear warm-up). One device queue; exposed by workers/prompt-lm.
+// The prompt-LM engine: loads a Llama-family model (hub id, picked files, a llama2.c checkpoint or a model in
+// memory), samples prompts with the LoRA adapter on (train-mode dropout as the authors sample), scores them with
+// it off (the reference prior) or on, and trains the adapter as a GFlowNet by micro-batches: accumulate() adds one
+// micro-batch's gradient on the device, applyUpdate() takes one clipped AdamW step at the lr it is given (the
+// warm-up is the loop's). Its settings come from a resolved GflowpoSettings (GFLOWPO_DEFAULTS: the one set of
+// defaults). One device queue; exposed by workers/prompt-lm.
 import { mulberry32 } from '../random/mulberry32';
-import { ADAMW_DEFAULTS, type AdamWConfig } from '../autodiff/optimizer';
-import { packSequences } from '../models/llama/sequence-batch';
-import { gflownetModel } from '../models/llama/gflownet-objective';
+import type { GflowpoSettings } from '../gflow/settings';
+import { gflownetInputs, gflownetModel, gflownetOutputs } from '../models/llama/gflownet-objective';
 import { type DownloadProgress, type HubSettings, fetchModel } from '../models/hub/hub';
 import { parameterCount } from '../models/llama/weights';
 import type { LlamaConfig } from '../models/llama/types';
 import { type LoadedModel, endOfSequenceIds, loadLlama2cFile, loadModelFiles } from '../models/formats/load-model';
-import { LORA_DEFAULTS, type LoraSettings, initialLora, validateLora } from '../models/llama/lora';
+import { type LoraSettings, initialLora, loraFromSettings } from '../models/llama/lora';
+import { dropoutRowSeed } from '../models/llama/lora-dropout';
+import { packPositioned } from '../models/llama/target-positions';
 import { type ModelCache, MemoryModelCache } from '../models/hub/model-cache';
-import { compileTrainingBundle } from '../onnx/bundle';
+import { compileAccumulatingBundle } from '../onnx/bundle';
 import { decodeCheckpoint, encodeCheckpoint } from '../onnx/checkpoint';
 import { CausalLM, logitBias, uploadLlamaWeights } from '../runtime/causal-lm';
 import type { DeviceWeights } from '../runtime/device-weights';
@@ -27,29 +31,15 @@ export type ModelSource =
   /** A model already in memory (a generated config and weights; tests and benchmarks). */
   | { kind: 'loaded'; model: LoadedModel };
 
-export interface PromptLMSettings {
-  backend: BackendPreference;
-  lora: LoraSettings;
-  adamw: AdamWConfig;
-  /** Linear warm-up of the learning rate over this many updates (GFlowPO: 100). */
-  warmupSteps: number;
-  /** EMA decay of logZ (0.99; 0 is pure VarGrad). */
-  logZDecay: number;
-  /** Seed of the adapter's initialisation and its dropout masks. */
-  seed: number;
+/** What the prompt-LM reads from a resolved GflowpoSettings: the adapter, AdamW and the seed. */
+export type PromptLMSettings = Pick<GflowpoSettings, 'seed' | 'lora' | 'gradClip' | 'weightDecay' | 'adamBeta1' | 'adamBeta2' | 'adamEpsilon'>;
+
+/** How the engine runs, apart from the algorithm's settings. */
+export interface PromptLMOptions {
+  backend?: BackendPreference;
   /** Tokens prompts may contain (sampling, prior, logPF and training all renormalise over them); all when absent. */
   allowedTokens?: readonly number[];
 }
-
-/** GFlowPO's defaults: LoRA r 16 / alpha 32 / dropout 0.05 on q and v, AdamW lr 1e-4, clip 1.0, warm-up 100. */
-export const PROMPT_LM_DEFAULTS: Readonly<PromptLMSettings> = Object.freeze({
-  backend: 'auto',
-  lora: LORA_DEFAULTS,
-  adamw: { ...ADAMW_DEFAULTS, lr: 1e-4, weightDecay: 0, maxGradNorm: 1.0 },
-  warmupSteps: 100,
-  logZDecay: 0.99,
-  seed: 0,
-});
 
 export interface ModelInfo {
   modelType: LlamaConfig['modelType'];
@@ -70,23 +60,54 @@ export interface PromptSample {
   finished: boolean;
 }
 
-/** One (meta-prompt, prompt) pair of a train step: token ids and the prompt's log-reward. */
+export interface PromptSamplingOptions {
+  seeds: number[];
+  temperature?: number;
+  /** Default 50 (Hugging Face generate's). */
+  topK?: number;
+  topP?: number;
+  maxNewTokens?: number;
+  /** Default true. */
+  adapter?: boolean;
+  /** Train-mode LoRA dropout while sampling (the GFlowNet sampler's mode, as the authors sample). Default false. */
+  dropout?: boolean;
+  /** Reuse the rows' common prefix cache (one meta-prompt, many samples). */
+  sharedPrefix?: boolean;
+  eosTokenIds?: number[];
+}
+
+/** One (meta-prompt, prompt) pair of a micro-batch: token ids and the prompt's log-reward. */
 export interface TrainingPair {
   prefix: readonly number[];
   prompt: readonly number[];
   logReward: number;
 }
 
-export interface TrainStepResult {
-  step: number;
+export interface AccumulateOptions {
+  /** logZ before this micro-batch; null before the run's first one (then logZDecay must be 0). */
+  logZ: number | null;
+  /** EMA decay: 0 sets logZ to this micro-batch's mean(logR - logPF). */
+  logZDecay: number;
+  /** The step's micro-batch count: the loss is divided by it before its gradient is accumulated. */
+  microBatches: number;
+  /** 0-based index in the step; 0 first zeroes the accumulated gradient. */
+  microBatch: number;
+}
+
+export interface AccumulateResult {
+  /** mean((logZ' + logPF - logR)^2), not divided by microBatches. */
   loss: number;
+  /** logZ after this micro-batch. */
+  logZ: number;
+  /** logPF of each pair (adapter on, train-mode dropout) before this step's update. */
+  logPF: number[];
+}
+
+export interface UpdateResult {
+  /** Updates applied so far. */
+  step: number;
   gradNorm: number;
   finite: boolean;
-  /** logZ after this step's EMA update. */
-  logZ: number;
-  /** logPF of each pair under the adapter before the update. */
-  logPF: number[];
-  lr: number;
 }
 
 export class PromptLMError extends Error {
@@ -100,7 +121,10 @@ interface Loaded {
   lm: CausalLM;
   trainer: Trainer;
   settings: PromptLMSettings;
-  logZ: number;
+  lora: LoraSettings;
+  allowedTokens?: readonly number[];
+  /** The logZ the last accumulate returned (null before any). */
+  logZ: number | null;
   padTokenId: number;
   eos: number[];
 }
@@ -113,9 +137,9 @@ export class PromptLM {
     private readonly cache: ModelCache = new MemoryModelCache(),
   ) {}
 
-  async load(source: ModelSource, settings: Partial<PromptLMSettings> = {}, onProgress?: (p: DownloadProgress) => void): Promise<ModelInfo> {
-    const s: PromptLMSettings = { ...PROMPT_LM_DEFAULTS, ...settings, adamw: { ...PROMPT_LM_DEFAULTS.adamw, ...settings.adamw } };
-    validateLora(s.lora);
+  /** Loads the model and a fresh adapter (initialised from settings.seed) with its training graphs. */
+  async load(source: ModelSource, settings: PromptLMSettings, options: PromptLMOptions = {}, onProgress?: (p: DownloadProgress) => void): Promise<ModelInfo> {
+    const lora = loraFromSettings(settings.lora);
     let model: LoadedModel;
     if (source.kind === 'llama2c') model = loadLlama2cFile(source.bytes);
     else if (source.kind === 'loaded') model = source.model;
@@ -124,18 +148,19 @@ export class PromptLM {
       model = loadModelFiles(files);
     }
     const tokenizer = model.tokenizer ? await PromptTokenizer.fromJson(model.tokenizer.json, model.tokenizer.config) : undefined;
-    const backend = await chooseBackend(s.backend);
+    const backend = await chooseBackend(options.backend ?? 'auto');
     const ort = await this.loadOrt();
     await this.release();
     const weights = await uploadLlamaWeights(ort, backend.backend, model.config, model.weights);
-    const init = initialLora(model.config, s.lora, mulberry32(s.seed));
-    const bundle = compileTrainingBundle(gflownetModel(model.config, s.lora, { logitBias: s.allowedTokens !== undefined }), init);
-    const trainer = await Trainer.create(ort, bundle, { backend: backend.backend, frozen: weights, hyper: s.adamw });
-    const lm = await CausalLM.create(ort, model.config, weights, { lora: s.lora, ...(s.allowedTokens ? { allowedTokens: s.allowedTokens } : {}) });
+    const restricted = options.allowedTokens !== undefined;
+    const bundle = compileAccumulatingBundle(gflownetModel(model.config, lora, { logitBias: restricted }), initialLora(model.config, lora, mulberry32(settings.seed)));
+    const hyper = { beta1: settings.adamBeta1, beta2: settings.adamBeta2, eps: settings.adamEpsilon, weightDecay: settings.weightDecay, maxGradNorm: settings.gradClip };
+    const trainer = await Trainer.create(ort, bundle, { backend: backend.backend, frozen: weights, hyper });
+    const lm = await CausalLM.create(ort, model.config, weights, { lora, ...(restricted ? { allowedTokens: options.allowedTokens! } : {}) });
     lm.setAdapter({ trainer });
     const eos = endOfSequenceIds(model, tokenizer?.eosTokenIds ?? []);
     const padTokenId = tokenizer?.padTokenId ?? eos[0] ?? 0;
-    this.loaded = { model, weights, lm, trainer, settings: s, logZ: 0, padTokenId, eos, ...(tokenizer ? { tokenizer } : {}) };
+    this.loaded = { model, weights, lm, trainer, settings, lora, logZ: null, padTokenId, eos, ...(tokenizer ? { tokenizer } : {}), ...(restricted ? { allowedTokens: options.allowedTokens! } : {}) };
     return {
       modelType: model.config.modelType,
       parameters: parameterCount(model.config),
@@ -178,18 +203,17 @@ export class PromptLM {
     return this.tokenizer.decode(ids, { skipSpecialTokens: true });
   }
 
-  /** Samples continuations; `sharedPrefix` reuses the rows' common prefix cache (one meta-prompt, many samples). */
-  async sample(
-    prompts: number[][],
-    options: { seeds: number[]; temperature?: number; topP?: number; maxNewTokens?: number; adapter?: boolean; sharedPrefix?: boolean; eosTokenIds?: number[] },
-  ): Promise<PromptSample[]> {
+  /** Samples continuations (temperature, top-k, top-p); `sharedPrefix` reuses the rows' common prefix cache. */
+  async sample(prompts: number[][], options: PromptSamplingOptions): Promise<PromptSample[]> {
     const st = this.state;
     const run = options.sharedPrefix ? st.lm.sampleSharedPrefix.bind(st.lm) : st.lm.sample.bind(st.lm);
     const samples = await run(prompts, {
       temperature: options.temperature ?? 1,
+      ...(options.topK !== undefined ? { topK: options.topK } : {}),
       topP: options.topP ?? 0.9,
       maxNewTokens: options.maxNewTokens ?? 150,
       adapter: options.adapter ?? true,
+      dropout: options.dropout ?? false,
       seeds: options.seeds,
       eosTokenIds: options.eosTokenIds ?? st.eos,
       padTokenId: st.padTokenId,
@@ -197,6 +221,7 @@ export class PromptLM {
     return samples.map((s) => ({ ...s, text: st.tokenizer ? st.tokenizer.decode(s.tokens, { skipSpecialTokens: true }) : '' }));
   }
 
+  /** Summed log-probabilities of each continuation after its prefix, adapter on or off (eval mode). */
   score(prefixes: number[][], continuations: number[][], options: { adapter: boolean; sharedPrefix?: boolean }): Promise<number[]> {
     const opts = { adapter: options.adapter, padTokenId: this.state.padTokenId };
     return options.sharedPrefix ? this.state.lm.scoreSharedPrefix(prefixes, continuations, opts) : this.state.lm.score(prefixes, continuations, opts);
@@ -209,47 +234,80 @@ export class PromptLM {
     return eos;
   }
 
-  /** One GFlowNet update on the pairs (right-padded into one batch); lr follows the linear warm-up unless given. */
-  async trainStep(pairs: readonly TrainingPair[], overrides: { lr?: number; logZDecay?: number } = {}): Promise<TrainStepResult> {
+  /**
+   * Forward and backward of one micro-batch of the GFlowNet objective (logits at the prompt tokens only); adds
+   * grad(loss / microBatches) to the gradient accumulated on the device. Train-mode LoRA dropout, with masks
+   * reproducible from (seed, updates so far, micro-batch index, row).
+   */
+  async accumulate(pairs: readonly TrainingPair[], options: AccumulateOptions): Promise<AccumulateResult> {
     const st = this.state;
-    if (pairs.length === 0) throw new PromptLMError('trainStep needs at least one (prefix, prompt) pair');
-    const { B, T, ids, targets, targetMask, mask, positions } = packSequences(pairs.map((p) => p.prefix), pairs.map((p) => p.prompt), st.padTokenId);
-    const next = st.trainer.step + 1;
-    const lr = overrides.lr ?? st.settings.adamw.lr * Math.min(1, next / Math.max(1, st.settings.warmupSteps));
-    const batch: Record<string, HostTensor> = {
-      input_ids: hostTensor('int64', [B, T], ids),
-      position_ids: hostTensor('int64', [B, T], positions),
-      attn_mask: hostTensor('bool', [B, T, T], mask),
-      targets: hostTensor('int64', [B, T], targets),
-      target_mask: hostTensor('float32', [B, T], targetMask),
-      log_reward: hostTensor('float32', [B], Float32Array.from(pairs.map((p) => p.logReward))),
-      logz: hostTensor('float32', [], Float32Array.from([st.logZ])),
-      logz_decay: hostTensor('float32', [], Float32Array.from([overrides.logZDecay ?? st.settings.logZDecay])),
-    };
-    // A fresh dropout mask each update, reproducible from the run seed and the update count.
-    if (st.settings.allowedTokens) {
-      const bias = logitBias(st.model.config.vocabSize, st.settings.allowedTokens);
-      batch['logit_bias'] = hostTensor('float32', [bias.length], bias);
+    if (pairs.length === 0) throw new PromptLMError('accumulate needs at least one (meta-prompt, prompt) pair');
+    if (!(Number.isInteger(options.microBatches) && options.microBatches >= 1)) throw new PromptLMError(`microBatches must be a positive integer, got ${options.microBatches}`);
+    if (!(Number.isInteger(options.microBatch) && options.microBatch >= 0 && options.microBatch < options.microBatches)) {
+      throw new PromptLMError(`microBatch must be an integer in [0, ${options.microBatches}), got ${options.microBatch}`);
     }
-    if (st.settings.lora.dropout > 0) batch['dropout_seed'] = hostTensor('float32', [], Float32Array.from([(st.settings.seed * 7919 + next) % 100_003]));
-    const r = await st.trainer.trainStep(batch, { lr });
-    const logZ = (r.outputs['logz_next']!.data as Float32Array)[0]!;
-    if (r.finite) st.logZ = logZ;
-    return { step: r.step, loss: r.loss, gradNorm: r.gradNorm, finite: r.finite, logZ: st.logZ, logPF: Array.from(r.outputs['log_pf']!.data as Float32Array), lr };
+    if (!(options.logZDecay >= 0 && options.logZDecay < 1)) throw new PromptLMError(`logZDecay must be in [0, 1), got ${options.logZDecay}`);
+    if (options.logZ === null && options.logZDecay !== 0) throw new PromptLMError('the first micro-batch of a run (logZ null) needs logZDecay 0: logZ starts at its batch mean');
+    if (options.logZ !== null && !Number.isFinite(options.logZ)) throw new PromptLMError(`logZ must be a finite number or null, got ${options.logZ}`);
+    if (options.microBatch === 0 && st.trainer.pendingMicroBatches > 0) await st.trainer.clearAccumulated();
+    const b = packPositioned(pairs.map((p) => p.prefix), pairs.map((p) => p.prompt), st.padTokenId);
+    const n = gflownetInputs;
+    const f32 = (dims: number[], values: ArrayLike<number>) => hostTensor('float32', dims, Float32Array.from(values));
+    const batch: Record<string, HostTensor> = {
+      [n.ids]: hostTensor('int64', [b.B, b.T], b.ids),
+      [n.positions]: hostTensor('int64', [b.B, b.T], b.positions),
+      [n.mask]: hostTensor('bool', [b.B, b.T, b.T], b.mask),
+      [n.targetIndex]: hostTensor('int64', [b.B, b.N], b.targetIndex),
+      [n.targets]: hostTensor('int64', [b.B, b.N], b.targets),
+      [n.targetMask]: hostTensor('float32', [b.B, b.N], b.targetMask),
+      [n.logReward]: f32([b.B], pairs.map((p) => p.logReward)),
+      [n.logZ]: f32([], [options.logZ ?? 0]),
+      [n.logZDecay]: f32([], [options.logZDecay]),
+    };
+    if (st.allowedTokens) batch[n.logitBias] = hostTensor('float32', [st.model.config.vocabSize], logitBias(st.model.config.vocabSize, st.allowedTokens));
+    if (st.lora.dropout > 0) {
+      const base = mulberry32(((st.settings.seed * 7919) ^ (st.trainer.step * 104_729) ^ (options.microBatch * 1_299_709)) >>> 0);
+      batch[n.dropoutSeed] = f32([b.B], pairs.map(() => dropoutRowSeed(Math.floor(base() * 2 ** 32))));
+    }
+    const r = await st.trainer.accumulate(batch, { scale: 1 / options.microBatches });
+    const logZ = (r.outputs[gflownetOutputs.logZNext]!.data as Float32Array)[0]!;
+    st.logZ = logZ;
+    return { loss: r.loss, logZ, logPF: Array.from(r.outputs[gflownetOutputs.logPF]!.data as Float32Array) };
   }
 
-  /** Adapter, AdamW state, step and logZ as safetensors bytes. */
+  /** One clipped AdamW step (clip, weight decay and betas from the settings) at `lr` on the accumulated gradient. */
+  async applyUpdate(options: { lr: number }): Promise<UpdateResult> {
+    if (!(Number.isFinite(options.lr) && options.lr >= 0)) throw new PromptLMError(`lr must be a non-negative number, got ${options.lr}`);
+    const r = await this.state.trainer.applyUpdate({ lr: options.lr });
+    return { step: r.step, gradNorm: r.gradNorm, finite: r.finite };
+  }
+
+  /** Updates applied so far and the logZ the last accumulate returned (null before any). */
+  adapterState(): { step: number; logZ: number | null } {
+    return { step: this.state.trainer.step, logZ: this.state.logZ };
+  }
+
+  /** Adapter, AdamW moments, step and the last logZ as safetensors bytes (between steps: nothing accumulated). */
   async saveCheckpoint(): Promise<Uint8Array> {
     const st = this.state;
+    if (st.trainer.pendingMicroBatches > 0) throw new PromptLMError(`${st.trainer.pendingMicroBatches} micro-batch(es) are accumulated but not applied; save between steps`);
     const c = await st.trainer.saveCheckpoint();
-    return encodeCheckpoint(c, st.trainer.bundle.manifest.params, { logZ: String(st.logZ), lora: JSON.stringify(st.settings.lora) });
+    return encodeCheckpoint(c, st.trainer.bundle.manifest.params, { logZ: JSON.stringify(st.logZ), lora: JSON.stringify(st.lora) });
   }
 
+  /** Restores a checkpoint of saveCheckpoint; refuses one saved with another LoRA shape or a damaged logZ. */
   async loadCheckpoint(bytes: Uint8Array): Promise<void> {
     const st = this.state;
     const { checkpoint, metadata } = decodeCheckpoint(bytes, st.trainer.bundle.manifest.params);
-    const logZ = Number(metadata['logZ'] ?? 0);
-    if (!Number.isFinite(logZ)) throw new PromptLMError(`checkpoint logZ '${metadata['logZ']}' is not a number`);
+    const saved = metadata['lora'];
+    if (saved !== JSON.stringify(st.lora)) throw new PromptLMError(`the checkpoint's LoRA settings ${saved ?? '(missing)'} differ from this model's ${JSON.stringify(st.lora)}`);
+    let logZ: unknown;
+    try {
+      logZ = JSON.parse(metadata['logZ'] ?? '');
+    } catch {
+      logZ = undefined;
+    }
+    if (!(logZ === null || (typeof logZ === 'number' && Number.isFinite(logZ)))) throw new PromptLMError(`checkpoint logZ '${metadata['logZ']}' is not a number or null`);
     await st.trainer.loadCheckpoint(checkpoint);
     st.logZ = logZ;
   }

@@ -192,6 +192,14 @@ export class Trainer {
     });
   }
 
+  /** Drops any gradient accumulated since the last update (a step that starts over). */
+  clearAccumulated(): Promise<void> {
+    return onDevice(async () => {
+      this.accumulating();
+      this.zeroAccumulators();
+    });
+  }
+
   /** Forward pass only: the eval graph's outputs (loss and the model's extra outputs) on the host. */
   evaluate(batch: Readonly<Record<string, HostTensor>>): Promise<Record<string, HostTensor>> {
     return onDevice(async () => {

@@ -1,12 +1,13 @@
 // In real headless Chromium: one compiled training bundle runs on the WebGPU and wasm backends and gives the
-// same losses (within 1e-4), parameters staying on the GPU between steps; the demo worker trains over comlink.
+// same losses (within 1e-4), parameters staying on the GPU between steps (also with gradient accumulation); the demo
+// worker trains over comlink.
 import * as Comlink from 'comlink';
 import { describe, expect, it } from 'vitest';
 import { mulberry32, randn } from '../../src/random/mulberry32';
 import type { ToyTrainerApi } from '../../src/demo/contract';
 import { countingBatch } from '../../src/demo/counting-task';
 import { tinyTransformerModel, tinyTransformerParams } from '../../src/models/toy/tiny-transformer';
-import { compileTrainingBundle, decodeBundle, encodeBundle } from '../../src/onnx/bundle';
+import { compileAccumulatingBundle, compileTrainingBundle, decodeBundle, encodeBundle } from '../../src/onnx/bundle';
 import { chooseBackend } from '../../src/runtime/device';
 import { DeviceWeights } from '../../src/runtime/device-weights';
 import { frozenW, loraBatch, loraInit, loraLinear } from '../support/lora-linear';
@@ -58,6 +59,35 @@ describe('one bundle on both backends', () => {
       expect(Math.abs(gpu.norms[i]! - wasm.norms[i]!) / wasm.norms[i]!).toBeLessThan(1e-4);
     }
     expect(wasm.losses[STEPS - 1]!).toBeLessThan(wasm.losses[0]!);
+    expect(Math.max(...gpu.w.map((x, i) => Math.abs(x - wasm.w[i]!)))).toBeLessThan(1e-4);
+  });
+});
+
+describe('gradient accumulation on both backends', () => {
+  it('two micro-batches then one update: accumulators and moments stay on the GPU; WebGPU equals wasm within 1e-4', async () => {
+    const bytes = encodeBundle(compileAccumulatingBundle(tinyTransformerModel(dims), init()));
+    const run = async (backend: Backend) => {
+      const trainer = await Trainer.create(await loadOrtWeb(), decodeBundle(bytes), { backend, hyper: { lr: 1e-2 } });
+      const rng = mulberry32(4);
+      const shape = [task.batch, task.sequence];
+      const out: number[] = [];
+      for (let s = 0; s < 3; s++) {
+        for (let m = 0; m < 2; m++) {
+          const { ids, targets } = countingBatch(task, rng);
+          out.push((await trainer.accumulate({ ids: hostTensor('int64', shape, ids), targets: hostTensor('int64', shape, targets) }, { scale: 0.5 })).loss);
+        }
+        const r = await trainer.applyUpdate();
+        expect(r.finite).toBe(true);
+        out.push(r.gradNorm);
+        expect([...trainer.stateLocations()]).toEqual([backend === 'webgpu' ? 'gpu-buffer' : 'cpu']);
+      }
+      const w = Array.from((await trainer.saveCheckpoint()).params['wq']!);
+      await trainer.release();
+      return { out, w };
+    };
+    const wasm = await run('wasm');
+    const gpu = await run('webgpu');
+    gpu.out.forEach((x, i) => expect(Math.abs(x - wasm.out[i]!) / Math.abs(wasm.out[i]!)).toBeLessThan(1e-4));
     expect(Math.max(...gpu.w.map((x, i) => Math.abs(x - wasm.w[i]!)))).toBeLessThan(1e-4);
   });
 });

@@ -1,23 +1,35 @@
-// The GFlowNet training objective of GFlowPO as a TrainableModel: LoRA on the prompt-LM, loss
-// mean((logZ + logPF - logR)^2) over (meta-prompt, prompt) sequences with logZ an EMA of the batch mean of
-// logR - logPF (decay 0 gives pure VarGrad). Gradients reach the LoRA weights only; logZ carries none.
+// The GFlowNet training objective of GFlowPO as a TrainableModel: LoRA on the prompt-LM, per micro-batch
+//   logZ' = decay * logZ + (1 - decay) * mean_b(logR - stopgrad(logPF))   (decay 0: logZ' is the batch mean)
+//   loss  = mean_b((stopgrad(logZ') + logPF - logR)^2)
+// over (meta-prompt, prompt) rows. Gradients reach the LoRA weights only; logZ carries none. Logits and
+// log-softmax are computed at the prompt tokens' positions only (never over the meta-prompt).
 import type { Graph, Tensor } from '../../autodiff/ir';
 import { add, mul, reduceMean, stopGradient, sub } from '../../autodiff/ops';
-import { hashDropout, sequenceLogProb } from '../../autodiff/nn';
 import type { TrainableModel } from '../../onnx/bundle';
 import { LlamaBuilder } from './builder';
+import { loraDropout } from './lora-dropout';
+import { logProbAtPositions } from './target-positions';
 import { graphWeightSpecs } from './weights';
 import type { LlamaConfig } from './types';
-import { type LoraSettings, loraParamSpecs } from './lora';
+import { type LoraSettings, type LoraTarget, loraParamSpecs, loraSite } from './lora';
 
-/** Batch inputs of the train step, besides ids/positions/mask/targets/target_mask of the sequences. */
+/** Batch inputs of the objective (host packing: packPositioned in target-positions.ts). */
 export const gflownetInputs = {
-  logReward: 'log_reward', // (B) logR of each sequence's prompt
-  logZ: 'logz', // () running estimate before this step
-  logZDecay: 'logz_decay', // () 0.99 by default; 0 is pure VarGrad
-  dropoutSeed: 'dropout_seed', // () a new value each step draws new LoRA dropout masks
+  ids: 'input_ids', // (B,T) int64 meta-prompt then prompt, right-padded
+  positions: 'position_ids', // (B,T) int64
+  mask: 'attn_mask', // (B,T,T) bool
+  targetIndex: 'target_index', // (B,N) int64 the position predicting each prompt token
+  targets: 'targets', // (B,N) int64 the prompt tokens
+  targetMask: 'target_mask', // (B,N) 1 where a prompt token counts
+  logReward: 'log_reward', // (B) logR of each row's prompt
+  logZ: 'logz', // () the running estimate before this micro-batch (any value when decay is 0)
+  logZDecay: 'logz_decay', // () 0 on the run's first micro-batch and under pure VarGrad; 0.99 by default after
+  dropoutSeed: 'dropout_seed', // (B) row seeds of the LoRA dropout masks (with dropout > 0)
   logitBias: 'logit_bias', // (V) with a restricted vocabulary: -1e9 on tokens a prompt may not contain
 };
+
+/** Extra outputs of each grad run: logZ after this micro-batch, and logPF (B) of its rows. */
+export const gflownetOutputs = { logZNext: 'logz_next', logPF: 'log_pf' };
 
 export function gflownetModel(config: LlamaConfig, lora: LoraSettings, options: { logitBias?: boolean } = {}): TrainableModel {
   return {
@@ -25,32 +37,33 @@ export function gflownetModel(config: LlamaConfig, lora: LoraSettings, options: 
     params: loraParamSpecs(config, lora),
     frozen: graphWeightSpecs(config),
     forward(g: Graph, params: Readonly<Record<string, Tensor>>, frozen: Readonly<Record<string, Tensor>>) {
-      const ids = g.input('input_ids', ['B', 'T'], 'int64');
-      const positions = g.input('position_ids', ['B', 'T'], 'int64');
-      const mask = g.input('attn_mask', ['B', 'T', 'T'], 'bool');
-      const targets = g.input('targets', ['B', 'T'], 'int64'); // next token at each position
-      const targetMask = g.input('target_mask', ['B', 'T']); // 1 where the target is a prompt token
-      const logR = g.input(gflownetInputs.logReward, ['B']);
-      const logZ = g.input(gflownetInputs.logZ, []);
-      const decay = g.input(gflownetInputs.logZDecay, []);
-      const seed = lora.dropout > 0 ? g.input(gflownetInputs.dropoutSeed, []) : undefined;
-      let site = 0;
+      const n = gflownetInputs;
+      const ids = g.input(n.ids, ['B', 'T'], 'int64');
+      const positions = g.input(n.positions, ['B', 'T'], 'int64');
+      const mask = g.input(n.mask, ['B', 'T', 'T'], 'bool');
+      const targetIndex = g.input(n.targetIndex, ['B', 'N'], 'int64');
+      const targets = g.input(n.targets, ['B', 'N'], 'int64');
+      const targetMask = g.input(n.targetMask, ['B', 'N']);
+      const logR = g.input(n.logReward, ['B']);
+      const logZ = g.input(n.logZ, []);
+      const decay = g.input(n.logZDecay, []);
+      const seeds = lora.dropout > 0 ? g.input(n.dropoutSeed, ['B']) : undefined;
       const model = new LlamaBuilder(config, (name) => frozen[name]!, {
         settings: lora,
         params,
         scale: g.scalar(lora.alpha / lora.rank),
-        ...(seed ? { dropout: (x: Tensor) => hashDropout(x, lora.dropout, seed, site++) } : {}),
+        ...(seeds ? { dropout: (x: Tensor, layer: number, target: LoraTarget) => loraDropout(x, lora.dropout, seeds, positions, loraSite(layer, target)) } : {}),
       });
-      const { hidden } = model.decode({ ids, positions, mask });
-      const bias = options.logitBias ? g.input(gflownetInputs.logitBias, [config.vocabSize]) : undefined;
-      const logPF = sequenceLogProb(model.logits(hidden, bias), targets, targetMask); // (B)
+      const { hidden } = model.decode({ ids, positions, mask }); // (B,T,C)
+      const bias = options.logitBias ? g.input(n.logitBias, [config.vocabSize]) : undefined;
+      const logPF = logProbAtPositions(model, hidden, targetIndex, targets, targetMask, bias); // (B)
       const batchMean = reduceMean(sub(logR, stopGradient(logPF))); // ()
       const logZNext = add(mul(decay, logZ), mul(sub(g.scalar(1), decay), batchMean)); // ()
       const residual = sub(add(stopGradient(logZNext), logPF), logR); // (B)
       return {
         loss: reduceMean(mul(residual, residual)),
-        outputs: { log_pf: logPF },
-        stepOutputs: { logz_next: logZNext, log_pf: stopGradient(logPF) },
+        outputs: { [gflownetOutputs.logPF]: logPF },
+        stepOutputs: { [gflownetOutputs.logZNext]: logZNext, [gflownetOutputs.logPF]: stopGradient(logPF) },
       };
     },
   };
