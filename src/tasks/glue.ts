@@ -3,8 +3,8 @@
 //
 // Splits (gflowpo.md): train = the seed's 16-shot train file (16 per label), validation = its dev file (another
 // 16 per label), test = the GLUE dev split (test.tsv in the LM-BFF folder). MNLI/SNLI test files are not
-// shipped, so their test is the 1000-example eval pool, minus any pair that is also in this seed's train or
-// validation (2 MNLI pairs for seed 87, none otherwise).
+// shipped, so their test is the 1000-example eval pool. Any test pair that is also in this seed's train or
+// validation leaves test (2 MNLI pairs for seed 87; none for the other tasks and seeds in the shared data).
 //
 // Verbalizers in label order, as the GFlowPO code's dataset_dicts: sst2 no/yes (0 negative, 1 positive);
 // mrpc No/Yes (Quality 0, 1); rte and qnli yes/no (entailment, not_entailment); mnli and snli Yes/Maybe/No
@@ -21,7 +21,7 @@
 // unknown label) is a TaskError. Both name the file and line.
 import { parseTsv } from './import/csv';
 import { readJsonDocument } from './import/json';
-import { CLASSIFICATION_TEMPLATE, DEFAULT_LABEL_SPACE, TaskError, finishTask, type Example, type LabelSpace, type Task } from './task';
+import { CLASSIFICATION_TEMPLATE, DEFAULT_LABEL_SPACE, TaskError, finishTask, withoutInputsOf, type Example, type LabelSpace, type Task } from './task';
 
 export type GlueTaskName = 'sst2' | 'mrpc' | 'rte' | 'qnli' | 'mnli' | 'snli';
 
@@ -164,26 +164,17 @@ export interface GlueOptions {
   labelSpace?: LabelSpace;
 }
 
-function pairKey(example: Example): string {
-  return JSON.stringify(Object.values(example.fields ?? {}));
-}
-
 export function glueTask(name: GlueTaskName, files: GlueFiles, options: GlueOptions = {}): Task {
   const format = FORMATS[name];
   const nli = name === 'mnli' || name === 'snli';
   const paths = { train: 'train.tsv', dev: 'dev.tsv', test: nli ? 'pool.json' : 'test.tsv', ...options.paths };
   const train = parseGlueTsv(name, files.train, paths.train);
   const validation = parseGlueTsv(name, files.dev, paths.dev);
-  let test: Example[];
-  let testNote = 'test = GLUE dev split';
-  if (nli) {
-    const seen = new Set([...train, ...validation].map(pairKey));
-    const pool = nliEvalPool(files.test, paths.test, name);
-    test = pool.filter((e) => !seen.has(pairKey(e)));
-    testNote = `test = eval pool of ${pool.length}${pool.length > test.length ? ` minus ${pool.length - test.length} pairs also in train/validation` : ''}`;
-  } else {
-    test = parseGlueTsv(name, files.test, paths.test);
-  }
+  const source = nli ? nliEvalPool(files.test, paths.test, name) : parseGlueTsv(name, files.test, paths.test);
+  // Test keeps out any pair also in train or validation, so selection on validation never sees a test example.
+  const test = withoutInputsOf(source, [...train, ...validation]);
+  const removed = source.length - test.length;
+  const testNote = `${nli ? `test = eval pool of ${source.length}` : 'test = GLUE dev split'}${removed > 0 ? ` minus ${removed} pair${removed === 1 ? '' : 's'} also in train/validation` : ''}`;
   const labelSpace = options.labelSpace ?? DEFAULT_LABEL_SPACE;
   return finishTask(
     {

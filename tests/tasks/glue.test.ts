@@ -39,6 +39,9 @@ describe('GLUE 16-shot splits', () => {
       expect(task.family).toBe('classification');
       expect(task.metric).toBe('accuracy');
       expect(task.template).toBe('{prompt} Input : {text} Output:');
+      // validation (what selection reads) and train share no pair with test
+      const inTest = new Set(task.splits.test.map((e) => JSON.stringify(e.fields)));
+      expect([...task.splits.train, ...task.splits.validation].filter((e) => inTest.has(JSON.stringify(e.fields)))).toEqual([]);
     });
   }
 
@@ -138,8 +141,11 @@ describe('malformed GLUE files', () => {
     expect(() => nliEvalPool('{"0": {"text_a": "a", "text_b": "b", "label": "maybe"}}', 'pool.json')).toThrow(/pool\.json:1: entry "0": label "maybe"/);
   });
 
-  it('builds a task from texts alone', () => {
-    const task = glueTask('rte', { train: good, dev: good, test: good });
-    expect(task.splits.test.map((e) => e.output)).toEqual(['yes', 'no']);
+  it('builds a task from texts alone; a test pair also in train or validation leaves test', () => {
+    const test = `${header}1\tA.\tB.\tentailment\n2\tE.\tF.\tnot_entailment\n3\tG.\tH.\tentailment\n`;
+    const task = glueTask('rte', { train: good, dev: good, test });
+    expect(task.splits.test.map((e) => [e.fields!['premise'], e.output])).toEqual([['E.', 'no'], ['G.', 'yes']]);
+    expect(task.notes).toEqual(['train = LM-BFF 16-shot train (16 per label), validation = its dev file (16 per label), test = GLUE dev split minus 1 pair also in train/validation']);
+    expect(() => glueTask('rte', { train: good, dev: good, test: good })).toThrow('task rte: the test split is empty');
   });
 });
