@@ -3,8 +3,13 @@
 // all on one line), at 1, 4 and 50 MB. Each size runs in its own child process with a time limit, so a parser that
 // hangs is reported as "> limit" instead of stopping the bench. Prints one line per size: parse (text -> Table),
 // map (Table -> examples) and total seconds, rows per second. The last line sums them up.
+// `npm run bench:import -- --csv [--sizes 1,4,50]`: our CSV parser against papaparse on the same generated CSV
+// (quoted fields with commas, doubled quotes and line breaks), median of 3 runs each, then both on the same malformed
+// files: what each reports and where.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import Papa from 'papaparse';
+import { parseCsv } from '../src/tasks/import/csv';
 import { parseImport } from '../src/tasks/import/detect';
 import { mapExamples } from '../src/tasks/import/mapping';
 
@@ -49,10 +54,71 @@ function flag(name: string, fallback: string): string {
   return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : fallback;
 }
 
+/** A CSV of examples of about `megabytes` MB: text, label, note; every 7th text quoted with a comma, a doubled quote and a line break. */
+export function generateCsv(megabytes: number): { text: string; rows: number } {
+  const parts = ['text,label,note'];
+  let size = parts[0]!.length + 1;
+  let seed = 7;
+  const next = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff);
+  while (size < megabytes * 1_000_000) {
+    const n = 8 + (next() % 14);
+    let text = Array.from({ length: n }, () => WORDS[next() % WORDS.length]).join(' ');
+    if (parts.length % 7 === 0) text = `"${text}, she said ""twice""\nand left"`;
+    const row = `${text},${next() % 2},n${parts.length}`;
+    parts.push(row);
+    size += row.length + 1;
+  }
+  return { text: `${parts.join('\n')}\n`, rows: parts.length - 1 };
+}
+
+function median(xs: number[]): number {
+  return [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+}
+
+function timeIt(run: () => unknown): number {
+  const t0 = performance.now();
+  run();
+  return (performance.now() - t0) / 1000;
+}
+
+const MALFORMED: [string, string][] = [
+  ['unterminated quote', 'text,label\ngood,1\n"never closed,0\nbad,0\n'],
+  ['text after a closing quote', 'text,label\n"good" film,1\n'],
+  ['a row with too many fields', 'text,label\ngood,1\nbad,0,extra\n'],
+  ['a row with too few fields', 'text,label\ngood,1\nbad\n'],
+  ['a duplicate column name', 'text,text\ngood,1\n'],
+  ['too many fields on one long line', `text,label\n${'x'.repeat(5000)},1,2\n`],
+];
+
+function compareCsv(sizes: number[]): void {
+  for (const mb of sizes) {
+    const { text, rows } = generateCsv(mb);
+    const ours = median([0, 1, 2].map(() => timeIt(() => parseCsv('bench.csv', text))));
+    const papa = median([0, 1, 2].map(() => timeIt(() => Papa.parse(text, { header: true, skipEmptyLines: true }))));
+    const a = parseCsv('bench.csv', text);
+    const b = Papa.parse<Record<string, string>>(text, { header: true, skipEmptyLines: true });
+    const same = a.rows.length === b.data.length && a.rows.every((r, i) => r['text'] === b.data[i]!['text'] && r['note'] === b.data[i]!['note']);
+    console.log(`csv ${mb} MB (${rows} rows): ours ${ours.toFixed(3)} s, papaparse ${papa.toFixed(3)} s; same rows: ${same}`);
+  }
+  for (const [what, text] of MALFORMED) {
+    let ours: string;
+    try {
+      parseCsv('bad.csv', text);
+      ours = 'no error';
+    } catch (error) {
+      ours = (error as Error).message;
+    }
+    const papa = Papa.parse(text, { header: true, skipEmptyLines: true });
+    const errors = papa.errors.map((e) => `${e.code} "${e.message}" row ${e.row ?? '-'}${e.index !== undefined ? ` index ${e.index}` : ''}`);
+    console.log(`\n${what}:\n  ours: ${ours}\n  papaparse: ${errors.join('; ') || 'no error'} (${papa.data.length} rows returned)`);
+  }
+}
+
 const shape = flag('shape', 'lines') as 'lines' | 'one-line';
 if (shape !== 'lines' && shape !== 'one-line') throw new Error(`--shape must be lines or one-line, got ${shape}`);
 const single = flag('one', '');
-if (single !== '') one(Number(single), shape);
+if (process.argv.includes('--csv')) compareCsv(flag('sizes', '1,4,50').split(',').map(Number));
+else if (single !== '') one(Number(single), shape);
 else {
   const sizes = flag('sizes', '1,4,50').split(',').map(Number);
   const limit = Number(flag('timeout-s', '300'));

@@ -35,7 +35,7 @@ export function sniffFormat(text: string): ImportFormat {
   const body = stripBom(text).trimStart();
   if (body.startsWith('[')) return 'json';
   if (body.startsWith('{')) {
-    const lines = body.split(/\r\n|\n|\r/).filter((l) => l.trim() !== '');
+    const lines = firstLines(body, 2);
     if (lines.length < 2) return 'json';
     try {
       const first: unknown = JSON.parse(lines[0]!);
@@ -45,6 +45,20 @@ export function sniffFormat(text: string): ImportFormat {
     }
   }
   return sniffDelimiter(text) === '\t' ? 'tsv' : 'csv';
+}
+
+/** The first `count` non-blank lines of text (CRLF, LF or CR ends), without splitting the whole text. */
+function firstLines(text: string, count: number): string[] {
+  const lines: string[] = [];
+  let start = 0;
+  while (lines.length < count && start < text.length) {
+    let end = start;
+    while (end < text.length && text[end] !== '\n' && text[end] !== '\r') end++;
+    const line = text.slice(start, end);
+    if (line.trim() !== '') lines.push(line);
+    start = end + (text[end] === '\r' && text[end + 1] === '\n' ? 2 : 1);
+  }
+  return lines;
 }
 
 const DELIMITERS = [',', '\t', ';', '|'];

@@ -57,7 +57,8 @@ function scan(text: string, recordDepth: number, firstLine: number): ValueSpan {
     const ch = JSON.stringify(String.fromCodePoint(text.codePointAt(i)!));
     throw new ScanError(i, `unexpected ${ch}` + (expected ? `; expected ${expected}` : ''));
   };
-  const readString = (): string => {
+  /** Reads a string; builds its value only when `value` (keys), else returns ''. */
+  const readString = (value = false): string => {
     const open = i++;
     let escaped = false;
     for (;;) {
@@ -79,6 +80,7 @@ function scan(text: string, recordDepth: number, firstLine: number): ValueSpan {
       } else i++;
     }
     i++;
+    if (!value) return '';
     const raw = text.slice(open, i);
     return escaped ? (JSON.parse(raw) as string) : raw.slice(1, -1);
   };
@@ -106,7 +108,7 @@ function scan(text: string, recordDepth: number, firstLine: number): ValueSpan {
   const readKey = (frame: Frame) => {
     skipWs();
     if (text.charCodeAt(i) !== 0x22) unexpected("a property name in double quotes");
-    frame.key = readString();
+    frame.key = frame.span ? readString(true) : readString();
     skipWs();
     if (text.charCodeAt(i) !== 0x3a) unexpected("':' after the property name");
     i++;

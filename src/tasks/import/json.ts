@@ -3,7 +3,7 @@
 // everything before returning; throws an ImportError at the exact line and column. JSON Lines is jsonl.ts.
 // readJsonDocument (JSON.parse plus the position of any value) also serves the shipped dataset loaders.
 import { locateJsonError, scanJson, type ValueSpan } from './json-scan';
-import { lineColumn, stripBom } from './position';
+import { PositionIndex, lineColumn, stripBom } from './position';
 import { ImportError, type Row, type SourcePosition, type Table, cellText } from './types';
 
 const WRAPPER_KEYS = ['data', 'examples'];
@@ -47,7 +47,8 @@ export function parseJson(file: string, text: string): Table {
   }
 
   const { columns, rows } = objectRows(entries.map(([, v]) => v as Record<string, unknown>));
-  return { source: file, format: 'json', columns, rows, rowLines: entries.map(([, , path]) => json.positionOf(path).line) };
+  const positions = entries.map(([, , path]) => json.positionOf(path));
+  return { source: file, format: 'json', columns, rows, rowLines: positions.map((p) => p.line), rowColumns: positions.map((p) => p.column) };
 }
 
 /** Rows of cell text from parsed JSON objects; columns are their keys in order of first appearance (a row may lack some). */
@@ -61,7 +62,8 @@ export function objectRows(objects: readonly Record<string, unknown>[]): { colum
         known.add(key);
         columns.push(key);
       }
-      Object.defineProperty(row, key, { value: cellText(record[key]), enumerable: true, writable: true, configurable: true });
+      if (key === '__proto__') Object.defineProperty(row, key, { value: cellText(record[key]), enumerable: true, writable: true, configurable: true });
+      else row[key] = cellText(record[key]);
     }
     return row;
   });
@@ -80,8 +82,9 @@ export interface JsonDocument {
 
 /**
  * JSON.parse of a whole file (a leading BOM dropped); a syntax error is an ImportError at its line and column that
- * ends with `advice`. Positions come from the syntax scanner, run on the first positionOf call (again only for a
- * deeper path than it has recorded).
+ * ends with `advice`. Positions come from the syntax scanner, run on the first positionOf call to the depth of its
+ * path (again only for a deeper path), and a PositionIndex built once: positionOf is O(depth + log n), so the position
+ * of every row of a file costs linear time in all.
  */
 export function readJsonDocument(file: string, text: string, advice = 'fix the JSON there (a missing comma, quote or bracket is the usual cause)'): JsonDocument {
   const body = stripBom(text);
@@ -93,9 +96,10 @@ export function readJsonDocument(file: string, text: string, advice = 'fix the J
   }
   let root: ValueSpan | undefined;
   let recorded = -1;
+  let index: PositionIndex | undefined;
   const positionOf = (path: readonly string[]): SourcePosition => {
     if (root === undefined || path.length > recorded) {
-      recorded = Math.max(path.length, 2);
+      recorded = Math.max(path.length, 1);
       const scan = scanJson(body, recorded);
       if (!scan.ok) throw new Error(`JSON.parse accepted what the scanner rejects at ${scan.offset}: ${scan.description}`); // an invariant
       root = scan.root;
@@ -106,7 +110,8 @@ export function readJsonDocument(file: string, text: string, advice = 'fix the J
       if (child === undefined) break;
       span = child;
     }
-    return { file, ...lineColumn(body, span.start) };
+    index ??= new PositionIndex(body);
+    return { file, ...index.lineColumn(span.start) };
   };
   return { value, positionOf };
 }

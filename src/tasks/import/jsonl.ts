@@ -9,6 +9,8 @@ export interface JsonLine {
   value: Record<string, unknown>;
   /** 1-based line of the object. */
   line: number;
+  /** 1-based column where the object starts (after any indentation). */
+  column: number;
 }
 
 /** The object on each non-blank line, as JSON.parse reads it; an ImportError for a line that is not one JSON object. */
@@ -36,7 +38,7 @@ export function readJsonLines(file: string, text: string): JsonLine[] {
         column,
       });
     }
-    objects.push({ value: value as Record<string, unknown>, line });
+    objects.push({ value: value as Record<string, unknown>, line, column: lineText.length - lineText.trimStart().length + 1 });
   });
   return objects;
 }
@@ -44,5 +46,5 @@ export function readJsonLines(file: string, text: string): JsonLine[] {
 export function parseJsonl(file: string, text: string): Table {
   const objects = readJsonLines(file, text);
   const { columns, rows } = objectRows(objects.map((o) => o.value));
-  return { source: file, format: 'jsonl', columns, rows, rowLines: objects.map((o) => o.line) };
+  return { source: file, format: 'jsonl', columns, rows, rowLines: objects.map((o) => o.line), rowColumns: objects.map((o) => o.column) };
 }

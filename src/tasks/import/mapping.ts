@@ -2,7 +2,7 @@
 // suggested column mapping from usual column names, and the mapping itself, checked row by row (ImportError
 // naming the row's line). Splitting into train/validation/test is split.ts; templates are elsewhere.
 import { INPUT_COLUMN_NAMES, INPUT_COLUMN_PAIRS, LABEL_COLUMN_NAMES, OUTPUT_COLUMN_NAMES, normaliseColumnName } from './column-names';
-import { type ColumnMapping, type ColumnSummary, ImportError, type ImportedExample, type Row, type Table, type TablePreview, cell } from './types';
+import { type ColumnMapping, type ColumnSummary, ImportError, type ImportedExample, type Row, type Table, type TablePreview, cell, rowPosition } from './types';
 
 /** A column is a label candidate with at most this many distinct values... */
 export const MAX_LABEL_VALUES = 20;
@@ -114,6 +114,7 @@ export function mapExamples(table: Table, mapping: ColumnMapping): ImportedExamp
     throw new ImportError(`${file}: ${message}`, at);
   };
   const { inputColumns, labelColumn, outputColumn, labelWords } = mapping;
+  if (table.rows.length === 0) fail('the file has no rows to import; it needs one row per example');
   if (inputColumns.length === 0) fail('the mapping has no input column; choose the column(s) that hold the text to classify');
   if (labelColumn !== undefined && outputColumn !== undefined) fail(`the mapping has both a label column (${JSON.stringify(labelColumn)}) and an output column (${JSON.stringify(outputColumn)}); keep one`);
   const columns = new Set(table.columns);
@@ -126,25 +127,25 @@ export function mapExamples(table: Table, mapping: ColumnMapping): ImportedExamp
   if (labelWords) {
     for (const [raw, word] of Object.entries(labelWords)) if (word.trim() === '') fail(`the label word for ${JSON.stringify(raw)} is empty; give each label a word the model can say`);
   }
-  if (table.rows.length === 0) fail('the file has no rows to import');
 
   return table.rows.map((row, r) => {
-    const at = { file, line: table.rowLines[r] ?? r + 1, column: 1 };
+    const { where, ...at } = rowPosition(table, r);
     const fields: Record<string, string> = {};
     for (const c of inputColumns) {
       const value = cell(row, c) ?? '';
-      if (value.trim() === '') fail(`the row at line ${at.line} has an empty ${JSON.stringify(c)}; fill it in or remove the row`, at);
-      Object.defineProperty(fields, c, { value, enumerable: true, writable: true, configurable: true });
+      if (value.trim() === '') fail(`the row at ${where} has an empty ${JSON.stringify(c)}; fill it in or remove the row`, at);
+      if (c === '__proto__') Object.defineProperty(fields, c, { value, enumerable: true, writable: true, configurable: true });
+      else fields[c] = value;
     }
     const example: ImportedExample = { input: inputColumns.map((c) => fields[c]!).join('\n'), output: '', fields, line: at.line };
     if (target === undefined) return example;
     const value = cell(row, target) ?? '';
-    if (value.trim() === '') fail(`the row at line ${at.line} has an empty ${JSON.stringify(target)}; fill it in or remove the row`, at);
+    if (value.trim() === '') fail(`the row at ${where} has an empty ${JSON.stringify(target)}; fill it in or remove the row`, at);
     if (labelColumn === undefined) return { ...example, output: value };
     if (!labelWords) return { ...example, output: value, label: value };
     if (!Object.hasOwn(labelWords, value)) {
       const known = Object.keys(labelWords).map((k) => JSON.stringify(k)).join(', ');
-      fail(`the row at line ${at.line} has label ${JSON.stringify(value)}, which has no label word (label words are given for ${known}); add a word for it or remove the row`, at);
+      fail(`the row at ${where} has label ${JSON.stringify(value)}, which has no label word (label words are given for ${known}); add a word for it or remove the row`, at);
     }
     return { ...example, output: labelWords[value]!, label: value };
   });

@@ -1,5 +1,6 @@
 // Offsets in text -> 1-based line and column, as an editor shows them (CRLF, LF and a lone CR each end a line;
-// columns count code points), and back. Also BOM removal and how to quote a character in a message.
+// columns count code points), and back: one offset by a scan (lineColumn), or many through a PositionIndex built in
+// one pass (O(log n) each, for the row positions of a whole file). Also BOM removal and how to quote a character.
 
 const CR = 13;
 const LF = 10;
@@ -22,6 +23,46 @@ export function lineColumn(text: string, offset: number): { line: number; column
     }
   }
   return { line, column: codePoints(text, lineStart, end) + 1 };
+}
+
+/**
+ * Line and column of many offsets of one text: built in one pass (the start of every line and every low surrogate
+ * that completes a pair), then each position by binary search. lineColumn's answers, without its scan per offset.
+ */
+export class PositionIndex {
+  /** Offset where each line starts; lineStarts[0] = 0. */
+  private readonly lineStarts: number[] = [0];
+  /** Offsets of low surrogates preceded by a high one: the second half of a code point, not a column of its own. */
+  private readonly pairSeconds: number[] = [];
+
+  constructor(private readonly text: string) {
+    const n = text.length;
+    for (let i = 0; i < n; i++) {
+      const c = text.charCodeAt(i);
+      if (c === LF || (c === CR && text.charCodeAt(i + 1) !== LF)) this.lineStarts.push(i + 1);
+      else if (c >= 0xdc00 && c <= 0xdfff && i > 0 && isHighSurrogate(text.charCodeAt(i - 1))) this.pairSeconds.push(i);
+    }
+  }
+
+  lineColumn(offset: number): { line: number; column: number } {
+    const end = Math.max(0, Math.min(offset, this.text.length));
+    const line = upperBound(this.lineStarts, end); // lines starting at or before `end`
+    const lineStart = this.lineStarts[line - 1]!;
+    const seconds = upperBound(this.pairSeconds, end - 1) - upperBound(this.pairSeconds, lineStart);
+    return { line, column: end - lineStart - seconds + 1 };
+  }
+}
+
+/** How many of the sorted `values` are <= x. */
+function upperBound(values: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = values.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (values[mid]! <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** Number of code points in text[from, to) (a surrogate pair counts once). */

@@ -50,7 +50,7 @@ export function splitExamples<T extends object>(
   members.forEach((group, g) => {
     let at = 0;
     for (let s = 0; s < 3; s++) {
-      out[s]!.push(...group.slice(at, at + counts[g]![s]!));
+      for (const i of group.slice(at, at + counts[g]![s]!)) out[s]!.push(i); // not push(...): a large group overflows the stack
       at += counts[g]![s]!;
     }
   });

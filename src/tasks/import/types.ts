@@ -17,6 +17,8 @@ export interface Table {
   rows: Row[];
   /** 1-based line where rows[i] starts in the source file (row_idx + 1 for hub rows). */
   rowLines: number[];
+  /** 1-based column where rows[i] starts, for JSON and JSON Lines (rows of a one-line file differ only in it); absent: 1. */
+  rowColumns?: number[];
 }
 
 export interface SourcePosition {
@@ -103,6 +105,17 @@ export interface ExampleSplits<T> {
   train: T[];
   validation: T[];
   test: T[];
+}
+
+/**
+ * Where row r starts, and how messages name it: 'line L' for a row at the start of its line (CSV, JSON Lines), else
+ * 'line L column C (row N)' so rows of a one-line JSON file are told apart.
+ */
+export function rowPosition(table: Pick<Table, 'source' | 'rowLines' | 'rowColumns'>, r: number): SourcePosition & { where: string } {
+  const line = table.rowLines[r] ?? r + 1;
+  const column = table.rowColumns?.[r] ?? 1;
+  const where = column === 1 ? `line ${line}` : `line ${line} column ${column} (row ${r + 1})`;
+  return { file: table.source, line, column, where };
 }
 
 /** The row's cell, or undefined when the row lacks the column (never an Object.prototype member). */

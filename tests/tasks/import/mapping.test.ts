@@ -2,6 +2,7 @@
 // mapping rows to examples with every rejection naming the row's line.
 import { describe, expect, it } from 'vitest';
 import { parseCsv, parseTsv } from '../../../src/tasks/import/csv';
+import { parseJson } from '../../../src/tasks/import/json';
 import { parseJsonl } from '../../../src/tasks/import/jsonl';
 import { mapExamples, previewRows, suggestMapping } from '../../../src/tasks/import/mapping';
 import { ImportError, type Row, type Table } from '../../../src/tasks/import/types';
@@ -112,6 +113,21 @@ describe('mapExamples', () => {
     expect(rejection(() => mapExamples(empty, { inputColumns: ['text'], labelColumn: 'label' })).message).toContain('line 3 has an empty "label"');
   });
 
+  it('a row error in a one-line JSON file names the row, its line and its column (every row said "line 1")', () => {
+    const table = parseJson('one.json', '[{"text": "a", "label": "0"}, {"text": "b", "label": "1"}, {"text": " ", "label": "1"}]');
+    const e = rejection(() => mapExamples(table, { inputColumns: ['text'], labelColumn: 'label' }));
+    expect([e.line, e.column]).toEqual([1, 60]);
+    expect(e.message).toBe('one.json: the row at line 1 column 60 (row 3) has an empty "text"; fill it in or remove the row');
+  });
+
+  it('an empty table is "no rows", whatever the mapping names (it reported a missing column)', () => {
+    for (const [file, text] of [['e.json', '[]'], ['e.json', '{"data": []}'], ['e.jsonl', '\n\n'], ['e.csv', 'text,label\n']]) {
+      const table = file.endsWith('.csv') ? parseCsv(file, text!) : file.endsWith('.jsonl') ? parseJsonl(file, text!) : parseJson(file, text!);
+      const e = rejection(() => mapExamples(table, { inputColumns: ['text'], labelColumn: 'label' }));
+      expect(e.message, `${file} ${text}`).toBe(`${file}: the file has no rows to import; it needs one row per example`);
+    }
+  });
+
   it('rejects mappings that cannot work', () => {
     const cases: [Parameters<typeof mapExamples>[1], string][] = [
       [{ inputColumns: [] }, 'no input column'],
@@ -123,5 +139,6 @@ describe('mapExamples', () => {
     for (const [mapping, message] of cases) expect(rejection(() => mapExamples(sst2, mapping)).message).toContain(message);
     const none: Table = { ...sst2, rows: [], rowLines: [] };
     expect(rejection(() => mapExamples(none, { inputColumns: ['sentence'] })).message).toContain('no rows');
+    expect(rejection(() => mapExamples(none, { inputColumns: ['nope'] })).message).toContain('no rows');
   });
 });

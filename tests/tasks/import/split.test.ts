@@ -67,3 +67,12 @@ describe('largestRemainder', () => {
     expect(largestRemainder(3, [1 / 3, 1 / 3, 1 / 3])).toEqual([1, 1, 1]);
   });
 });
+
+describe('large imports (issue 9)', () => {
+  it('splits 160,000 examples (push(...spread) of one group overflowed the call stack: a RangeError)', () => {
+    const many = Array.from({ length: 160_000 }, (_, i) => ({ input: String(i) }));
+    const splits = splitExamples(many, { train: 0.5, validation: 0.25, test: 0.25 }, 1);
+    expect([splits.train.length, splits.validation.length, splits.test.length]).toEqual([80_000, 40_000, 40_000]);
+    expect(new Set([...splits.train, ...splits.validation, ...splits.test]).size).toBe(160_000);
+  });
+});
