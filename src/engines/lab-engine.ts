@@ -5,7 +5,7 @@
 // import, storage) is served from the same store. Composition only: the algorithm is src/gflow, persistence
 // src/store, the models src/runtime.
 import type { StepEvent } from '../gflow/events';
-import { GflowpoRun, type GflowpoRunOptions, type GflowpoRunState } from '../gflow/run';
+import { GflowpoRun, type GflowpoRunState } from '../gflow/run';
 import { type GflowpoSettings, type GflowpoSettingsInput, type PresetName, resolveSettings } from '../gflow/settings';
 import type { DownloadProgress } from '../models/hub/hub';
 import type { ModelCache } from '../models/hub/model-cache';
@@ -20,8 +20,6 @@ import { type PerExample, RunRecorder } from '../store/run-recorder';
 import { type LockHolder, RunLock, findHolder, isLocked, watchRun } from '../store/run-lock';
 import { type ImportMode, RunStore, type RunSummary, summaryOf } from '../store/run-store';
 import { type StorageState, storageState } from '../store/storage';
-import { formatDemonstration } from '../tasks/demonstration';
-import { manualPromptFor } from '../tasks/manual-prompts';
 import { scoreOutput } from '../tasks/metrics';
 import type { Task } from '../tasks/task';
 import { type ModelInfo, type ModelSource, PromptLM } from './prompt-lm';
@@ -115,10 +113,6 @@ function describeSource(source: ModelSource): string {
   }
 }
 
-function runOptions(task: Task): GflowpoRunOptions {
-  return { manualPrompt: manualPromptFor(task.id), formatDemonstration: (example) => formatDemonstration(task, example) };
-}
-
 interface Current {
   run: GflowpoRun;
   task: Task;
@@ -203,7 +197,7 @@ export class LabEngine {
     const info = await this.loadModels(setup, settings, onProgress);
     const sampler = new LabPromptSampler(this.promptLM);
     const target = this.targetView();
-    const run = resume ? await GflowpoRun.fromState(resume, setup.task, sampler, target, runOptions(setup.task)) : new GflowpoRun(settings, setup.task, sampler, target, runOptions(setup.task));
+    const run = resume ? await GflowpoRun.fromState(resume, setup.task, sampler, target) : new GflowpoRun(settings, setup.task, sampler, target);
     this.current = { run, task: setup.task, sampler, target, recorder: null, lock: null };
     return info;
   }
@@ -221,10 +215,10 @@ export class LabEngine {
       const sampler = new LabPromptSampler(this.promptLM);
       const inner = this.targetView();
       const name = options.name ?? `${settings.mode} on ${setup.task.name}, seed ${settings.seed}`;
-      const probe = new GflowpoRun(settings, setup.task, sampler, inner, runOptions(setup.task));
+      const probe = new GflowpoRun(settings, setup.task, sampler, inner);
       const recorder = await RunRecorder.create(repository, { id, name, promptLM: describeSource(setup.promptLM), createdAt: this.now() }, probe.state(), await this.promptLM.saveCheckpoint(), this.now());
       const target = recorder.target(inner, perExampleScores);
-      const run = new GflowpoRun(settings, setup.task, sampler, target, runOptions(setup.task));
+      const run = new GflowpoRun(settings, setup.task, sampler, target);
       this.current = { run, task: setup.task, sampler, target, recorder, lock };
       return { ...info, runId: id, step: 0 };
     } catch (error) {
@@ -264,7 +258,7 @@ export class LabEngine {
       const recorder = await RunRecorder.resume(repository, snapshot);
       const sampler = new LabPromptSampler(this.promptLM);
       const target = recorder.target(this.targetView(), perExampleScores);
-      const run = await GflowpoRun.fromState(state, resume.task, sampler, target, runOptions(resume.task));
+      const run = await GflowpoRun.fromState(state, resume.task, sampler, target);
       lock.committed(snapshot.run.step, snapshot.run.counts.events, snapshot.run.status);
       this.current = { run, task: resume.task, sampler, target, recorder, lock };
       return { ...info, runId, step: snapshot.run.step };
@@ -277,6 +271,11 @@ export class LabEngine {
   private get open(): Current {
     if (!this.current) throw new LabEngineError('no run is set up; call setup(), createRun() or resumeRun() first');
     return this.current;
+  }
+
+  /** Target-LM model calls (evaluate batches) this engine made since its target loaded; journalled answers make none. */
+  get targetModelCalls(): number {
+    return this.target.calls;
   }
 
   /** The id of the stored run this engine has open (null: none, or a run in memory only). */
@@ -309,7 +308,7 @@ export class LabEngine {
     await recorder.abandonStep().catch(() => undefined);
     const { state, checkpoint } = recorder.committed();
     if (checkpoint) await this.promptLM.loadCheckpoint(checkpoint);
-    c.run = await GflowpoRun.fromState(state, c.task, c.sampler, c.target, runOptions(c.task));
+    c.run = await GflowpoRun.fromState(state, c.task, c.sampler, c.target);
     await recorder.setStatus('paused', `${error.name}: ${error.message}`).catch(() => undefined);
   }
 
