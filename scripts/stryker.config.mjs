@@ -6,33 +6,41 @@
 // code or covering tests changed; `npm run mutate -- --force` redoes everything. The folder-score
 // reporter (scripts/stryker-folder-reporter.mjs) prints the score per folder at the end; the HTML and
 // JSON reports are in reports/mutation/. Surviving mutants and why each is equivalent: docs/mutation.md.
+//
+// MUTATE_ONLY='src/tasks/import/**/*.ts,src/tasks/metrics.ts' npm run mutate  mutates only those globs, with
+// its own incremental and JSON files (reports/*-<slug>.json), so a partial run never overwrites the full one.
+
+const ALL = [
+  'src/gflow/**/*.ts',
+  'src/autodiff/gradients.ts',
+  'src/autodiff/optimizer.ts',
+  'src/runtime/token-sampling.ts',
+  'src/tasks/metrics.ts',
+  'src/tasks/evaluate.ts',
+  'src/tasks/import/**/*.ts',
+];
+const only = process.env.MUTATE_ONLY?.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+const suffix = only ? `-${only.join('+').replace(/[^A-Za-z0-9.+-]+/g, '_')}` : '';
+
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   packageManager: 'npm',
   testRunner: 'vitest',
   plugins: ['@stryker-mutator/vitest-runner', './scripts/stryker-folder-reporter.mjs'],
   vitest: { configFile: 'scripts/stryker.vitest.config.ts', related: true },
-  mutate: [
-    'src/gflow/**/*.ts',
-    'src/autodiff/gradients.ts',
-    'src/autodiff/optimizer.ts',
-    'src/runtime/token-sampling.ts',
-    'src/tasks/metrics.ts',
-    'src/tasks/evaluate.ts',
-    'src/tasks/import/**/*.ts',
-  ],
+  mutate: only ?? ALL,
   coverageAnalysis: 'perTest',
   // The machine has 2 cores shared with other work.
   concurrency: 2,
   incremental: true,
-  incrementalFile: 'reports/stryker-incremental.json',
+  incrementalFile: `reports/stryker-incremental${suffix}.json`,
   // Generous: model-running tests (gradients, AdamW, sampling) take seconds and the machine is shared.
   timeoutMS: 30_000,
   timeoutFactor: 3,
   dryRunTimeoutMinutes: 30,
   reporters: ['clear-text', 'progress-append-only', 'json', 'html', 'folder-score'],
-  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
-  htmlReporter: { fileName: 'reports/mutation/mutation.html' },
+  jsonReporter: { fileName: `reports/mutation/mutation${suffix}.json` },
+  htmlReporter: { fileName: `reports/mutation/mutation${suffix}.html` },
   clearTextReporter: { allowColor: false, reportScoreTable: true, reportMutants: true },
   // Static mutants (module-level constants) need every test rerun in a fresh environment; keep them.
   ignoreStatic: false,
