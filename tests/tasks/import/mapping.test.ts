@@ -121,8 +121,9 @@ describe('mapExamples', () => {
   });
 
   it('an empty table is "no rows", whatever the mapping names (it reported a missing column)', () => {
-    for (const [file, text] of [['e.json', '[]'], ['e.json', '{"data": []}'], ['e.jsonl', '\n\n'], ['e.csv', 'text,label\n']]) {
-      const table = file.endsWith('.csv') ? parseCsv(file, text!) : file.endsWith('.jsonl') ? parseJsonl(file, text!) : parseJson(file, text!);
+    const cases: [string, string][] = [['e.json', '[]'], ['e.json', '{"data": []}'], ['e.jsonl', '\n\n'], ['e.csv', 'text,label\n']];
+    for (const [file, text] of cases) {
+      const table = file.endsWith('.csv') ? parseCsv(file, text) : file.endsWith('.jsonl') ? parseJsonl(file, text) : parseJson(file, text);
       const e = rejection(() => mapExamples(table, { inputColumns: ['text'], labelColumn: 'label' }));
       expect(e.message, `${file} ${text}`).toBe(`${file}: the file has no rows to import; it needs one row per example`);
     }
