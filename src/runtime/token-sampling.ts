@@ -1,8 +1,8 @@
 // Host-side next-token choice from a row of logits, in Hugging Face generate's order, plus the model's own
 // log-probability of the chosen token. Pure TS (no runtime), so it is testable.
 //
-// Order, as transformers' GenerationMixin._get_logits_processor appends its warpers for sampling:
-// TemperatureLogitsWarper (logits / T), then TopKLogitsWarper (keep every token whose tempered logit is at least
+// Order, as transformers' GenerationMixin appends its warpers for sampling (_get_logits_warper up to v4.44, the
+// same order inside _get_logits_processor since): TemperatureLogitsWarper (logits / T), then TopKLogitsWarper (keep every token whose tempered logit is at least
 // the k-th largest: ties at the boundary are kept), then TopPLogitsWarper (on the softmax of what top-k kept,
 // sorted ascending, remove tokens whose cumulative probability is <= 1 - topP, always keeping the most probable
 // one; equivalently keep the smallest most-probable set whose mass reaches topP). Temperature does not change
