@@ -10,6 +10,18 @@
 // MUTATE_ONLY='src/tasks/import/**/*.ts,src/tasks/metrics.ts' npm run mutate  mutates only those globs, with
 // its own incremental and JSON files (reports/*-<slug>.json), so a partial run never overwrites the full one.
 
+import { existsSync, lstatSync, mkdirSync, symlinkSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+// Tests find the read-only shared data at ../shared beside the repo (tests/support/shared-data.ts, lab's
+// default --data). From a sandbox (.stryker-tmp/sandbox-*) that path is .stryker-tmp/shared: link it.
+// Stryker removes .stryker-tmp after the run; removing a link never touches what it points to.
+const sharedLink = resolve('.stryker-tmp/shared');
+if (existsSync(resolve('../shared')) && !lstatSync(sharedLink, { throwIfNoEntry: false })) {
+  mkdirSync(resolve('.stryker-tmp'), { recursive: true });
+  symlinkSync(resolve('../shared'), sharedLink, 'dir');
+}
+
 const ALL = [
   'src/gflow/**/*.ts',
   'src/autodiff/gradients.ts',

@@ -1,6 +1,9 @@
 // `npm run lab`: the GFlowPO engine headless on tiny fixture models and a built-in task, with a shortened
 // schedule: it writes the report and the JSONL log, reproduces exactly by seed, runs the manual baseline,
-// and refuses bad arguments with exit code 2.
+// and refuses bad arguments with exit code 2. Values: the selected prompt is the final queue's best on
+// validation, its training accuracy is the one its samples got, and a fresh manual run of its text scores
+// the same on every split; side-by-side modes differ as they must (prior-only never updates, no-replay
+// never replays even when replay is certain, gflowpo does both).
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,6 +34,16 @@ interface Report {
   settings: { steps: number; microBatches: number };
 }
 
+interface LoggedEvent {
+  type: string;
+  step: number;
+  mode?: string;
+  samples?: { text: string; replayed: boolean; trainAccuracy: number; logPF: number | null }[];
+  entries?: { text: string; trainAccuracy: number; validationAccuracy: number | null; testAccuracy: number | null }[];
+}
+
+const parseLog = (log: string): LoggedEvent[] => log.trim().split('\n').map((l) => JSON.parse(l) as LoggedEvent);
+
 describe('npm run lab', () => {
   it('runs the schedule, writes report and log, and reproduces by seed', async () => {
     const once = async (name: string) => {
@@ -49,13 +62,25 @@ describe('npm run lab', () => {
     expect(a.report.reason).toBe('steps');
     expect(a.report.targetCalls).toBeGreaterThan(0);
     expect(a.report.selected).not.toBeNull();
-    for (const k of ['trainAccuracy', 'validationAccuracy', 'testAccuracy'] as const) expect(a.report.selected![k]).toBeGreaterThanOrEqual(0);
+    // The selected prompt is the final queue's best on validation (the first among equals, queue order), with
+    // that entry's numbers; its training accuracy is the one its samples got during the run.
+    const events = parseLog(a.log);
+    const queue = events.filter((e) => e.type === 'queue').at(-1)!.entries!;
+    expect(queue.length).toBeGreaterThan(0);
+    const best = queue.reduce((x, e) => (e.validationAccuracy! > x.validationAccuracy! ? e : x));
+    expect(a.report.selected).toEqual({ text: best.text, trainAccuracy: best.trainAccuracy, validationAccuracy: best.validationAccuracy, testAccuracy: best.testAccuracy });
+    const sampled = events.flatMap((e) => e.samples ?? []).filter((x) => x.text === best.text);
+    expect(sampled.length).toBeGreaterThan(0);
+    for (const x of sampled) expect(x.trainAccuracy).toBe(best.trainAccuracy);
+    // A fresh manual run of the selected text (no queue, no cache) scores the same on every split.
+    const rescored = join(dir, 'rescored.json');
+    await lab(['--task', 'builtin/sum', ...models(), '--mode', 'manual', '--manual-prompt', best.text, '--report', rescored]);
+    expect((JSON.parse(readFileSync(rescored, 'utf8')) as Report).selected).toEqual(a.report.selected);
     expect(a.report.initialPrompts.length).toBeGreaterThan(0);
-    const events = a.log.trim().split('\n').map((l) => JSON.parse(l) as { type: string; step: number });
     expect(events.filter((e) => e.type === 'step').map((e) => e.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     expect(events.filter((e) => e.type === 'update').map((e) => e.step)).toEqual([4, 5, 6, 7, 8]); // training from step 4
     expect(events.at(-1)!.type).toBe('done');
-  }, 120_000);
+  }, 240_000);
 
   it('the manual baseline scores one prompt on every split; the budget stops a run', async () => {
     const report = join(dir, 'manual.json');
@@ -70,19 +95,40 @@ describe('npm run lab', () => {
     expect(rb.steps).toBeLessThan(50);
   }, 120_000);
 
-  it('runs baselines side by side on one task with --modes', async () => {
+  it('runs baselines side by side on one task with --modes, each as its mode requires', async () => {
     const report = join(dir, 'modes.json');
-    await lab(['--task', 'builtin/sum', ...models(), '--modes', 'gflowpo,prior-only,on-policy', '--steps', '5', '--seed', '1', '--settings', schedule, '--report', report]);
+    const log = join(dir, 'modes.jsonl');
+    // Replay certain on training micro-batches, so gflowpo must replay and no-replay must still not.
+    const settings = JSON.stringify({ ...JSON.parse(schedule), replayProbability: 1 });
+    await lab(['--task', 'builtin/sum', ...models(), '--modes', 'gflowpo,prior-only,no-replay', '--steps', '5', '--seed', '1', '--settings', settings, '--report', report, '--log', log]);
     const r = JSON.parse(readFileSync(report, 'utf8')) as { task: string; runs: (Report & { mode: string })[] };
-    expect(r.runs.map((x) => x.mode)).toEqual(['gflowpo', 'prior-only', 'on-policy']);
+    expect(r.runs.map((x) => x.mode)).toEqual(['gflowpo', 'prior-only', 'no-replay']);
     for (const x of r.runs) {
       expect(x.steps).toBe(5);
       expect(x.selected).not.toBeNull();
     }
-  }, 180_000);
+    // The log holds the three runs one after the other, each ending with its 'done' event.
+    const runs: LoggedEvent[][] = [[]];
+    for (const e of parseLog(readFileSync(log, 'utf8'))) {
+      runs.at(-1)!.push(e);
+      if (e.type === 'done') runs.push([]);
+    }
+    runs.pop();
+    expect(runs.map((events) => events.at(-1)!.mode)).toEqual(['gflowpo', 'prior-only', 'no-replay']);
+    const updates = (events: LoggedEvent[]) => events.filter((e) => e.type === 'update').map((e) => e.step);
+    const replays = (events: LoggedEvent[]) => events.flatMap((e) => e.samples ?? []).filter((x) => x.replayed).length;
+    const [gflowpo, priorOnly, noReplay] = runs as [LoggedEvent[], LoggedEvent[], LoggedEvent[]];
+    expect(updates(gflowpo)).toEqual([4, 5]); // training from step 4 (warmupSteps 3)
+    expect(replays(gflowpo)).toBeGreaterThan(0);
+    expect(updates(priorOnly)).toEqual([]);
+    expect(replays(priorOnly)).toBe(0);
+    expect(priorOnly.flatMap((e) => e.samples ?? []).every((x) => x.logPF === null)).toBe(true);
+    expect(updates(noReplay)).toEqual([4, 5]);
+    expect(replays(noReplay)).toBe(0);
+  }, 240_000);
 
   it('refuses bad arguments with exit code 2', async () => {
-    await expect(lab(['--task', 'builtin/sum'])).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('--prompt-lm is required') });
+    await expect(lab(['--task', 'builtin/sum', '--prompt-lm', join(dir, 'prompt-lm')])).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('--target-lm is required') });
     await expect(lab(['--task', 'nope', ...models()])).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('unknown task') });
   }, 60_000);
 });

@@ -237,6 +237,7 @@ describe('positions in one-line files and linear time (issue 9)', () => {
     const seconds = (performance.now() - started) / 1000;
     expect(table.rows).toHaveLength(20_000);
     expect(table.rowColumns![19_999]).toBe(text.lastIndexOf('{"input"') + 1);
-    expect(seconds).toBeLessThan(5);
+    // Not under mutation testing (npm run mutate): Stryker's instrumented code runs several times slower.
+    if (process.env.STRYKER_MUTATOR_WORKER === undefined) expect(seconds).toBeLessThan(5);
   });
 });
