@@ -7,12 +7,13 @@ import type * as ortTypes from 'onnxruntime-web';
 import { ADAMW_DEFAULTS, type AdamWConfig, HYPER_INPUTS, hyperInputName } from '../autodiff/optimizer';
 import type { Checkpoint, FloatArray } from '../onnx/checkpoint';
 import { sizeOf } from '../onnx/checkpoint';
-import { type TensorSpec, type TrainingBundle, names } from '../onnx/bundle';
+import { type TrainingBundle, names } from '../onnx/bundle';
+import { batchFeeds } from './batch-feeds';
 import type { DeviceWeights } from './device-weights';
 import type { Backend } from './device';
 import { ortWebGpuDevice } from './webgpu-device';
 import { deviceIdle, onDevice } from './device-queue';
-import { FeedError, type HostTensor, type Ort, fromOrt, toOrt } from './host-tensor';
+import { FeedError, type HostTensor, type Ort, fromOrt } from './host-tensor';
 
 export type { Backend };
 
@@ -203,12 +204,11 @@ export class Trainer {
   /** Forward pass only: the eval graph's outputs (loss and the model's extra outputs) on the host. */
   evaluate(batch: Readonly<Record<string, HostTensor>>): Promise<Record<string, HostTensor>> {
     return onDevice(async () => {
-      const params = [...this.state].filter(([k]) => k.startsWith('param.'));
       this.evalSession ??= this.openEval().catch((error: unknown) => {
         this.evalSession = undefined; // retried on the next call
         throw error;
       });
-      const out = await (await this.evalSession).run({ ...this.batchFeeds(batch), ...Object.fromEntries(params), ...Object.fromEntries(this.frozen) });
+      const out = await (await this.evalSession).run({ ...this.batchFeeds(batch), ...this.paramFeeds(), ...Object.fromEntries(this.frozen) });
       const result: Record<string, HostTensor> = {};
       for (const [k, v] of Object.entries(out)) {
         result[k] = await fromOrt(v);
@@ -262,12 +262,11 @@ export class Trainer {
   private async runGrad(session: Session, batch: Readonly<Record<string, HostTensor>>, scale: number): Promise<AccumulateResult> {
     const feeds: Record<string, OrtTensor> = {
       ...this.batchFeeds(batch),
-      ...Object.fromEntries(this.state),
+      ...this.paramFeeds(), // moments are the apply graph's
       ...Object.fromEntries(this.accumulators),
       ...Object.fromEntries(this.frozen),
       [names.gradScale]: this.scalar(scale),
     };
-    for (const [k, t] of this.state) if (!k.startsWith('param.')) delete feeds[k]; // moments are the apply graph's
     const out = await session.run(feeds);
     const loss = Number((out[names.loss]!.data as FloatArray)[0]);
     for (const [name, old] of this.accumulators) {
@@ -317,6 +316,11 @@ export class Trainer {
     return outputs;
   }
 
+  /** The trainable parameters' current tensors (no moments), as feeds. */
+  private paramFeeds(): Record<string, OrtTensor> {
+    return Object.fromEntries([...this.state].filter(([k]) => k.startsWith('param.')));
+  }
+
   private hyperFeeds(overrides: Partial<AdamWConfig>): Record<string, OrtTensor> {
     const hp = { ...this.hyper, ...overrides };
     const feeds: Record<string, OrtTensor> = {};
@@ -361,44 +365,6 @@ export class Trainer {
   }
 
   private batchFeeds(batch: Readonly<Record<string, HostTensor>>): Record<string, OrtTensor> {
-    const feeds: Record<string, OrtTensor> = {};
-    const symbols = new Map<string, { value: number; input: string }>();
-    for (const spec of this.bundle.manifest.batchInputs) {
-      const t = batch[spec.name];
-      if (!t) throw new FeedError(`batch input '${spec.name}' is missing; the model expects ${describe(spec)}`);
-      checkFeed(`batch input '${spec.name}'`, t, spec);
-      spec.shape.forEach((d, i) => {
-        if (typeof d !== 'string') return;
-        const seen = symbols.get(d);
-        if (seen && seen.value !== t.dims[i]) {
-          throw new FeedError(`batch input '${spec.name}' has ${d}=${t.dims[i]} but '${seen.input}' has ${d}=${seen.value}; they must agree`);
-        }
-        symbols.set(d, { value: t.dims[i]!, input: spec.name });
-      });
-      feeds[spec.name] = toOrt(this.ort, t);
-    }
-    for (const k of Object.keys(batch)) {
-      if (!this.bundle.manifest.batchInputs.some((s) => s.name === k)) {
-        throw new FeedError(`unknown batch input '${k}'; the model takes ${this.bundle.manifest.batchInputs.map((s) => s.name).join(', ')}`);
-      }
-    }
-    return feeds;
+    return batchFeeds(this.ort, this.bundle.manifest.batchInputs, batch);
   }
-}
-
-function describe(spec: TensorSpec): string {
-  return `${spec.dtype} (${spec.shape.join(',')})`;
-}
-
-/** Checks dtype, rank, static dims and consistent symbolic dims of a fed tensor against its spec. */
-function checkFeed(what: string, t: HostTensor, spec: TensorSpec): void {
-  const bad = (why: string): never => {
-    throw new FeedError(`${what}: ${why}; expected ${describe(spec)}, got ${t.dtype} (${t.dims.join(',')})`);
-  };
-  if (t.dtype !== spec.dtype) bad('wrong dtype');
-  if (t.dims.length !== spec.shape.length) bad('wrong rank');
-  spec.shape.forEach((d, i) => {
-    if (typeof d === 'number' && t.dims[i] !== d) bad(`dimension ${i} must be ${d}`);
-  });
-  if (t.data.length !== sizeOf(t.dims)) bad(`data has ${t.data.length} values`);
 }
