@@ -167,7 +167,7 @@ const ACCURACY_TASKS = new Set(['sst2', 'mrpc', 'rte', 'qnli', 'mnli', 'snli', '
  */
 export function metricFor(taskName: string): Metric {
   if (taskName.startsWith('mmlu/') || taskName === 'mmlu') return 'accuracy';
-  const bare = taskName.slice(taskName.lastIndexOf('/') + 1); // one rule whatever the prefix (ii/, bbii/, bbh/, bigbench/)
+  const bare = taskName.replace(/^[^/]+\//, ''); // one rule whatever the registry prefix (ii/, bbii/, bbh/, bigbench/)
   if (ACCURACY_TASKS.has(bare)) return 'accuracy';
   return Object.hasOwn(GENERATION_METRICS, bare) ? GENERATION_METRICS[bare]! : 'exact_match';
 }

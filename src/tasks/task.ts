@@ -160,6 +160,8 @@ export function checkTask(task: Task): Task {
   if (!slots.some((s) => s !== 'prompt')) throw new TaskError(`task ${task.name}: the template has no slot for the example (add {text}): ${JSON.stringify(task.template)}`);
   for (const split of ['train', 'validation', 'test'] as const) {
     if (task.splits[split].length === 0) throw new TaskError(`task ${task.name}: the ${split} split is empty`);
+    const empty = task.splits[split].findIndex((e) => typeof e.output !== 'string' || e.output.trim() === '');
+    if (empty >= 0) throw new TaskError(`task ${task.name}: example ${empty + 1} of the ${split} split has an empty gold output; every example needs an answer to score against`);
   }
   const labelled = task.family === 'classification' || task.family === 'multiple_choice';
   if (labelled) {
