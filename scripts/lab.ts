@@ -1,18 +1,26 @@
 // `npm run lab -- --task <name|folder> --prompt-lm <id|path> --target-lm <id|path> --steps N --seed S ...`:
-// the GFlowPO engine headless, on the same engine classes as the lab (wasm in Node). Writes a JSON report
+// the GFlowPO engine headless: LabEngine itself (the lab worker's class) on wasm in Node. Writes a JSON report
 // (--report FILE) and the JSONL event log (--log FILE); prints one line per step and the selected prompt.
-//   --mode gflowpo|prior-only|on-policy|no-dmu|manual (or --modes a,b,c side by side)   --manual-prompt "..."   --budget N (target calls)
-//   --settings '{"microBatches":2,...}' (any GFlowPO setting)   --data DIR (the shared data root)   --hub-host URL
-import { appendFileSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+//   --mode gflowpo|prior-only|no-replay|no-dmu|manual (or --modes a,b,c side by side)   --manual-prompt "..."
+//   --budget N (target calls)   --settings '{"microBatches":2,...}' (any GFlowPO setting)   --preset paper|quick
+//   --data DIR (the shared data root)   --hub-host URL
+//   --state FILE: the run is saved to FILE (a run file, the lab's export format) after every completed step,
+//     written to FILE.tmp then renamed over FILE, so a kill at any moment leaves the last completed step.
+//   --resume FILE: continues the run saved in FILE (and keeps saving to it, or to --state). The task defaults to
+//     the saved one; the models must be the saved run's (their ids are checked); settings flags must agree.
+// Without --prompt-lm and --target-lm the command uses the demo world's models (see demoModels below).
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, statSync, writeFileSync, writeSync, appendFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import type { StepEvent } from '../src/gflow/events';
-import { toJsonl } from '../src/gflow/events';
-import { GflowpoRun } from '../src/gflow/run';
-import { type GflowpoSettingsInput, resolveSettings } from '../src/gflow/settings';
+import { LabEngine, type LabModels } from '../src/engines/lab-engine';
+import type { TargetSource } from '../src/engines/target-engine';
+import { type StepEvent, toJsonl } from '../src/gflow/events';
+import type { GflowpoRunState } from '../src/gflow/run';
+import { GFLOWPO_MODES, type GflowpoMode, type GflowpoSettingsInput, PRESET_NAMES, type PresetName } from '../src/gflow/settings';
 import { loadOrtNode } from '../src/runtime/ort-node';
-import { PromptLM } from '../src/engines/prompt-lm';
-import { LabPromptSampler } from '../src/engines/prompt-sampler';
-import { TargetEngine } from '../src/engines/target-engine';
+import { RunFileError } from '../src/store/errors';
+import type { RunSnapshot } from '../src/store/records';
+import { RunFileRepository } from '../src/store/repository';
+import { decodeRunFile } from '../src/store/run-file';
 import { loadSharedTask } from '../src/tasks/registry';
 import type { Task } from '../src/tasks/task';
 import { modelSource } from './model-source';
@@ -21,19 +29,24 @@ class UsageError extends Error {
   override name = 'UsageError';
 }
 
-const USAGE = 'usage: npm run lab -- --task <name|folder> --prompt-lm <id|path> --target-lm <id|path> [--steps N] [--seed S] [--mode M] [--manual-prompt P] [--budget N] [--settings JSON] [--report FILE] [--log FILE] [--data DIR]';
+const USAGE =
+  'usage: npm run lab -- --task <name|folder> [--prompt-lm <id|path> --target-lm <id|path>] [--steps N] [--seed S] [--mode M | --modes a,b] [--manual-prompt P] [--budget N] [--settings JSON] [--preset P] [--state FILE | --resume FILE] [--report FILE] [--log FILE] [--data DIR]';
 const GLUE_FOLDERS: Record<string, string> = { 'SST-2': 'sst2', MRPC: 'mrpc', RTE: 'rte', QNLI: 'qnli', MNLI: 'mnli', SNLI: 'snli' };
+const FLAGS = ['task', 'prompt-lm', 'target-lm', 'steps', 'seed', 'mode', 'modes', 'manual-prompt', 'budget', 'settings', 'preset', 'state', 'resume', 'report', 'log', 'data', 'hub-host', 'revision'];
 
 function parseFlags(argv: string[]): Map<string, string> {
   const flags = new Map<string, string>();
   for (let i = 0; i < argv.length; i++) {
     const key = argv[i]!;
     if (!key.startsWith('--')) throw new UsageError(`unexpected argument '${key}'`);
+    if (!FLAGS.includes(key.slice(2))) throw new UsageError(`unknown flag ${key}`);
     const value = argv[++i];
     if (value === undefined) throw new UsageError(`${key} needs a value`);
     flags.set(key.slice(2), value);
   }
-  for (const required of ['task', 'prompt-lm', 'target-lm']) if (!flags.get(required)) throw new UsageError(`--${required} is required`);
+  if (!flags.get('task') && !flags.get('resume')) throw new UsageError('--task is required (or --resume FILE)');
+  if (flags.has('prompt-lm') !== flags.has('target-lm')) throw new UsageError(`--${flags.has('prompt-lm') ? 'target-lm' : 'prompt-lm'} is required with --${flags.has('prompt-lm') ? 'prompt-lm' : 'target-lm'} (or give neither for the demo world)`);
+  if (flags.has('modes') && (flags.has('state') || flags.has('resume'))) throw new UsageError('--state and --resume save one run; use --mode with them, not --modes');
   return flags;
 }
 
@@ -59,6 +72,7 @@ function loadTask(arg: string, flags: Map<string, string>): Task {
   return loadSharedTask(name, (path) => readFileSync(join(root, path), 'utf8'));
 }
 
+/** The settings the flags set (only those given: on --resume each is compared with the saved run's). */
 function settingsFrom(flags: Map<string, string>): GflowpoSettingsInput {
   let settings: GflowpoSettingsInput = {};
   const json = flags.get('settings');
@@ -68,74 +82,185 @@ function settingsFrom(flags: Map<string, string>): GflowpoSettingsInput {
     } catch (error) {
       throw new UsageError(`--settings is not JSON (${(error as Error).message})`);
     }
+    if (settings === null || typeof settings !== 'object' || Array.isArray(settings)) throw new UsageError('--settings must be a JSON object of GFlowPO settings');
   }
   const steps = integer(flags, 'steps');
   const seed = integer(flags, 'seed');
   const budget = integer(flags, 'budget');
   const mode = flags.get('mode');
+  if (mode !== undefined && !GFLOWPO_MODES.includes(mode as GflowpoMode)) throw new UsageError(`--mode must be one of ${GFLOWPO_MODES.join(', ')}, got '${mode}'`);
   const manual = flags.get('manual-prompt');
   return {
     ...settings,
     ...(steps !== undefined ? { steps } : {}),
     ...(seed !== undefined ? { seed } : {}),
     ...(budget !== undefined ? { targetCallBudget: budget } : {}),
-    ...(mode ? { mode: mode as GflowpoSettingsInput['mode'] } : {}),
+    ...(mode ? { mode: mode as GflowpoMode } : {}),
     ...(manual ? { manualPrompt: manual } : {}),
   };
 }
 
-/** One run of one mode; the prompt-LM is loaded fresh (a new adapter), the target LM is shared. */
-async function runMode(flags: Map<string, string>, task: Task, input: GflowpoSettingsInput, target: TargetEngine, targetId: string, log: string | undefined) {
-  const settings = resolveSettings(input, task.name);
-  const promptLM = new PromptLM(loadOrtNode);
-  await promptLM.load(await modelSource(flags.get('prompt-lm')!, flags), settings, { backend: 'wasm' });
-  const targetLM = { id: targetId, get calls() { return target.calls; }, evaluate: target.evaluate.bind(target) };
-  const run = new GflowpoRun(settings, task, new LabPromptSampler(promptLM), targetLM);
-  const events: StepEvent[] = [];
-  const done = await run.run((event) => {
-    events.push(event);
-    if (log) appendFileSync(log, toJsonl(event));
-    if (event.type === 'update') console.log(`[${settings.mode}] step ${event.step}: loss ${event.loss.toFixed(4)} logZ ${event.logZ.toFixed(3)} lr ${event.lr.toExponential(2)}`);
-    else if (event.type === 'buffer') console.log(`[${settings.mode}] step ${event.step}: buffer ${event.size}, best train accuracy ${event.best?.trainAccuracy.toFixed(3) ?? '-'}`);
-  });
-  await promptLM.release();
+function preset(flags: Map<string, string>): PresetName | undefined {
+  const p = flags.get('preset');
+  if (p !== undefined && !PRESET_NAMES.includes(p as PresetName)) throw new UsageError(`--preset must be one of ${PRESET_NAMES.join(', ')}, got '${p}'`);
+  return p as PresetName | undefined;
+}
+
+/**
+ * The demo world's prompt-LM and target-LM (hook: wired when the demo models land in the tree; until then the
+ * command says so). Called when neither --prompt-lm nor --target-lm is given.
+ */
+async function demoModels(): Promise<Pick<LabModels, 'promptLM' | 'targetLM'> & { names: { promptLM: string; targetLM: string } }> {
+  throw new UsageError('the demo world\'s models are not in this build yet: pass --prompt-lm and --target-lm (e.g. two folders from npm run fixture:tiny-llama)');
+}
+
+async function modelsFrom(flags: Map<string, string>): Promise<LabModels & { names: { promptLM: string; targetLM: string } }> {
+  if (!flags.has('prompt-lm')) return { ...(await demoModels()), backend: 'wasm' };
+  const promptLM = await modelSource(flags.get('prompt-lm')!, flags);
+  const target = await modelSource(flags.get('target-lm')!, flags);
+  if (target.kind === 'llama2c' || target.kind === 'loaded') throw new UsageError('--target-lm needs a tokenizer: give a hub-layout folder or a hub id');
+  return { promptLM, targetLM: target as TargetSource, backend: 'wasm', names: { promptLM: flags.get('prompt-lm')!, targetLM: flags.get('target-lm')! } };
+}
+
+/** Replaces `file` by `bytes` so that a kill at any moment leaves either the old file or the new one, whole. */
+function writeAtomically(file: string, bytes: Uint8Array): void {
+  const tmp = `${file}.tmp`;
+  const fd = openSync(tmp, 'w');
+  try {
+    let at = 0;
+    while (at < bytes.length) at += writeSync(fd, bytes, at, bytes.length - at);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, file);
+}
+
+function readState(file: string): RunSnapshot {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(file);
+  } catch (error) {
+    throw new UsageError(`--resume ${file}: ${(error as Error).message}`);
+  }
+  try {
+    return decodeRunFile(bytes);
+  } catch (error) {
+    if (error instanceof RunFileError) throw new RunFileError(`--resume ${file}: ${error.message}`);
+    throw error;
+  }
+}
+
+/** Flags given on --resume must agree with the saved settings: the first one that differs is named. */
+function checkResumeSettings(input: GflowpoSettingsInput, saved: GflowpoRunState['settings']): void {
+  for (const [key, value] of Object.entries(input)) {
+    const have = (saved as unknown as Record<string, unknown>)[key];
+    const same = key === 'lora' ? Object.entries(value as object).every(([k, v]) => JSON.stringify((have as Record<string, unknown>)[k]) === JSON.stringify(v)) : JSON.stringify(have) === JSON.stringify(value);
+    if (!same) throw new UsageError(`--resume: the saved run has ${key} = ${JSON.stringify(have)}, the flags say ${JSON.stringify(value)}; drop the flag to continue the saved run, or start a new run`);
+  }
+}
+
+interface Outcome {
+  state: GflowpoRunState;
+  events: StepEvent[];
+}
+
+function report(task: Task, names: { promptLM: string; targetLM: string }, { state, events }: Outcome) {
   const initial = events.find((e) => e.type === 'initial');
-  const s = done?.selected;
-  console.log(`[${settings.mode}] selected: ${JSON.stringify(s?.text ?? null)} train ${s?.trainAccuracy ?? '-'} validation ${s?.validationAccuracy ?? '-'} test ${s?.testAccuracy ?? '-'}; target calls ${run.targetCalls}`);
+  const done = state.done;
   return {
     task: task.name,
-    mode: settings.mode,
-    settings: run.settings,
-    seed: run.settings.seed,
-    steps: run.completedSteps,
-    targetCalls: run.targetCalls,
-    cacheHits: run.cacheHits,
-    promptLM: flags.get('prompt-lm'),
-    targetLM: targetId,
+    taskId: state.task,
+    mode: state.settings.mode,
+    settings: state.settings,
+    seed: state.settings.seed,
+    steps: state.step,
+    targetCalls: state.cache.targetCalls,
+    cacheHits: state.cache.cacheHits,
+    promptLM: names.promptLM,
+    targetLM: state.target,
     reason: done?.reason ?? null,
     selected: done?.selected ?? null,
     initialPrompts: initial && initial.type === 'initial' ? initial.prompts : [],
   };
 }
 
+function progress(mode: string, event: StepEvent): void {
+  if (event.type === 'update') console.log(`[${mode}] step ${event.step}: loss ${event.loss.toFixed(4)} logZ ${event.logZ.toFixed(3)} lr ${event.lr.toExponential(2)}`);
+  else if (event.type === 'buffer') console.log(`[${mode}] step ${event.step}: buffer ${event.size}, best train accuracy ${event.best?.trainAccuracy.toFixed(3) ?? '-'}`);
+  else if (event.type === 'done') console.log(`[${mode}] selected: ${JSON.stringify(event.selected?.text ?? null)} train ${event.selected?.trainAccuracy ?? '-'} validation ${event.selected?.validationAccuracy ?? '-'} test ${event.selected?.testAccuracy ?? '-'}`);
+}
+
+/** One saved run: created (--state) or continued (--resume), committed to the state file after every step. */
+async function savedRun(flags: Map<string, string>, log: string | undefined): Promise<{ task: Task; outcome: Outcome; names: { promptLM: string; targetLM: string } }> {
+  const resumeFile = flags.get('resume');
+  const stateFile = resolve(flags.get('state') ?? resumeFile!);
+  const saved = resumeFile ? readState(resumeFile) : null;
+  if (!saved && existsSync(stateFile)) throw new UsageError(`--state ${stateFile} exists; continue that run with --resume ${stateFile}, or choose another file`);
+  const repository = new RunFileRepository((bytes) => writeAtomically(stateFile, bytes), saved);
+  const engine = new LabEngine(loadOrtNode, undefined, { repository: async () => repository, label: `the headless command (pid ${process.pid})` });
+  const models = await modelsFrom(flags);
+  const input = settingsFrom(flags);
+  let task: Task;
+  if (saved) {
+    const state = saved.run.core;
+    task = loadTask(flags.get('task') ?? state.task.split('[')[0]!, flags);
+    checkResumeSettings(input, state.settings);
+    await engine.resumeRun(saved.run.id, { task, ...models });
+    if (log) writeFileSync(log, saved.events.map((r) => toJsonl(r.event)).join(''));
+    console.log(`[${state.settings.mode}] resumed ${stateFile} after step ${saved.run.step} of ${state.settings.steps}`);
+  } else {
+    task = loadTask(flags.get('task')!, flags);
+    const p = preset(flags);
+    await engine.createRun({ task, ...models, settings: input, ...(p ? { preset: p } : {}) }, { name: basename(stateFile) });
+    if (log) writeFileSync(log, '');
+  }
+  const mode = engine.state().settings.mode;
+  await engine.start((event) => {
+    if (log) appendFileSync(log, toJsonl(event));
+    progress(mode, event);
+  });
+  const outcome = { state: engine.state(), events: repository.current()!.events.map((r) => r.event) };
+  await engine.release();
+  return { task, outcome, names: models.names };
+}
+
+/** One run kept in memory (no --state): each mode of --modes, on the same task and models. */
+async function memoryRun(engine: LabEngine, task: Task, models: LabModels, input: GflowpoSettingsInput, flags: Map<string, string>, log: string | undefined): Promise<Outcome> {
+  const p = preset(flags);
+  await engine.setup({ task, ...models, settings: input, ...(p ? { preset: p } : {}) });
+  const events: StepEvent[] = [];
+  const mode = engine.state().settings.mode;
+  await engine.start((event) => {
+    events.push(event);
+    if (log) appendFileSync(log, toJsonl(event));
+    progress(mode, event);
+  });
+  return { state: engine.state(), events };
+}
+
 async function main(): Promise<void> {
   const flags = parseFlags(process.argv.slice(2));
-  const task = loadTask(flags.get('task')!, flags);
-  const base = settingsFrom(flags);
-  // --modes a,b,c runs baselines side by side on one task (one report with a run per mode).
-  const modes = flags.get('modes')?.split(',').map((m) => m.trim()) as GflowpoSettingsInput['mode'][] | undefined;
-  const targetSource = await modelSource(flags.get('target-lm')!, flags);
-  if (targetSource.kind === 'llama2c' || targetSource.kind === 'loaded') throw new UsageError('--target-lm needs a tokenizer: give a hub-layout folder or a hub id');
-  const target = new TargetEngine(loadOrtNode);
-  const info = await target.load(targetSource, { implementation: 'compiled', backend: 'wasm' });
   const log = flags.get('log');
-  if (log) writeFileSync(log, '');
-  const reports = [];
-  for (const mode of modes ?? [base.mode]) reports.push(await runMode(flags, task, { ...base, ...(mode ? { mode } : {}) }, target, info.id, log));
   const reportPath = flags.get('report');
-  const report = modes ? { task: task.name, runs: reports } : reports[0];
-  if (reportPath) writeFileSync(reportPath, `${JSON.stringify(report, null, 2)}\n`);
-  await target.release();
+  let result: unknown;
+  if (flags.has('state') || flags.has('resume')) {
+    const { task, outcome, names } = await savedRun(flags, log);
+    result = report(task, names, outcome);
+  } else {
+    const task = loadTask(flags.get('task')!, flags);
+    const models = await modelsFrom(flags);
+    const base = settingsFrom(flags);
+    const modes = flags.get('modes')?.split(',').map((m) => m.trim());
+    for (const m of modes ?? []) if (!GFLOWPO_MODES.includes(m as GflowpoMode)) throw new UsageError(`--modes: '${m}' is not one of ${GFLOWPO_MODES.join(', ')}`);
+    if (log) writeFileSync(log, '');
+    const engine = new LabEngine(loadOrtNode);
+    const runs = [];
+    for (const mode of modes ?? [undefined]) runs.push(report(task, models.names, await memoryRun(engine, task, models, { ...base, ...(mode ? { mode: mode as GflowpoMode } : {}) }, flags, log)));
+    await engine.release();
+    result = modes ? { task: task.name, runs } : runs[0];
+  }
+  if (reportPath) writeFileSync(reportPath, `${JSON.stringify(result, null, 2)}\n`);
 }
 
 try {

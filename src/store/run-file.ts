@@ -145,7 +145,8 @@ export function decodeRunFile(input: Uint8Array | ArrayBuffer): RunSnapshot {
   if (content && typeof content === 'object') {
     if (content.checkpoint && typeof content.checkpoint === 'object') {
       if (!checkpointBytes) throw new RunFileError('the run file names a checkpoint but has no "checkpoint" section');
-      content.checkpoint = { ...content.checkpoint, bytes: checkpointBytes.slice() };
+      // A copy in its own buffer (aligned for float views; never a view into a Node Buffer pool).
+      content.checkpoint = { ...content.checkpoint, bytes: new Uint8Array(checkpointBytes) };
     } else if (checkpointBytes) {
       throw new RunFileError('the run file has a "checkpoint" section but its run names no checkpoint');
     }

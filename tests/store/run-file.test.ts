@@ -47,6 +47,16 @@ describe('run file', () => {
     expect(text.includes(`[${[...recorded.final.checkpoint!.bytes.slice(0, 4)].join(',')}`)).toBe(false);
   });
 
+  it('reads a file held at any offset of a larger buffer (a Node Buffer) into aligned checkpoint bytes', () => {
+    const bytes = encodeRunFile(recorded.final);
+    const pool = new Uint8Array(bytes.length + 3);
+    pool.set(bytes, 3);
+    const back = decodeRunFile(Buffer.from(pool.buffer, 3, bytes.length)); // Buffer#slice is a view, not a copy
+    expect(back.checkpoint!.bytes.byteOffset).toBe(0);
+    expect(back.checkpoint!.bytes.buffer.byteLength).toBe(back.checkpoint!.bytes.byteLength);
+    expect(back).toEqual(recorded.final);
+  });
+
   it('keeps NaN, infinities and -0 exactly', () => {
     const back = decodeRunFile(
       edited((s) => {
