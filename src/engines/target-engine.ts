@@ -1,5 +1,7 @@
 // The target-LM engine a worker exposes: loads a model (hub id, picked files, or an onnx-community export for
-// transformers.js) on the chosen backend and evaluates prompts on task splits, counting model calls.
+// transformers.js) on the chosen backend, or connects to an OpenAI-compatible server (remote-target.ts), and
+// evaluates prompts on task splits, counting model calls. A local target's id carries a content hash of the files
+// that decide its outputs (target-identity.ts), its implementation and backend; a remote one's, the server's model card.
 import { type DownloadProgress, type HubSettings, fetchModel, fetchModelFiles } from '../models/hub/hub';
 import { endOfSequenceIds, loadModelFiles } from '../models/formats/load-model';
 import { type ModelCache, MemoryModelCache } from '../models/hub/model-cache';
@@ -8,6 +10,9 @@ import type { Example, Task } from '../tasks/task';
 import { CausalLM, uploadLlamaWeights } from '../runtime/causal-lm';
 import { type BackendInfo, type BackendPreference, chooseBackend } from '../runtime/device';
 import type { Ort } from '../runtime/host-tensor';
+import { parseShardIndex } from '../models/formats/safetensors-weights';
+import { type RemoteTargetInfo, RemoteTargetLM, type RemoteTargetSettings, type RemoteUsage } from './remote-target';
+import { contentHash, localTargetId } from './target-identity';
 import { CompiledTargetLM, type TargetLM, TransformersTargetLM } from './target-lm';
 import { PromptTokenizer } from '../runtime/tokenizer';
 import { TransformersLM } from '../runtime/transformers-lm';
@@ -16,17 +21,27 @@ export type TargetImplementation = 'compiled' | 'transformers.js';
 
 export type TargetSource =
   | { kind: 'hub'; modelId: string; settings?: Partial<HubSettings> }
-  | { kind: 'files'; files: Map<string, Uint8Array> };
+  | { kind: 'files'; files: Map<string, Uint8Array> }
+  /** An OpenAI-compatible server (vLLM); the key stays in memory (never in the id, errors, events or stored data). */
+  | { kind: 'openai'; baseUrl: string; model: string; apiKey?: string; settings?: Partial<RemoteTargetSettings> };
 
 export interface TargetInfo {
   id: string;
-  implementation: TargetImplementation;
-  backend: BackendInfo;
+  implementation: TargetImplementation | 'openai-compatible';
+  /** Where a local target runs; null for a remote one (see `remote`). */
+  backend: BackendInfo | null;
+  /** A remote target's server, model and model card. */
+  remote?: RemoteTargetInfo;
 }
+
+/** Optional files that change a local target's outputs when present (hashed into its id with config and weights). */
+const COMPILED_IDENTITY_OPTIONAL = ['generation_config.json', 'tokenizer.json', 'tokenizer_config.json'];
 
 export class TargetEngineError extends Error {
   override name = 'TargetEngineError';
 }
+
+const SHARD_INDEX = 'model.safetensors.index.json';
 
 /** Files transformers.js needs from an onnx-community repository (fp32 export). */
 const TRANSFORMERS_FILES = ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model.onnx'];
@@ -42,6 +57,12 @@ export class TargetEngine {
   ) {}
 
   async load(source: TargetSource, options: { implementation: TargetImplementation; backend?: BackendPreference }, onProgress?: (p: DownloadProgress) => void): Promise<TargetInfo> {
+    if (source.kind === 'openai') {
+      const remote = await RemoteTargetLM.connect({ baseUrl: source.baseUrl, model: source.model, ...(source.apiKey ? { apiKey: source.apiKey } : {}), ...(source.settings ? { settings: source.settings } : {}) });
+      await this.release();
+      this.target = remote;
+      return { id: remote.id, implementation: 'openai-compatible', backend: null, remote: remote.info };
+    }
     const backend = await chooseBackend(options.backend ?? 'auto');
     const ort = await this.loadOrt();
     const name = source.kind === 'hub' ? source.modelId : 'local files';
@@ -54,7 +75,10 @@ export class TargetEngine {
       const tokenizer = await PromptTokenizer.fromJson(model.tokenizer.json, model.tokenizer.config);
       const lm = await CausalLM.create(ort, model.config, await uploadLlamaWeights(ort, backend.backend, model.config, model.weights));
       const eos = endOfSequenceIds(model, tokenizer.eosTokenIds);
-      this.target = new CompiledTargetLM(`${name}@compiled/${backend.backend}`, lm, tokenizer, eos, tokenizer.padTokenId ?? eos[0] ?? 0);
+      const index = files.get(SHARD_INDEX);
+      const weights = index ? [SHARD_INDEX, ...parseShardIndex(new TextDecoder().decode(index), model.config).files] : ['model.safetensors'];
+      const hash = await contentHash(files, ['config.json', ...COMPILED_IDENTITY_OPTIONAL.filter((f) => files.has(f)), ...weights]);
+      this.target = new CompiledTargetLM(localTargetId(name, 'compiled', backend.backend, hash), lm, tokenizer, eos, tokenizer.padTokenId ?? eos[0] ?? 0);
       this.releaseCurrent = async () => {
         await lm.release();
         lm.weights.release();
@@ -72,7 +96,8 @@ export class TargetEngine {
       const generation = files.has('generation_config.json') ? (json('generation_config.json') as Record<string, unknown>) : {};
       const extra = generation['eos_token_id'];
       const eos = [...new Set([...tokenizer.eosTokenIds, ...(Array.isArray(extra) ? extra : typeof extra === 'number' ? [extra] : [])])] as number[];
-      this.target = new TransformersTargetLM(`${name}@transformers.js/${device}`, lm, tokenizer, eos, tokenizer.padTokenId ?? eos[0] ?? 0);
+      const hash = await contentHash(files, [...TRANSFORMERS_FILES, ...TRANSFORMERS_OPTIONAL.filter((f) => files.has(f))]);
+      this.target = new TransformersTargetLM(localTargetId(name, 'transformers.js', device, hash), lm, tokenizer, eos, tokenizer.padTokenId ?? eos[0] ?? 0);
       this.releaseCurrent = () => lm.release();
     }
     return { id: this.target.id, implementation: options.implementation, backend };
@@ -86,6 +111,16 @@ export class TargetEngine {
   /** Model calls (evaluate batches) since load. */
   get calls(): number {
     return this.target?.calls ?? 0;
+  }
+
+  /** A remote target's requests, retries, prompt and generated tokens since load (null for a local target). */
+  get usage(): (RemoteUsage & { calls: number }) | null {
+    return this.target instanceof RemoteTargetLM ? this.target.usage : null;
+  }
+
+  /** A remote target whose circuit opened (server gone): try the next request at once (the user says it is back). */
+  resetConnection(): void {
+    if (this.target instanceof RemoteTargetLM) this.target.resetCircuit();
   }
 
   async release(): Promise<void> {
