@@ -10,8 +10,16 @@
 //   ii/<task>              instruction-induction/raw/{induce,execute}/<task>.json (24 tasks)
 //   mmlu/<subject>         mmlu/dev/<subject>_dev.csv + mmlu/test/<subject>_test.csv (57 subjects)
 //   builtin/<task>         no files (builtin.ts)
+//   bbii/<task>            bigbench-ii/<task>/task.json (the paper's 19 BBII tasks, files the user provides; bigbench.ts)
+//   bbh/<task>             bbh/<task>.json (the 27 BIG-Bench Hard tasks, files the user provides; bbh.ts)
+//   bigbench/<task>        bigbench/<task>/task.json (any BIG-bench JSON task, by its folder name)
+// readFile may return text or bytes; bytes must be UTF-8 (or UTF-16 with a BOM): anything else is an ImportError at
+// its line and column, never text with U+FFFD.
 // <seed> is one of the LM-BFF seeds 13, 21, 42, 87, 100 (default 13).
+import { BBH_TASKS, bbhTask } from './bbh';
+import { BBII_PRIMARY_TARGET, BBII_TASKS, type BenchmarkSplitOptions, bigBenchTask } from './bigbench';
 import { BUILTIN_TASKS, builtinTask, type BuiltinOptions } from './builtin';
+import { decodeText } from './import/detect';
 import { GLUE_TASKS, glueTask, type GlueTaskName } from './glue';
 import { INSTRUCTION_INDUCTION_TASKS, instructionInductionTask, parseAnnotations, type InstructionInductionOptions } from './instruction-induction';
 import { MMLU_SUBJECTS, mmluTask, type MmluOptions } from './mmlu';
@@ -19,6 +27,9 @@ import { TaskError, type LabelSpace, type Task } from './task';
 
 /** Text of a file, by path relative to the data folder ('/'-separated); throw if it is missing. */
 export type ReadFile = (relativePath: string) => string;
+
+/** Text or bytes of a file (bytes are decoded strictly: UTF-8, or UTF-16 with a BOM); a ReadFile is one. */
+export type ReadData = (relativePath: string) => string | Uint8Array;
 
 export const LM_BFF_SEEDS = [13, 21, 42, 87, 100] as const;
 
@@ -30,6 +41,8 @@ export interface SharedTaskOptions {
   instructionInduction?: Omit<InstructionInductionOptions, 'paths' | 'taskName'>;
   mmlu?: Omit<MmluOptions, 'paths' | 'taskName'>;
   builtin?: BuiltinOptions;
+  /** Splits of bbii/, bbh/ and bigbench/ tasks (default 30 train, 30 validation, the rest test). */
+  benchmark?: BenchmarkSplitOptions;
 }
 
 const GLUE_FOLDER: Readonly<Record<GlueTaskName, string>> = { sst2: 'SST-2', mrpc: 'MRPC', rte: 'RTE', qnli: 'QNLI', mnli: 'MNLI', snli: 'SNLI' };
@@ -41,16 +54,20 @@ export function sharedTaskNames(): string[] {
     ...INSTRUCTION_INDUCTION_TASKS.map((t) => `ii/${t}`),
     ...MMLU_SUBJECTS.map((s) => `mmlu/${s}`),
     ...BUILTIN_TASKS.map((t) => `builtin/${t}`),
+    ...BBII_TASKS.map((t) => `bbii/${t}`),
+    ...BBH_TASKS.map((t) => `bbh/${t}`),
   ];
 }
 
-function reader(readFile: ReadFile): ReadFile {
+function reader(readFile: ReadData): ReadFile {
   return (path) => {
+    let content: string | Uint8Array;
     try {
-      return readFile(path);
+      content = readFile(path);
     } catch (error) {
       throw new TaskError(`cannot read ${path} from the data folder (${(error as Error).message}); is the folder the shared data root (with glue-16-shot/, instruction-induction/, mmlu/)?`);
     }
+    return typeof content === 'string' ? content : decodeText(path, content);
   };
 }
 
@@ -66,7 +83,7 @@ export function glueTaskPaths(name: GlueTaskName, seed: number): { train: string
   };
 }
 
-export function loadSharedTask(name: string, readFile: ReadFile, options: SharedTaskOptions = {}): Task {
+export function loadSharedTask(name: string, readFile: ReadData, options: SharedTaskOptions = {}): Task {
   const read = reader(readFile);
   if ((GLUE_TASKS as readonly string[]).includes(name)) {
     const glue = name as GlueTaskName;
@@ -86,13 +103,22 @@ export function loadSharedTask(name: string, readFile: ReadFile, options: Shared
     return mmluTask(rest, { dev: read(paths.dev), test: read(paths.test) }, { ...(options.labelSpace && { labelSpace: options.labelSpace }), ...options.mmlu, paths });
   }
   if (family === 'builtin' && (BUILTIN_TASKS as readonly string[]).includes(rest)) return builtinTask(rest, options.builtin);
+  if (family === 'bbii' && BBII_TASKS.includes(rest)) {
+    const path = `bigbench-ii/${rest}/task.json`;
+    return bigBenchTask(read(path), path, { ...options.benchmark, taskName: name, ...(Object.hasOwn(BBII_PRIMARY_TARGET, rest) && { primaryTarget: BBII_PRIMARY_TARGET[rest] }) });
+  }
+  if (family === 'bbh' && (BBH_TASKS as readonly string[]).includes(rest)) return bbhTask(read(`bbh/${rest}.json`), `bbh/${rest}.json`, { ...options.benchmark, taskName: name });
+  if (family === 'bigbench' && /^[a-z0-9_]+$/.test(rest)) {
+    const path = `bigbench/${rest}/task.json`;
+    return bigBenchTask(read(path), path, { ...options.benchmark, taskName: name });
+  }
   const known = sharedTaskNames();
   const near = known.filter((k) => k.includes(rest || name) || (rest !== '' && k.endsWith(`/${rest}`)));
-  throw new TaskError(`unknown task "${name}"${near.length > 0 ? `; did you mean ${near.slice(0, 5).join(', ')}?` : ''} Names: sst2, mrpc, rte, qnli, mnli, snli, ii/<task>, mmlu/<subject>, builtin/<task> (sharedTaskNames() lists them all).`);
+  throw new TaskError(`unknown task "${name}"${near.length > 0 ? `; did you mean ${near.slice(0, 5).join(', ')}?` : ''} Names: sst2, mrpc, rte, qnli, mnli, snli, ii/<task>, mmlu/<subject>, builtin/<task>, bbii/<task>, bbh/<task>, bigbench/<task> (sharedTaskNames() lists them all but bigbench/).`);
 }
 
 /** Gold human instructions of an Instruction Induction task (the manual-prompt baseline). */
-export function loadSharedAnnotations(name: string, readFile: ReadFile): string[] {
+export function loadSharedAnnotations(name: string, readFile: ReadData): string[] {
   const task = name.replace(/^ii\//, '');
   if (!(INSTRUCTION_INDUCTION_TASKS as readonly string[]).includes(task)) throw new TaskError(`no annotations for "${name}": only the 24 Instruction Induction tasks have them`);
   const path = `instruction-induction/annotations/${task}.json`;

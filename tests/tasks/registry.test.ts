@@ -10,10 +10,10 @@ function recording(): { read: ReadFile; paths: string[] } {
 }
 
 describe('registry', () => {
-  it('names 6 GLUE, 24 Instruction Induction, 57 MMLU and 12 built-in tasks', () => {
+  it('names 6 GLUE, 24 Instruction Induction, 57 MMLU, 12 built-in, 19 BBII and 27 BBH tasks', () => {
     const names = sharedTaskNames();
-    expect(names).toHaveLength(99);
-    expect(new Set(names).size).toBe(99);
+    expect(names).toHaveLength(145);
+    expect(new Set(names).size).toBe(145);
     expect(names.filter((n) => n.startsWith('ii/'))).toHaveLength(24);
     expect(names.filter((n) => n.startsWith('mmlu/'))).toHaveLength(57);
     expect(names.filter((n) => n.startsWith('builtin/'))).toHaveLength(12);
