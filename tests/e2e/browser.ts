@@ -24,6 +24,14 @@ export interface Watched {
 export async function openPage(browser: Browser, baseUrl: string, hash = '#/setup', viewport = { width: 1280, height: 900 }): Promise<Watched> {
   const context = await browser.newContext({ viewport });
   const page = await context.newPage();
+  // Every main-thread task over 50 ms, from the first script on (the lab must have none during a run).
+  await page.addInitScript(() => {
+    const w = window as unknown as { __longTasks: { start: number; duration: number }[] };
+    w.__longTasks = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) w.__longTasks.push({ start: e.startTime, duration: e.duration });
+    }).observe({ type: 'longtask', buffered: true });
+  });
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
   page.on('console', (m) => {
@@ -64,3 +72,49 @@ export async function shortSchedule(page: Page, steps: number, extra: Record<str
 export async function waitForStep(page: Page, n: number, timeout = 90_000): Promise<void> {
   await expect.poll(async () => Number(await page.getByTestId('run-step').textContent()), { timeout, interval: 250 }).toBeGreaterThanOrEqual(n);
 }
+
+/** Long tasks (> 50 ms) that started at or after `since` (performance.now() of the page). */
+export function longTasksSince(page: Page, since: number): Promise<{ start: number; duration: number }[]> {
+  return page.evaluate((t) => (window as unknown as { __longTasks: { start: number; duration: number }[] }).__longTasks.filter((e) => e.start >= t), since);
+}
+
+export function pageNow(page: Page): Promise<number> {
+  return page.evaluate(() => performance.now());
+}
+
+export async function statusOf(page: Page): Promise<string | null> {
+  return page.getByTestId('run-status').getAttribute('data-status');
+}
+
+interface TraceEvent {
+  name: string;
+  ph: string;
+  pid: number;
+  tid: number;
+  ts: number;
+  dur?: number;
+  tdur?: number;
+  args?: { name?: string };
+}
+
+/** A main-thread task of the page from a Chrome trace: wall time and the CPU time the thread actually ran. */
+export interface MainThreadTask {
+  wallMs: number;
+  cpuMs: number;
+}
+
+/**
+ * Tasks of the renderer's main thread (CrRendererMain) in a trace recorded with the devtools.timeline categories.
+ * Wall time includes time the OS gave the core to other threads (on a loaded 2-core machine, most of it); CPU time
+ * is what the page's own work cost.
+ */
+export function mainThreadTasks(trace: Buffer): MainThreadTask[] {
+  const parsed = JSON.parse(trace.toString('utf8')) as { traceEvents?: TraceEvent[] } | TraceEvent[];
+  const events = Array.isArray(parsed) ? parsed : (parsed.traceEvents ?? []);
+  const main = new Set(events.filter((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map((e) => `${e.pid}:${e.tid}`));
+  return events
+    .filter((e) => e.ph === 'X' && e.name === 'RunTask' && main.has(`${e.pid}:${e.tid}`))
+    .map((e) => ({ wallMs: (e.dur ?? 0) / 1000, cpuMs: (e.tdur ?? 0) / 1000 }));
+}
+
+export const TRACE_CATEGORIES = ['devtools.timeline', 'disabled-by-default-devtools.timeline'];

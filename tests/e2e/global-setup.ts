@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { build, preview } from 'vite';
 import type { TestProject } from 'vitest/node';
 import { tinyLlamaFixtureFiles } from '../../src/models/llama/fixture';
+import { XSS_PAYLOADS } from './payloads';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -20,14 +21,41 @@ declare module 'vitest' {
 /** Fixture models the tests pick as "other hub id" with the hub address `${baseUrl}/test-hub`. */
 export const FIXTURE_MODELS = { prompt: { id: 'fixture/tiny-prompt', seed: 1 }, target: { id: 'fixture/tiny-target', seed: 2 } } as const;
 
+/**
+ * The prompt fixture with many vocabulary words renamed to markup (ids kept): its random samples decode to prompts
+ * full of <script> and <img onerror> text. Encoding never yields those tokens (the pre-tokenizer splits them).
+ */
+function xssPromptFixture(): Record<string, Uint8Array> {
+  const files = tinyLlamaFixtureFiles({ seed: 1 });
+  const tokenizer = JSON.parse(new TextDecoder().decode(files['tokenizer.json'])) as { model: { vocab: Record<string, number> } };
+  const words = ['cat', 'dog', 'sat', 'mat', 'ran', 'big', 'small', 'red', 'blue', 'good', 'bad', 'one', 'two', 'three', 'love', 'hate', 'say', 'hello', 'world', 'movie', 'great', 'terrible', 'review', 'positive', 'negative'];
+  const vocab: Record<string, number> = {};
+  let k = 0;
+  for (const [word, id] of Object.entries(tokenizer.model.vocab)) {
+    if (!words.includes(word)) {
+      vocab[word] = id;
+      continue;
+    }
+    // Distinct keys: the payloads, then the payloads with a number after them.
+    vocab[`${XSS_PAYLOADS[k % XSS_PAYLOADS.length]!}${k >= XSS_PAYLOADS.length ? k : ''}`] = id;
+    k++;
+  }
+  tokenizer.model.vocab = vocab;
+  return { ...files, 'tokenizer.json': new TextEncoder().encode(JSON.stringify(tokenizer)) };
+}
+
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const root = join(import.meta.dirname, '../..');
   const outDir = await mkdtemp(join(tmpdir(), 'gflowpo-e2e-'));
   await build({ root, configFile: join(root, 'vite.config.ts'), logLevel: 'warn', build: { outDir, emptyOutDir: true } });
-  for (const { id, seed } of Object.values(FIXTURE_MODELS)) {
+  const models: [string, Record<string, Uint8Array>][] = [
+    ...Object.values(FIXTURE_MODELS).map(({ id, seed }) => [id, tinyLlamaFixtureFiles({ seed })] as [string, Record<string, Uint8Array>]),
+    ['fixture/xss-prompt', xssPromptFixture()],
+  ];
+  for (const [id, files] of models) {
     const dir = join(outDir, 'test-hub', id, 'resolve', 'main');
     await mkdir(dir, { recursive: true });
-    for (const [file, bytes] of Object.entries(tinyLlamaFixtureFiles({ seed }))) await writeFile(join(dir, file), bytes);
+    for (const [file, bytes] of Object.entries(files)) await writeFile(join(dir, file), bytes);
   }
   const server = await preview({ root, configFile: join(root, 'vite.config.ts'), logLevel: 'warn', build: { outDir }, preview: { port: 0, host: '127.0.0.1', strictPort: false } });
   const url = server.resolvedUrls?.local[0]?.replace(/\/$/, '');

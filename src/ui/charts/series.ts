@@ -24,6 +24,23 @@ export interface ChartData {
 
 export const PALETTE = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#000000'] as const;
 
+/**
+ * Axis tick labels with as many decimals as the tick spacing needs (ticks 0.0002 apart near -589.46 read
+ * -589.4618, -589.4620, …), integers without a point, very large or small magnitudes in exponent form.
+ */
+export function tickLabels(ticks: readonly number[], spacing: number): string[] {
+  const step = Math.abs(spacing);
+  // The fewest decimals that write the spacing itself exactly (0.25 -> 2, 0.0002 -> 4, 5 -> 0).
+  let decimals = 0;
+  if (step > 0 && Number.isFinite(step)) while (decimals < 10 && Math.abs(Math.round(step * 10 ** decimals) - step * 10 ** decimals) > 1e-6 * step * 10 ** decimals) decimals++;
+  return ticks.map((t) => {
+    if (t === 0) return '0';
+    const a = Math.abs(t);
+    if (a >= 1e6 || (a < 1e-4 && decimals > 6)) return t.toExponential(2);
+    return t.toFixed(decimals);
+  });
+}
+
 /** The table equivalent: one row per x, one column per series ('' where a series has no value). */
 export function chartTable(data: ChartData): { header: string[]; rows: string[][] } {
   const digits = data.digits ?? 3;

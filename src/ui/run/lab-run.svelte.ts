@@ -1,31 +1,62 @@
-// One GFlowPO run on the page: owns its lab worker (models and the run live there), loads the models with
-// download progress, starts, pauses after the step in progress, resumes, stops (models released), and folds
-// the worker's events into the views' state. No DOM; the views are thin readers of these fields.
+// One GFlowPO run on the page: a new run (created in the run library when its models have loaded) or a stored run
+// opened from the library (after a reload, an import, or in another tab). It owns the lab worker that runs it
+// while it runs: loads the models with download progress, starts, pauses after the step in progress, resumes
+// (also a stored run: its models are loaded again and the engine continues from the last committed step), stops
+// (models released, the run stays resumable), and folds the events into the views' state. No DOM.
 import * as Comlink from 'comlink';
 import type { Remote } from 'comlink';
-import type { LabEngine } from '../../engines/lab-engine';
+import type { LabEngine, LabRunView } from '../../engines/lab-engine';
 import type { ModelInfo } from '../../engines/prompt-lm';
 import type { TargetInfo } from '../../engines/target-engine';
 import type { DoneEvent, QueueEventEntry, ScoredPrompt, StepEvent } from '../../gflow/events';
 import { type GflowpoSettings, resolveSettings } from '../../gflow/settings';
 import type { DownloadProgress } from '../../models/hub/hub';
+import type { EvaluationRecord } from '../../store/records';
+import type { LockHolder } from '../../store/run-lock';
+import type { Task } from '../../tasks/task';
 import { type ShownError, toShownError } from '../common/errors';
+import { paceOf } from '../setup/estimate';
+import { paceKey, rememberPace } from '../setup/pace-memory';
 import { type DownloadRow, DownloadTracker } from './download-tracker';
 import { type MetaPromptRecord, type PromptRow, RunLog, type StepPoint } from './run-log';
-import { type RunSpec, modelLabel, modelSource } from './run-spec';
+import { MODE_LABELS, type RunSpec, modelLabel, modelSource } from './run-spec';
+import { type StoredSpec, saveSpec, storedSpec } from './spec-store';
 
 /**
  * queued: waits for the run before it; loading: models downloading/compiling; ready: loaded, not started;
- * running; pausing / stopping: the step in progress finishes first; paused: models loaded, resumable;
- * stopped: models released; done: the schedule or budget ran out and the result is in; failed: see `error`.
+ * running; pausing / stopping: the step in progress finishes first; paused: models loaded, resumable at once;
+ * stopped: models released, resumable (its models load again); done: the schedule or budget ran out; failed: a
+ * step or a load threw (see `error`; the run is back at its last committed step); elsewhere: another tab has it.
  */
-export type RunStatus = 'queued' | 'loading' | 'ready' | 'running' | 'pausing' | 'paused' | 'stopping' | 'stopped' | 'done' | 'failed';
+export type RunStatus = 'queued' | 'loading' | 'ready' | 'running' | 'pausing' | 'paused' | 'stopping' | 'stopped' | 'done' | 'failed' | 'elsewhere';
+
+/** What the views show about a run whatever its origin. */
+export interface RunMeta {
+  /** The library's name for it (an imported copy is "… (copy)"). */
+  name: string;
+  label: string;
+  group: string | null;
+  taskName: string;
+  taskId: string;
+  prompt: string;
+  target: string;
+  /** The target-LM's id (content hash, implementation, backend) once known: what the reward cache and resume check. */
+  targetId: string | null;
+  createdAt: number;
+}
 
 export class LabRun {
-  readonly spec: RunSpec;
-  readonly settings: Readonly<GflowpoSettings>;
+  /** The page's id for it: the spec's id for a new run, the library's id for a stored one. */
+  readonly key: string;
+  /** The run library's id (null until a new run is created in the library). */
+  runId = $state<string | null>(null);
+  meta: RunMeta;
+  settings: Readonly<GflowpoSettings>;
+  /** Task and model sources to load the run with; null for a stored run whose models or task must be chosen again. */
+  spec = $state.raw<RunSpec | null>(null);
   status = $state<RunStatus>('queued');
   error = $state<ShownError | null>(null);
+  holder = $state.raw<LockHolder | null>(null);
   downloads = $state.raw<DownloadRow[]>([]);
   promptInfo = $state.raw<ModelInfo | null>(null);
   targetInfo = $state.raw<TargetInfo | null>(null);
@@ -38,34 +69,73 @@ export class LabRun {
   targetCalls = $state(0);
   cacheHits = $state(0);
   completedSteps = $state(0);
-  /** Wall time of the run's steps so far (ms), for the time-left estimate. */
+  /** Wall time of the steps run in this page (ms), for the time-left estimate. */
   stepMs = $state.raw<number[]>([]);
+  /** Reward-cache entries with per-example scores, as last read from the library (see loadEvaluations). */
+  evaluations = $state.raw<EvaluationRecord[] | null>(null);
 
-  /** Every event in arrival order (what an export holds). */
-  readonly events: StepEvent[] = [];
   #log: RunLog;
+  #events = 0;
   #worker: Worker | undefined;
   #lab: Remote<LabEngine> | undefined;
   #running: Promise<void> | undefined;
   #publishScheduled = false;
   #lastStepAt: number | null = null;
+  #evaluationsAt = -1;
 
-  constructor(spec: RunSpec) {
-    this.spec = spec;
-    this.settings = resolveSettings(spec.settings, spec.task.name);
-    this.#log = new RunLog(this.settings.bufferSize);
+  private constructor(key: string, meta: RunMeta, settings: Readonly<GflowpoSettings>) {
+    this.key = key;
+    this.meta = $state.raw(meta);
+    this.settings = $state.raw(settings);
+    this.#log = new RunLog(settings.bufferSize);
   }
 
-  get id(): string {
-    return this.spec.id;
+  /** A new run, queued until the runs before it have ended. */
+  static fromSpec(spec: RunSpec): LabRun {
+    const name = `${spec.label} on ${spec.task.name}`;
+    const meta: RunMeta = { name, label: spec.label, group: spec.group, taskName: spec.task.name, taskId: spec.task.id, prompt: modelLabel(spec.promptModel), target: modelLabel(spec.targetModel), targetId: null, createdAt: spec.createdAt };
+    const run = new LabRun(spec.id, meta, resolveSettings(spec.settings, spec.task));
+    run.spec = spec;
+    return run;
+  }
+
+  /** A run from the library, its charts and prompts rebuilt from its stored events. */
+  static fromStored(view: LabRunView, stored: StoredSpec | null): LabRun {
+    const s = view.summary;
+    const choice = (c: StoredSpec['promptModel']) => (c.kind === 'hub' ? modelLabel({ kind: 'hub', modelId: c.modelId, host: c.host }) : `${c.label} (local folder)`);
+    const meta: RunMeta = {
+      name: s.name,
+      label: stored?.label ?? MODE_LABELS[s.mode as keyof typeof MODE_LABELS] ?? s.mode,
+      group: stored?.group ?? null,
+      taskName: stored?.task.name ?? s.task.split('[')[0]!.split('#')[0]!,
+      taskId: s.task,
+      prompt: stored ? choice(stored.promptModel) : s.promptLM.replace(/^hub:/, ''),
+      target: stored ? choice(stored.targetModel) : s.target,
+      targetId: s.target,
+      createdAt: s.createdAt,
+    };
+    const run = new LabRun(s.id, meta, resolveSettings(view.settings));
+    run.runId = s.id;
+    if (stored && stored.promptModel.kind === 'hub' && stored.targetModel.kind === 'hub') {
+      const hub = (c: { modelId: string; host: string | null }) => ({ kind: 'hub' as const, modelId: c.modelId, host: c.host });
+      run.spec = { id: s.id, label: meta.label, group: meta.group, task: stored.task, promptModel: hub(stored.promptModel), targetModel: hub(stored.targetModel), settings: view.settings, backend: stored.backend, createdAt: s.createdAt };
+    }
+    run.ingestStored(view.events.map((e) => e.event));
+    run.evaluations = view.evaluations;
+    run.#evaluationsAt = s.step;
+    run.holder = view.holder;
+    run.status = s.status === 'finished' ? 'done' : s.open === 'elsewhere' ? 'elsewhere' : s.status === 'failed' ? 'failed' : 'stopped';
+    if (s.error) run.error = { name: 'Error', message: s.error };
+    return run;
+  }
+
+  /** The task the run scores on, when the page has it. */
+  get task(): Task | null {
+    return this.spec?.task ?? null;
   }
 
   get title(): string {
-    return `${this.spec.label} on ${this.spec.task.name}`;
-  }
-
-  get models(): { prompt: string; target: string } {
-    return { prompt: modelLabel(this.spec.promptModel), target: modelLabel(this.spec.targetModel) };
+    return this.meta.name;
   }
 
   /** A step is in progress or about to be: pause and stop wait for it. */
@@ -73,11 +143,22 @@ export class LabRun {
     return this.status === 'running' || this.status === 'pausing' || this.status === 'stopping';
   }
 
-  get finished(): boolean {
-    return this.status === 'done' || this.status === 'stopped' || this.status === 'failed';
+  /** Holds models (or is about to): the page runs one such run at a time. */
+  get holdsModels(): boolean {
+    return this.status === 'loading' || this.status === 'ready' || this.status === 'paused' || this.active;
   }
 
-  /** Seconds left at the mean pace of the last ten steps; null before two steps or when not running. */
+  /** Not running and not going to run by itself. */
+  get finished(): boolean {
+    return this.status === 'done' || this.status === 'stopped' || this.status === 'failed' || this.status === 'elsewhere';
+  }
+
+  /** Can continue: paused here, or stopped/failed/interrupted in the library (models load again). */
+  get resumable(): boolean {
+    return this.status === 'paused' || this.status === 'ready' || ((this.status === 'stopped' || this.status === 'failed') && this.runId !== null);
+  }
+
+  /** Seconds left at the mean pace of the last ten steps; null before a timed step or when done. */
   get secondsLeft(): number | null {
     const recent = this.stepMs.slice(-10);
     if (recent.length === 0 || this.done) return null;
@@ -85,23 +166,52 @@ export class LabRun {
     return ((this.settings.steps - this.completedSteps) * mean) / 1000;
   }
 
-  /** Creates the worker and loads both models (download progress in `downloads`). */
-  async load(): Promise<void> {
-    if (this.status !== 'queued') return;
+  /** Events of a stored run (or those another tab committed since), in order. */
+  ingestStored(events: readonly StepEvent[]): void {
+    for (const e of events) this.#log.ingest(e);
+    this.#events += events.length;
+    this.#publish();
+  }
+
+  /** Events received so far (the library's sequence number of the next one). */
+  get eventCount(): number {
+    return this.#events;
+  }
+
+  /**
+   * Loads the models and creates the run in the library (a new run), or opens a stored run for writing and
+   * continues from its last committed step (`resume`). `spec` replaces the run's own (models and task chosen again).
+   */
+  async load(spec: RunSpec | null = this.spec): Promise<void> {
+    if (this.holdsModels) return;
+    if (!spec) {
+      this.#fail({ name: 'ResumeError', message: 'this run needs its models and task to continue: choose them in Setup, then press Resume with Setup’s choices' });
+      return;
+    }
+    this.spec = spec;
     this.status = 'loading';
+    this.error = null;
     try {
       this.#worker = new Worker(new URL('../../../workers/lab.worker.ts', import.meta.url), { type: 'module' });
       this.#worker.addEventListener('error', (e) => this.#fail({ name: 'WorkerError', message: e.message || 'the lab worker failed to load or threw at top level' }));
-      this.#lab = Comlink.wrap<LabEngine>(this.#worker);
-      const tracker = new DownloadTracker(['prompt-LM', 'target-LM']);
+      const lab = (this.#lab = Comlink.wrap<LabEngine>(this.#worker));
+      await lab.setLabel(`a lab tab opened at ${new Date().toLocaleTimeString()}`);
+      const tracker = new DownloadTracker(['target-LM', 'prompt-LM']);
       const onProgress = Comlink.proxy((p: DownloadProgress) => {
         this.downloads = tracker.update(p, performance.now());
       });
-      const { task, promptModel, targetModel, settings, backend } = this.spec;
-      const info = await this.#lab.setup({ task, promptLM: modelSource(promptModel), targetLM: modelSource(targetModel), settings, backend }, onProgress);
+      const models = { promptLM: modelSource(spec.promptModel), targetLM: modelSource(spec.targetModel), backend: spec.backend };
+      const info = this.runId === null
+        ? await lab.createRun({ ...models, task: spec.task, settings: spec.settings }, { name: this.title }, onProgress)
+        : await lab.resumeRun(this.runId, { ...models, task: spec.task }, onProgress);
       this.downloads = tracker.finish();
       this.promptInfo = info.promptLM;
       this.targetInfo = info.targetLM;
+      this.meta = { ...this.meta, targetId: info.targetLM.id };
+      if (info.runId !== null && this.runId === null) {
+        this.runId = info.runId;
+        await saveSpec(storedSpec(info.runId, spec));
+      }
       if (this.status === 'loading') this.status = 'ready';
     } catch (error) {
       this.#fail(toShownError(error));
@@ -112,6 +222,7 @@ export class LabRun {
   start(): Promise<void> {
     if (this.status !== 'ready' && this.status !== 'paused') return this.#running ?? Promise.resolve();
     this.status = 'running';
+    this.error = null;
     this.#lastStepAt = performance.now();
     this.#running = this.#loop().finally(() => (this.#running = undefined));
     return this.#running;
@@ -124,21 +235,25 @@ export class LabRun {
     void this.#lab?.stop();
   }
 
-  resume(): Promise<void> {
-    return this.start();
-  }
-
-  /** Stops after the step in progress and releases the models; what the run found stays on the page. */
+  /** Stops after the step in progress and releases the models; the run stays in the library, resumable. */
   async stop(): Promise<void> {
     if (this.status === 'running' || this.status === 'pausing') {
       this.status = 'stopping';
       void this.#lab?.stop();
       await this.#running;
     }
-    if (this.status === 'paused' || this.status === 'ready' || this.status === 'stopping' || this.status === 'queued') {
+    if (this.status === 'paused' || this.status === 'ready' || this.status === 'stopping' || this.status === 'queued' || this.status === 'loading') {
       await this.#release();
       this.status = 'stopped';
     }
+  }
+
+  /** Reads the run's reward-cache entries (with per-example scores) from the library when steps were added since. */
+  async loadEvaluations(read: (runId: string) => Promise<LabRunView>): Promise<void> {
+    if (this.runId === null || this.#evaluationsAt === this.completedSteps) return;
+    const at = this.completedSteps;
+    this.evaluations = (await read(this.runId)).evaluations;
+    this.#evaluationsAt = at;
   }
 
   async #loop(): Promise<void> {
@@ -147,6 +262,7 @@ export class LabRun {
     try {
       const finished = await lab.start(Comlink.proxy((event: StepEvent) => this.#onEvent(event)));
       this.#publish();
+      this.#rememberPace();
       if (finished) {
         this.status = 'done';
         await this.#release();
@@ -158,8 +274,8 @@ export class LabRun {
 
   #onEvent(event: StepEvent): void {
     const now = performance.now();
-    this.events.push(event);
     this.#log.ingest(event, now);
+    this.#events++;
     if (event.type === 'budget' && this.#lastStepAt !== null && event.step > this.completedSteps) {
       this.stepMs = [...this.stepMs, now - this.#lastStepAt];
       this.#lastStepAt = now;
@@ -183,6 +299,12 @@ export class LabRun {
     this.targetCalls = log.targetCalls;
     this.cacheHits = log.cacheHits;
     this.completedSteps = log.completedSteps;
+  }
+
+  /** The pace of this run's steps, for the next setup's time estimate with the same models and backend. */
+  #rememberPace(): void {
+    const pace = paceOf(this.steps, Date.now());
+    if (pace && this.spec) rememberPace(paceKey(this.meta.prompt, this.meta.target, this.spec.backend), pace);
   }
 
   async #release(): Promise<void> {

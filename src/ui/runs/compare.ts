@@ -20,7 +20,7 @@ export function compareChart(runs: readonly CompareInput[]): ChartData {
   const { xs, ys } = alignCurves(curves);
   return {
     xLabel: 'target-LM calls',
-    yLabel: 'best training accuracy so far',
+    yLabel: 'best train accuracy',
     xs,
     yRange: [0, 1],
     series: runs.map((r, i) => ({ label: r.label, color: PALETTE[i % PALETTE.length]!, values: ys[i]!, stepped: true })),

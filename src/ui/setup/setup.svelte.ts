@@ -1,7 +1,7 @@
 // Everything the setup view chooses: the model per role, the task, the preset and edited settings, the baselines
 // to launch alongside GFlowPO, the backend; the resolved settings with per-field errors; the estimate; and the
 // run specs to start. No DOM.
-import { GFLOWPO_MODES, type GflowpoMode, type PresetName } from '../../gflow/settings';
+import { GFLOWPO_MODES, type GflowpoMode, type GflowpoSettings, type PresetName, resolveSettings } from '../../gflow/settings';
 import type { BackendPreference } from '../../runtime/device';
 import { MODE_LABELS, type ModelChoice, type RunSpec, modelLabel, newRunId } from '../run/run-spec';
 import { estimateCalls, estimateSeconds } from './estimate';
@@ -26,6 +26,8 @@ export class SetupState {
   baselines = $state<GflowpoMode[]>([]);
 
   readonly form = $derived(resolveForm(this.fields, this.task.task, this.preset));
+  /** The settings with no edits: the defaults, the task's defaults and the preset (what "Default" means in the form). */
+  readonly base: Readonly<GflowpoSettings> = $derived(resolveSettings({}, this.task.task ?? undefined, this.preset));
 
   get host(): string | null {
     const h = this.hubHost.trim().replace(/\/+$/, '');

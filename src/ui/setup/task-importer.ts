@@ -1,14 +1,16 @@
 // The setup view's task reader, run in a UI worker (workers/task-import.worker.ts) so parsing a large file never
 // blocks the page: a user file (CSV/TSV/JSON/JSONL) or a hub dataset split becomes a table with a preview and a
-// suggested column mapping; a mapping (family, columns, label words, metric, split fractions) becomes a Task; a
-// benchmark folder (the shared-data layout) becomes a registry task. Keeps the last table; renders nothing.
+// guessed mapping with its flags (tasks/import/to-task.ts); a mapping is reviewed and becomes a Task; a benchmark
+// folder (the shared-data layout) becomes a registry task. Keeps the last table; renders nothing.
 import { type DatasetSplitId, fetchDatasetRows, listDatasetSplits } from '../../tasks/hub-datasets';
 import { decodeText, parseImport } from '../../tasks/import/detect';
-import { mapExamples, previewRows, suggestMapping } from '../../tasks/import/mapping';
-import { splitExamples } from '../../tasks/import/split';
-import type { ColumnMapping, ColumnSummary, Row, SplitFractions, Table } from '../../tasks/import/types';
+import { previewRows } from '../../tasks/import/mapping';
+import { type ImportFlag, type TaskMapping, importTask, reviewMapping, suggestTask } from '../../tasks/import/to-task';
+import type { ColumnSummary, Row, Table } from '../../tasks/import/types';
 import { loadSharedTask, sharedTaskNames } from '../../tasks/registry';
-import { CLASSIFICATION_TEMPLATE, GENERATION_TEMPLATE, type Metric, type Task, TaskError, finishTask } from '../../tasks/task';
+import { type Task, TaskError } from '../../tasks/task';
+
+export type { ImportFlag, TaskMapping };
 
 export interface ImportPreview {
   source: string;
@@ -17,18 +19,9 @@ export interface ImportPreview {
   columns: ColumnSummary[];
   /** The first rows, as text. */
   rows: Row[];
-  suggested: ColumnMapping | null;
-}
-
-export interface TaskRecipe {
-  /** Shown name; the id adds the source and a content hash. */
-  name: string;
-  family: 'classification' | 'generation';
-  mapping: ColumnMapping;
-  /** Generation only. */
-  metric: Metric;
-  fractions: SplitFractions;
-  seed: number;
+  /** The guessed mapping (null when no column looks like the answer) and what looks wrong with it. */
+  suggested: TaskMapping | null;
+  flags: ImportFlag[];
 }
 
 /** A benchmark file chosen in a picked data folder: its path inside the folder, and the file. */
@@ -62,29 +55,19 @@ export class TaskImporter {
     return this.preview(this.table);
   }
 
-  /** The kept table mapped, split and checked as a Task (TaskError or ImportError naming the row otherwise). */
-  buildTask(recipe: TaskRecipe): Task {
-    const table = this.table;
-    if (!table) throw new TaskImporterError('no table is loaded: read a file or a hub dataset first');
-    const { mapping, family } = recipe;
-    if (family === 'classification' && mapping.labelColumn === undefined) throw new TaskImporterError('a classification task needs a label column: choose the column that holds the class');
-    if (family === 'generation' && mapping.outputColumn === undefined) throw new TaskImporterError('a generation task needs an output column: choose the column that holds the answer');
-    const examples = mapExamples(table, family === 'classification' ? { ...mapping, outputColumn: undefined } : { ...mapping, labelColumn: undefined, labelWords: undefined });
-    const splits = splitExamples(examples, recipe.fractions, recipe.seed);
-    const strip = (xs: typeof examples) => xs.map((e) => ({ input: e.input, output: e.output, fields: e.fields }));
-    const labelWords = family === 'classification' ? [...new Set(examples.map((e) => e.output))].sort() : undefined;
-    return finishTask(
-      {
-        name: recipe.name,
-        family,
-        template: family === 'classification' ? CLASSIFICATION_TEMPLATE : GENERATION_TEMPLATE,
-        ...(labelWords ? { labelWords } : {}),
-        metric: family === 'classification' ? 'accuracy' : recipe.metric,
-        splits: { train: strip(splits.train), validation: strip(splits.validation), test: strip(splits.test) },
-        description: `Imported from ${table.source} (${examples.length} rows; split ${fmt(recipe.fractions)}, seed ${recipe.seed}).`,
-      },
-      { source: table.source, split: fmt(recipe.fractions), seed: recipe.seed },
-    );
+  /** What looks wrong with `mapping` on the kept table (blocking flags need the user's confirmation). */
+  review(mapping: TaskMapping): ImportFlag[] {
+    return reviewMapping(this.kept(), mapping);
+  }
+
+  /** The kept table mapped, split and checked as a Task (ImportError naming the row, or TaskError, otherwise). */
+  buildTask(mapping: TaskMapping): Task {
+    return importTask(this.kept(), mapping);
+  }
+
+  private kept(): Table {
+    if (!this.table) throw new TaskImporterError('no table is loaded: read a file or a hub dataset first');
+    return this.table;
   }
 
   /**
@@ -117,10 +100,7 @@ export class TaskImporter {
 
   private preview(table: Table): ImportPreview {
     const preview = previewRows(table.rows, PREVIEW_ROWS, table.columns);
-    return { source: table.source, format: table.format, rowCount: table.rows.length, columns: preview.columns, rows: preview.rows, suggested: suggestMapping(table, preview) };
+    const { mapping, flags } = suggestTask(table);
+    return { source: table.source, format: table.format, rowCount: table.rows.length, columns: preview.columns, rows: preview.rows, suggested: mapping, flags };
   }
-}
-
-function fmt(f: SplitFractions): string {
-  return `${f.train}/${f.validation}/${f.test}`;
 }

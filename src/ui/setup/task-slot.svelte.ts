@@ -5,9 +5,9 @@ import * as Comlink from 'comlink';
 import type { Remote } from 'comlink';
 import type { DatasetSplitId } from '../../tasks/hub-datasets';
 import { BUILTIN_TASKS, builtinTask } from '../../tasks/builtin';
-import type { Metric, Task } from '../../tasks/task';
+import type { Metric, Task, TaskFamily } from '../../tasks/task';
 import { type ShownError, toShownError } from '../common/errors';
-import type { ImportPreview, PickedFile, TaskImporter } from './task-importer';
+import type { ImportFlag, ImportPreview, PickedFile, TaskImporter, TaskMapping } from './task-importer';
 
 export type TaskKind = 'builtin' | 'benchmark' | 'file' | 'hub';
 
@@ -31,16 +31,23 @@ export class TaskSlot {
   hubLimit = $state(500);
 
   preview = $state.raw<ImportPreview | null>(null);
-  family = $state<'classification' | 'generation'>('classification');
+  family = $state<TaskFamily>('classification');
   inputColumns = $state<string[]>([]);
-  labelColumn = $state('');
-  outputColumn = $state('');
+  /** The answer: the label (classification), the output (generation) or the correct choice (multiple choice). */
+  targetColumn = $state('');
   /** Raw label value -> the word the target-LM should say. */
   labelWords = $state<Record<string, string>>({});
   metric = $state<Metric>('exact_match');
+  /** Generation: a column of other accepted answers ('' for none). */
+  alternativesColumn = $state('');
+  /** Multiple choice: one column per choice, in order (none: the target holds {choice: score} objects). */
+  choiceColumns = $state<string[]>([]);
   splitSeed = $state(0);
-  trainFraction = $state(0.4);
-  validationFraction = $state(0.2);
+  trainSize = $state(32);
+  validationSize = $state(32);
+  /** What looks wrong with the mapping as last checked; blocking ones need `confirmed`. */
+  flags = $state.raw<ImportFlag[]>([]);
+  confirmed = $state(false);
 
   #worker: Worker | undefined;
   #importer: Remote<TaskImporter> | undefined;
@@ -49,9 +56,46 @@ export class TaskSlot {
     return BUILTIN_TASKS;
   }
 
-  /** The label values of the chosen label column (from the preview's summary of every row). */
+  /** The label values of the chosen target column (from the preview's summary of every row), for label words. */
   get labelValues(): string[] {
-    return this.preview?.columns.find((c) => c.name === this.labelColumn)?.valueCounts?.map((v) => v.value) ?? [];
+    return this.preview?.columns.find((c) => c.name === this.targetColumn)?.valueCounts?.map((v) => v.value) ?? [];
+  }
+
+  get blocking(): ImportFlag[] {
+    return this.flags.filter((f) => f.blocking);
+  }
+
+  /** The mapping as chosen in the form. */
+  mapping(): TaskMapping {
+    const source = this.preview?.source ?? 'file';
+    const m: TaskMapping = {
+      family: this.family,
+      inputColumns: $state.snapshot(this.inputColumns),
+      targetColumn: this.targetColumn,
+      name: `import/${(source.split('/').pop() ?? source).replace(/\.[A-Za-z0-9]+$/, '')}`,
+      trainSize: this.trainSize,
+      validationSize: this.validationSize,
+      seed: this.splitSeed,
+    };
+    if (this.family === 'classification') {
+      const words = Object.fromEntries(this.labelValues.map((v) => [v, (this.labelWords[v] ?? v).trim() || v]));
+      // Only an explicit mapping when a word differs from its label (else the labels themselves are the words).
+      if (Object.entries(words).some(([v, w]) => v !== w)) m.labelWords = words;
+    }
+    if (this.family === 'generation') {
+      m.metric = this.metric;
+      if (this.alternativesColumn) m.alternativesColumn = this.alternativesColumn;
+    }
+    if (this.family === 'multiple_choice' && this.choiceColumns.length > 0) m.choiceColumns = $state.snapshot(this.choiceColumns);
+    return m;
+  }
+
+  /** Checks the mapping (flags); a changed mapping must be confirmed again. */
+  async review(): Promise<void> {
+    await this.#work('checking the mapping', async (importer) => {
+      this.flags = await importer.review(this.mapping());
+      this.confirmed = false;
+    });
   }
 
   chooseBuiltin(): void {
@@ -82,24 +126,23 @@ export class TaskSlot {
     });
   }
 
-  /** Maps the previewed table into a Task with the chosen columns, family and split fractions. */
+  /**
+   * Maps the previewed table into a Task. The mapping is checked first: with a blocking flag the task is built only
+   * once the user confirmed the flags of this very mapping.
+   */
   async buildImported(): Promise<void> {
-    const preview = this.preview;
-    if (!preview) return;
-    const test = Math.round((1 - this.trainFraction - this.validationFraction) * 1000) / 1000;
-    const labelWords = Object.fromEntries(this.labelValues.map((v) => [v, (this.labelWords[v] ?? v).trim() || v]));
+    if (!this.preview) return;
+    const mapping = this.mapping();
     await this.#work('building the task', async (importer) => {
-      this.task = await importer.buildTask({
-        name: `import/${preview.source.split('/').pop() ?? preview.source}`,
-        family: this.family,
-        mapping: {
-          inputColumns: $state.snapshot(this.inputColumns),
-          ...(this.family === 'classification' ? { labelColumn: this.labelColumn, labelWords } : { outputColumn: this.outputColumn }),
-        },
-        metric: this.metric,
-        fractions: { train: this.trainFraction, validation: this.validationFraction, test },
-        seed: this.splitSeed,
-      });
+      const flags = await importer.review(mapping);
+      const same = JSON.stringify(flags) === JSON.stringify(this.flags);
+      this.flags = flags;
+      if (flags.some((f) => f.blocking) && !(same && this.confirmed)) {
+        this.confirmed = false;
+        this.task = null;
+        return;
+      }
+      this.task = await importer.buildTask(mapping);
     });
   }
 
@@ -125,10 +168,13 @@ export class TaskSlot {
     this.task = null;
     const s = preview.suggested;
     this.inputColumns = s?.inputColumns ?? (preview.columns[0] ? [preview.columns[0].name] : []);
-    this.labelColumn = s?.labelColumn ?? '';
-    this.outputColumn = s?.outputColumn ?? '';
-    this.family = s?.outputColumn !== undefined ? 'generation' : 'classification';
+    this.targetColumn = s?.targetColumn ?? '';
+    this.family = s?.family ?? 'classification';
     this.labelWords = {};
+    this.alternativesColumn = '';
+    this.choiceColumns = [];
+    this.flags = preview.flags;
+    this.confirmed = false;
   }
 
   #attempt(f: () => void): void {

@@ -1,0 +1,84 @@
+// What the views need to reopen a stored run that the run library does not keep: its label and group (runs
+// launched together), the task itself (an imported file's task cannot be rebuilt from its id), where each model
+// came from (hub id and host; a picked folder only by name, to be picked again), and the backend. One IndexedDB
+// object store of the page (idb), keyed by the library's run id. No engine, no worker.
+import { type DBSchema, type IDBPDatabase, openDB } from 'idb';
+import type { BackendPreference } from '../../runtime/device';
+import type { Task } from '../../tasks/task';
+import type { ModelChoice, RunSpec } from './run-spec';
+
+/** A model choice as kept: a folder's files are not stored (the user picks the folder again to resume). */
+export type StoredChoice = { kind: 'hub'; modelId: string; host: string | null } | { kind: 'files'; label: string };
+
+export interface StoredSpec {
+  runId: string;
+  label: string;
+  group: string | null;
+  task: Task;
+  promptModel: StoredChoice;
+  targetModel: StoredChoice;
+  backend: BackendPreference;
+  createdAt: number;
+}
+
+interface ViewsDB extends DBSchema {
+  specs: { key: string; value: StoredSpec };
+}
+
+export const VIEWS_DB_NAME = 'gflowpo-lab-views';
+const VERSION = 1;
+
+let opened: Promise<IDBPDatabase<ViewsDB>> | undefined;
+
+function db(): Promise<IDBPDatabase<ViewsDB>> {
+  opened ??= openDB<ViewsDB>(VIEWS_DB_NAME, VERSION, {
+    upgrade(database) {
+      if (!database.objectStoreNames.contains('specs')) database.createObjectStore('specs', { keyPath: 'runId' });
+    },
+    // Another tab upgraded the schema: close so it can proceed; the next call opens the new version.
+    blocking() {
+      void opened?.then((d) => d.close());
+      opened = undefined;
+    },
+    terminated() {
+      opened = undefined;
+    },
+  }).catch((error: unknown) => {
+    opened = undefined;
+    throw error;
+  });
+  return opened;
+}
+
+export function storedChoice(choice: ModelChoice): StoredChoice {
+  return choice.kind === 'hub' ? { kind: 'hub', modelId: choice.modelId, host: choice.host } : { kind: 'files', label: choice.label };
+}
+
+export function storedSpec(runId: string, spec: RunSpec): StoredSpec {
+  return { runId, label: spec.label, group: spec.group, task: spec.task, promptModel: storedChoice(spec.promptModel), targetModel: storedChoice(spec.targetModel), backend: spec.backend, createdAt: spec.createdAt };
+}
+
+/** Keeps the spec of a run (best effort: without it the run still resumes with the models and task chosen in Setup). */
+export async function saveSpec(spec: StoredSpec): Promise<void> {
+  try {
+    await (await db()).put('specs', spec);
+  } catch {
+    // No IndexedDB or no space: the run library still has the run; resuming then asks for the models and task.
+  }
+}
+
+export async function loadSpec(runId: string): Promise<StoredSpec | null> {
+  try {
+    return (await (await db()).get('specs', runId)) ?? null;
+  } catch {
+    return null;
+  }
+}
+
+export async function deleteSpec(runId: string): Promise<void> {
+  try {
+    await (await db()).delete('specs', runId);
+  } catch {
+    // Nothing to clean up where the store cannot open.
+  }
+}
