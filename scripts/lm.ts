@@ -2,9 +2,12 @@
 // inspection of a model on our compiled graphs (wasm in Node). Prints JSON on stdout; errors on stderr.
 //   logits --ids 1,461,461                      -> {"logits": [[...], ...]} one row per position
 //   sample --prompt "..." | --ids 1,2 --n 4 --seed 1 [--temperature 1] [--top-p 0.9] [--max-new-tokens 32] [--chat]
+//   inspect                                     -> the model's summary (type, layers, hidden, heads, vocab, parameters,
+//                                                  dtype, files) after validating it, or {"error": {...}} and exit 2
 // Hub ids are fetched from --hub-host (default https://huggingface.co, or $HF_HUB_HOST) at --revision.
 import { maskAndPositions } from '../src/models/llama/attention-mask';
-import { fetchModel } from '../src/models/hub/hub';
+import { fetchModel, fetchModelFiles, resolveModelFiles } from '../src/models/hub/hub';
+import { inspectHubPlan, inspectLlama2c, inspectModelFiles } from '../src/models/formats/inspect';
 import { decoderGraph, io } from '../src/models/llama/graphs';
 import { toGraphLayout } from '../src/models/llama/weights';
 import { type LoadedModel, loadLlama2cFile, loadModelFiles } from '../src/models/formats/load-model';
@@ -20,11 +23,11 @@ class UsageError extends Error {
   override name = 'UsageError';
 }
 
-const USAGE = 'usage: npm run lm -- logits --model <file|folder|hub id> --ids 1,2,3\n       npm run lm -- sample --model <...> (--prompt "text" | --ids 1,2) [--n 4] [--seed 1] [--temperature 1] [--top-p 0.9] [--max-new-tokens 32] [--chat]';
+const USAGE = 'usage: npm run lm -- logits --model <file|folder|hub id> --ids 1,2,3\n       npm run lm -- inspect --model <file|folder|hub id>\n       npm run lm -- sample --model <...> (--prompt "text" | --ids 1,2) [--n 4] [--seed 1] [--temperature 1] [--top-p 0.9] [--max-new-tokens 32] [--chat]';
 
 function parseArgs(argv: string[]): { command: string; flags: Map<string, string> } {
   const [command, ...rest] = argv;
-  if (command !== 'logits' && command !== 'sample') throw new UsageError(`unknown command '${command ?? ''}'`);
+  if (command !== 'logits' && command !== 'sample' && command !== 'inspect') throw new UsageError(`unknown command '${command ?? ''}'`);
   const flags = new Map<string, string>();
   for (let i = 0; i < rest.length; i++) {
     const key = rest[i]!;
@@ -99,12 +102,34 @@ async function sample(src: ModelSource, flags: Map<string, string>): Promise<voi
   process.stdout.write(`${JSON.stringify({ prompt: promptIds, samples: samples.map((s) => ({ text: s.text, tokens: s.tokens, logProb: s.logProb, finished: s.finished })) }, null, 1)}\n`);
 }
 
+/** Validates the model without loading it into a runtime; prints its summary. */
+async function inspect(src: ModelSource, model: string): Promise<void> {
+  let out: unknown;
+  if (src.kind === 'llama2c') out = inspectLlama2c(src.bytes, model.split(/[/\\]/).pop());
+  else if (src.kind === 'files') out = inspectModelFiles(src.files);
+  else if (src.kind === 'hub') {
+    const options = { cache: new MemoryModelCache(), ...(src.settings ? { settings: src.settings } : {}) };
+    const plan = await resolveModelFiles(src.modelId, options);
+    const tokenizer = await fetchModelFiles(src.modelId, ['tokenizer.json', 'tokenizer_config.json'], { ...options, optional: ['tokenizer.json', 'tokenizer_config.json'] });
+    out = { model: src.modelId, ...inspectHubPlan(new Map([...plan.fetched, ...tokenizer]), plan.required) };
+  } else throw new UsageError('inspect takes a llama2.c file, a hub-layout folder or a hub id');
+  process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+}
+
+const [commandArg] = process.argv.slice(2);
 try {
   const { command, flags } = parseArgs(process.argv.slice(2));
   const src = await modelSource(flags.get('model')!, flags);
   if (command === 'logits') await logits(src, ids(flags.get('ids')));
+  else if (command === 'inspect') await inspect(src, flags.get('model')!);
   else await sample(src, flags);
 } catch (error) {
+  if (commandArg === 'inspect') {
+    const e = error as Error;
+    process.stdout.write(`${JSON.stringify({ error: { name: e.name, message: e.message } }, null, 2)}\n`);
+    if (error instanceof UsageError) process.stderr.write(`${USAGE}\n`);
+    process.exit(2);
+  }
   const e = error as Error;
   process.stderr.write(`${e.name}: ${e.message}\n${error instanceof UsageError ? `${USAGE}\n` : ''}`);
   process.exit(error instanceof UsageError ? 2 : 1);

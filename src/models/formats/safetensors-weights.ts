@@ -148,10 +148,28 @@ function indexFiles(files: SafetensorsFiles, config: LlamaConfig, expected: Map<
  * WeightsMismatchError. The result is in expectedWeightShapes order and does not reference the input buffers.
  */
 export function readSafetensorsWeights(files: SafetensorsFiles, config: LlamaConfig): LlamaWeights {
+  const weights: LlamaWeights = new Map();
+  for (const [name, at] of locateWeights(files, config)) {
+    const bytes = at.bytes.subarray(at.dataStart + at.entry.begin, at.dataStart + at.entry.end);
+    weights.set(name, { shape: [...at.entry.shape], data: toFloat32(bytes, at.entry.dtype as 'F32' | 'F16' | 'BF16') });
+  }
+  return weights;
+}
+
+/**
+ * Every check readSafetensorsWeights makes (headers, names, dtypes, shapes, unexpected layer tensors), reading
+ * headers only: nothing is converted or copied. Returns the dtypes found and which file holds each parameter.
+ */
+export function checkSafetensorsWeights(files: SafetensorsFiles, config: LlamaConfig): { dtypes: string[]; fileOf: Map<string, string> } {
+  const located = locateWeights(files, config);
+  return { dtypes: [...new Set([...located.values()].map((l) => l.entry.dtype))].sort(), fileOf: new Map([...located].map(([name, l]) => [name, l.file])) };
+}
+
+function locateWeights(files: SafetensorsFiles, config: LlamaConfig): Map<string, Located> {
   const expected = expectedWeightShapes(config);
   const found = indexFiles(files, config, expected);
   const fileList = namedFiles(files).map(([name]) => name).join(', ');
-  const weights: LlamaWeights = new Map();
+  const located = new Map<string, Located>();
   for (const [name, shape] of expected) {
     const at = found.get(name);
     if (!at) {
@@ -164,10 +182,9 @@ export function readSafetensorsWeights(files: SafetensorsFiles, config: LlamaCon
     if (entry.shape.length !== shape.length || entry.shape.some((d, i) => d !== shape[i])) {
       throw new WeightsMismatchError(name, `tensor '${name}' in ${file} has shape ${fmt(entry.shape)}, but config.json implies ${fmt(shape)}: the config and the weights are from different models`);
     }
-    const bytes = at.bytes.subarray(at.dataStart + entry.begin, at.dataStart + entry.end);
-    weights.set(name, { shape: [...shape], data: toFloat32(bytes, entry.dtype) });
+    located.set(name, at);
   }
-  return weights;
+  return located;
 }
 
 /** model.safetensors.index.json: which shard holds each tensor. */
