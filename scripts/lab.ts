@@ -4,6 +4,7 @@
 //   --mode gflowpo|prior-only|no-replay|no-dmu|manual (or --modes a,b,c side by side)   --manual-prompt "..."
 //   --budget N (target calls)   --settings '{"microBatches":2,...}' (any GFlowPO setting)   --preset paper|quick
 //   --data DIR (the shared data root)   --hub-host URL
+//   --target-lm openai:<base URL>#<model>: the target-LM on an OpenAI-compatible server (vLLM), key from $OPENAI_API_KEY
 //   --state FILE: the run is saved to FILE (a run file, the lab's export format) after every completed step,
 //     written to FILE.tmp then renamed over FILE, so a kill at any moment leaves the last completed step.
 //   --resume FILE: continues the run saved in FILE (and keeps saving to it, or to --state). The task defaults to
@@ -21,8 +22,10 @@ import { RunFileError } from '../src/store/errors';
 import type { RunSnapshot } from '../src/store/records';
 import { RunFileRepository } from '../src/store/repository';
 import { decodeRunFile } from '../src/store/run-file';
+import { taskFromFile } from '../src/tasks/import/task-file';
+import type { TaskMapping } from '../src/tasks/import/to-task';
 import { loadSharedTask } from '../src/tasks/registry';
-import type { Task } from '../src/tasks/task';
+import type { Task, TaskFamily } from '../src/tasks/task';
 import { modelSource } from './model-source';
 
 class UsageError extends Error {
@@ -62,6 +65,7 @@ function integer(flags: Map<string, string>, key: string): number | undefined {
 function loadTask(arg: string, flags: Map<string, string>): Task {
   let name = arg;
   let root = resolve(flags.get('data') ?? join(process.cwd(), '..', 'shared', 'data'));
+  if (existsSync(arg) && statSync(arg).isFile()) return taskFileArgument(arg, flags);
   if (existsSync(arg) && statSync(arg).isDirectory()) {
     const folder = basename(resolve(arg));
     const glue = GLUE_FOLDERS[folder];
@@ -69,7 +73,22 @@ function loadTask(arg: string, flags: Map<string, string>): Task {
     name = glue;
     root = dirname(dirname(resolve(arg)));
   }
-  return loadSharedTask(name, (path) => readFileSync(join(root, path), 'utf8'));
+  return loadSharedTask(name, (path) => readFileSync(join(root, path)));
+}
+
+/** --task FILE [--map JSON] [--family F]: a user file (CSV, TSV, JSON Lines, JSON, BIG-bench, BBH) as a task. */
+function taskFileArgument(file: string, flags: Map<string, string>): Task {
+  let map: Partial<TaskMapping> | undefined;
+  const json = flags.get('map');
+  if (json !== undefined) {
+    try {
+      map = JSON.parse(json) as Partial<TaskMapping>;
+    } catch (error) {
+      throw new UsageError(`--map is not JSON (${(error as Error).message})`);
+    }
+  }
+  const family = flags.get('family') as TaskFamily | undefined;
+  return taskFromFile(file, new Uint8Array(readFileSync(file)), { ...(map && { map }), ...(family && { family }) }).task;
 }
 
 /** The settings the flags set (only those given: on --resume each is compared with the saved run's). */
@@ -114,10 +133,20 @@ async function demoModels(): Promise<Pick<LabModels, 'promptLM' | 'targetLM'> & 
   throw new UsageError('the demo world\'s models are not in this build yet: pass --prompt-lm and --target-lm (e.g. two folders from npm run fixture:tiny-llama)');
 }
 
+/** `openai:<base URL>#<model>`, key from $OPENAI_API_KEY (kept in memory): a target-LM on an OpenAI-compatible server (vLLM). */
+function openAITarget(arg: string): TargetSource {
+  const spec = arg.slice('openai:'.length);
+  const at = spec.indexOf('#');
+  if (at <= 0 || at === spec.length - 1) throw new UsageError(`--target-lm ${arg}: write openai:<base URL>#<model>, e.g. openai:http://localhost:8000/v1#google/gemma-1.1-7b-it (key from OPENAI_API_KEY)`);
+  const apiKey = process.env['OPENAI_API_KEY'];
+  return { kind: 'openai', baseUrl: spec.slice(0, at), model: spec.slice(at + 1), ...(apiKey ? { apiKey } : {}) };
+}
+
 async function modelsFrom(flags: Map<string, string>): Promise<LabModels & { names: { promptLM: string; targetLM: string } }> {
   if (!flags.has('prompt-lm')) return { ...(await demoModels()), backend: 'wasm' };
   const promptLM = await modelSource(flags.get('prompt-lm')!, flags);
-  const target = await modelSource(flags.get('target-lm')!, flags);
+  const targetArg = flags.get('target-lm')!;
+  const target = targetArg.startsWith('openai:') ? openAITarget(targetArg) : await modelSource(targetArg, flags);
   if (target.kind === 'llama2c' || target.kind === 'loaded') throw new UsageError('--target-lm needs a tokenizer: give a hub-layout folder or a hub id');
   return { promptLM, targetLM: target as TargetSource, backend: 'wasm', names: { promptLM: flags.get('prompt-lm')!, targetLM: flags.get('target-lm')! } };
 }
