@@ -37,7 +37,7 @@ export class RewardCache {
   private calls = 0;
   private hits = 0;
 
-  /** target.evaluate calls this cache made. */
+  /** target.evaluate calls this cache made that returned (a call that threw is not counted). */
   get targetCalls(): number {
     return this.calls;
   }
@@ -64,8 +64,8 @@ export class RewardCache {
       this.hits++;
       return cached.score;
     }
-    this.calls++;
     const evaluation = await target.evaluate(task, prompt, split);
+    this.calls++; // completed calls only: a failed one (the step rewinds and retries it) is not counted twice
     if (!Number.isFinite(evaluation.score)) throw new RewardCacheError(`target ${target.id} scored a prompt on ${task.name}/${split} as ${evaluation.score}; a score must be a finite number in [0, 1]`);
     this.scores.set(key, { prompt, task: task.id, split, target: target.id, template: task.template, score: evaluation.score });
     return evaluation.score;
