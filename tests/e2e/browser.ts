@@ -50,7 +50,7 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 
 /** Picks the two fixture models from the test hub (Setup view must be open). */
 export async function chooseFixtureModels(page: Page, baseUrl: string): Promise<void> {
-  await page.locator('details.advanced summary').click();
+  if (!(await page.locator('details.advanced').evaluate((d) => (d as HTMLDetailsElement).open))) await page.locator('details.advanced summary').click();
   await page.getByTestId('setup-hub-host').fill(`${baseUrl}/test-hub`);
   for (const [role, id] of [['prompt', 'fixture/tiny-prompt'], ['target', 'fixture/tiny-target']] as const) {
     const slot = page.getByTestId(`setup-model-${role}`);

@@ -57,6 +57,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await mkdir(dir, { recursive: true });
     for (const [file, bytes] of Object.entries(files)) await writeFile(join(dir, file), bytes);
   }
+  // A datasets-server stand-in: static answers to /splits and /rows (the query string is ignored).
+  const datasets = join(outDir, 'test-datasets');
+  await mkdir(datasets, { recursive: true });
+  await writeFile(join(datasets, 'splits'), JSON.stringify({ splits: [{ dataset: 'fixture/reviews', config: 'default', split: 'train' }] }));
+  const rows = Array.from({ length: 30 }, (_, i) => ({ row_idx: i, row: { sentence: `review ${i} <script>window.__xss=9</script>`, label: i % 3 === 0 ? 0 : 1 }, truncated_cells: [] }));
+  const features = [{ feature_idx: 0, name: 'sentence', type: { dtype: 'string', _type: 'Value' } }, { feature_idx: 1, name: 'label', type: { names: ['negative', 'positive'], _type: 'ClassLabel' } }];
+  await writeFile(join(datasets, 'rows'), JSON.stringify({ features, rows, num_rows_total: rows.length, num_rows_per_page: 100, partial: false }));
   const server = await preview({ root, configFile: join(root, 'vite.config.ts'), logLevel: 'warn', build: { outDir }, preview: { port: 0, host: '127.0.0.1', strictPort: false } });
   const url = server.resolvedUrls?.local[0]?.replace(/\/$/, '');
   if (!url) throw new Error('vite preview started without a local URL');

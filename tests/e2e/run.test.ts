@@ -38,13 +38,53 @@ async function viewsAt(width: number, compareHash: string): Promise<void> {
     await go(hash);
     await page.waitForTimeout(400);
     await screenshot(page, `${name}-${width}`);
-    if (width < 500) await page.screenshot({ path: `${ARTIFACTS}/${name}-${width}-top.png` }); // the first screen, as a phone shows it
+    if (width < 500) {
+      await page.evaluate(() => window.scrollTo(0, 0));
+      await page.screenshot({ path: `${ARTIFACTS}/${name}-${width}-top.png` }); // the first screen, as a phone shows it
+    }
     // Nothing wider than the viewport: the page never scrolls sideways.
     expect(await page.evaluate(() => document.documentElement.scrollWidth), `${name} at ${width} px`).toBeLessThanOrEqual(width);
   }
 }
 
 describe('the lab', () => {
+  it('is keyboard operable: Tab reaches every control in order with a visible focus ring; summaries open with Enter', async () => {
+    const seen: string[] = [];
+    for (let i = 0; i < 200 && !seen.includes('run-start'); i++) {
+      await page.keyboard.press('Tab');
+      const focused = await page.evaluate(() => {
+        const e = document.activeElement as HTMLElement | null;
+        const style = e ? getComputedStyle(e) : null;
+        return { tag: e?.tagName ?? '', testid: e?.getAttribute('data-testid') ?? '', outline: style ? `${style.outlineStyle} ${style.outlineWidth}` : '' };
+      });
+      expect(['A', 'BUTTON', 'INPUT', 'SELECT', 'SUMMARY', 'TEXTAREA', 'DIV', 'MAIN'], focused.tag).toContain(focused.tag);
+      expect(focused.outline, `focus ring on ${focused.tag} ${focused.testid}`).not.toMatch(/^none/);
+      if (focused.testid) seen.push(focused.testid);
+    }
+    // Models, then task, then settings, then the start button: the order the page reads in.
+    const order = ['setup-model-prompt-curated', 'setup-model-target-curated', 'setup-task-builtin', 'setup-preset', 'setting-steps', 'run-start'].map((id) => seen.indexOf(id));
+    expect(order.every((i, k) => i >= 0 && (k === 0 || i > order[k - 1]!)), `focus order ${seen.join(' ')}`).toBe(true);
+    // A <summary> opens with Enter; a button is a button.
+    await page.locator('details.advanced summary').focus();
+    await page.keyboard.press('Enter');
+    expect(await page.locator('details.advanced').evaluate((d) => (d as HTMLDetailsElement).open)).toBe(true);
+    await page.locator('details.advanced summary').click(); // closed again for the next test
+    expect(await page.locator('main [onclick], main div[role="button"]').count()).toBe(0);
+  });
+
+  it('reads a hub dataset by id (a datasets-server stand-in) into a task with its splits', async () => {
+    await page.getByTestId('setup-task').getByLabel('Hub dataset').check();
+    await page.getByTestId('setup-task-hub-id').fill('fixture/reviews');
+    await page.getByTestId('setup-task-hub-server').fill(`${baseUrl}/test-datasets`);
+    await page.getByRole('button', { name: 'List splits' }).click();
+    await page.getByRole('button', { name: 'Read rows' }).click();
+    await expect.poll(() => page.getByTestId('import-row').count()).toBe(6);
+    await page.getByRole('button', { name: 'Use these columns' }).click();
+    await expect.poll(() => page.getByTestId('task-preview').textContent()).toContain('label words negative, positive');
+    // 30 rows: fewer than 32 + 32 + 1, so a third each.
+    expect(await page.getByTestId('task-preview').getByRole('button').allTextContents()).toEqual(['train (10)', 'validation (10)', 'test (10)']);
+  });
+
   it('sets up a task from a CSV file of markup, previewed as text', async () => {
     await chooseFixtureModels(page, baseUrl);
     await page.getByTestId('setup-model-prompt-id').fill('fixture/xss-prompt');
@@ -146,6 +186,17 @@ describe('the lab', () => {
     await copy.getByRole('link').click();
     await expect.poll(() => page.getByTestId('result-selected').textContent()).toBe(selected);
     expect(await points('chart-accuracy')).toBe(4);
+  });
+
+  it('lists the downloaded models with their sizes and deletes one', async () => {
+    await go('#/setup');
+    const cache = page.locator('details.cache');
+    await cache.locator('summary').click();
+    await expect.poll(() => cache.locator('li').count()).toBe(2);
+    expect(await cache.locator('li').allTextContents()).toEqual([expect.stringMatching(/^fixture\/tiny-target @main [\d.]+ kB in 6 files/), expect.stringMatching(/^fixture\/xss-prompt @main [\d.]+ kB in 6 files/)]);
+    await cache.getByRole('button', { name: 'delete fixture/xss-prompt at main' }).click();
+    await expect.poll(() => cache.locator('li').count()).toBe(1);
+    await cache.locator('summary').click();
   });
 
   it('shows every main view at 1280 and 360 px, the markup only ever as text', async () => {

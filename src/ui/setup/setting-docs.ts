@@ -29,7 +29,7 @@ export const SETTING_GROUPS: readonly SettingGroup[] = [
       { key: 'seed', label: 'Seed', kind: 'integer', help: 'Derives every random stream of the run: same seed, same run.' },
       { key: 'steps', label: 'Steps', kind: 'integer', help: 'Length of the schedule (200 in the paper, 150 for MMLU).' },
       { key: 'targetCallBudget', label: 'Target-LM call budget', kind: 'nullable-integer', nullMeans: 'no limit', help: 'Stop the search once this many target-LM calls were made (checked between steps).' },
-      { key: 'manualPrompt', label: 'Manual prompt', kind: 'nullable-text', nullMeans: 'none', help: "The prompt the 'manual' method scores; ignored by the other methods." },
+      { key: 'manualPrompt', label: 'Manual prompt', kind: 'nullable-text', nullMeans: "the task's own", help: "The prompt the 'manual' method scores (empty: the task's built-in manual prompt, where it has one); ignored by the other methods." },
     ],
   },
   {

@@ -26,6 +26,8 @@ export class TaskSlot {
   benchmarkName = $state('sst2');
 
   hubDataset = $state('');
+  /** A datasets-server mirror ('' is datasets-server.huggingface.co). */
+  hubServer = $state('');
   hubSplits = $state.raw<DatasetSplitId[]>([]);
   hubSplit = $state(0);
   hubLimit = $state(500);
@@ -111,14 +113,19 @@ export class TaskSlot {
     });
   }
 
-  async listHubSplits(host?: string): Promise<void> {
+  get #server(): string | undefined {
+    const h = this.hubServer.trim().replace(/\/+$/, '');
+    return h === '' ? undefined : h;
+  }
+
+  async listHubSplits(host = this.#server): Promise<void> {
     await this.#work(`listing the splits of ${this.hubDataset}`, async (importer) => {
       this.hubSplits = await importer.hubSplits(this.hubDataset.trim(), host);
       this.hubSplit = 0;
     });
   }
 
-  async readHub(host?: string): Promise<void> {
+  async readHub(host = this.#server): Promise<void> {
     const split = this.hubSplits[this.hubSplit];
     if (!split) return;
     await this.#work(`reading ${split.dataset} ${split.config}/${split.split}`, async (importer) => {
