@@ -33,9 +33,9 @@ class UsageError extends Error {
 }
 
 const USAGE =
-  'usage: npm run lab -- --task <name|folder> [--prompt-lm <id|path> --target-lm <id|path>] [--steps N] [--seed S] [--mode M | --modes a,b] [--manual-prompt P] [--budget N] [--settings JSON] [--preset P] [--state FILE | --resume FILE] [--report FILE] [--log FILE] [--data DIR]';
+  'usage: npm run lab -- --task <name|folder|file [--map JSON] [--family F]> [--prompt-lm <id|path> --target-lm <id|path>] [--steps N] [--seed S] [--mode M | --modes a,b] [--manual-prompt P] [--budget N] [--settings JSON] [--preset P] [--state FILE | --resume FILE] [--report FILE] [--log FILE] [--data DIR]';
 const GLUE_FOLDERS: Record<string, string> = { 'SST-2': 'sst2', MRPC: 'mrpc', RTE: 'rte', QNLI: 'qnli', MNLI: 'mnli', SNLI: 'snli' };
-const FLAGS = ['task', 'prompt-lm', 'target-lm', 'steps', 'seed', 'mode', 'modes', 'manual-prompt', 'budget', 'settings', 'preset', 'state', 'resume', 'report', 'log', 'data', 'hub-host', 'revision'];
+const FLAGS = ['task', 'prompt-lm', 'target-lm', 'steps', 'seed', 'mode', 'modes', 'manual-prompt', 'budget', 'settings', 'preset', 'state', 'resume', 'report', 'log', 'data', 'hub-host', 'revision', 'map', 'family'];
 
 function parseFlags(argv: string[]): Map<string, string> {
   const flags = new Map<string, string>();
