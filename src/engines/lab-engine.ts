@@ -11,7 +11,7 @@ import type { DownloadProgress } from '../models/hub/hub';
 import type { ModelCache } from '../models/hub/model-cache';
 import type { BackendPreference } from '../runtime/device';
 import type { Ort } from '../runtime/host-tensor';
-import { RunLockedError, RunMismatchError } from '../store/errors';
+import { RunLockedError, RunMismatchError, StoreQuotaError } from '../store/errors';
 import { decodeRunFile } from '../store/run-file';
 import type { EvaluationRecord, EventRecord, MetaPromptRecord, RunRecord, RunSnapshot } from '../store/records';
 import { runStateOf } from '../store/records';
@@ -309,7 +309,8 @@ export class LabEngine {
     const { state, checkpoint } = recorder.committed();
     if (checkpoint) await this.promptLM.loadCheckpoint(checkpoint);
     c.run = await GflowpoRun.fromState(state, c.task, c.sampler, c.target);
-    await recorder.setStatus('paused', `${error.name}: ${error.message}`).catch(() => undefined);
+    // A full disk leaves the store exactly as before the step; other failures are noted on the run for the views.
+    if (!(error instanceof StoreQuotaError)) await recorder.setStatus('paused', `${error.name}: ${error.message}`).catch(() => undefined);
   }
 
   /**

@@ -244,7 +244,7 @@ export class RunStore {
    */
   async putPending(record: PendingEvaluation): Promise<void> {
     const run = await this.requireRun(record.runId);
-    await this.transaction(`an evaluation of step ${record.step}`, run.name, async (tx, w) => {
+    await this.transaction(`step ${record.step}`, run.name, async (tx, w) => {
       w('pending', () => tx.objectStore('pending').put(record));
     });
   }

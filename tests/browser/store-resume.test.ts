@@ -1,0 +1,145 @@
+// Runs that survive, in real Chromium: a seeded GFlowPO run on the tiny fixture models in the lab worker, closed
+// at random moments (the worker terminated mid-step, as a closed or reloaded tab) and reopened in a new worker at
+// least five times, ends equal to an uninterrupted run (state, events, evaluations, checkpoint bytes: bit for bit on
+// wasm), with the store valid after every interruption; a second "tab" finds the run locked, is told where it
+// runs, reads it and follows its commits; a real quota error (CDP quota override) fails a step with a message
+// naming what to delete, the store as before the step, and the run continues once there is room.
+import * as Comlink from 'comlink';
+import { afterAll, describe, expect, it } from 'vitest';
+import { cdp } from 'vitest/browser';
+import type { LabEngine, LabResume, LabSetup } from '../../src/engines/lab-engine';
+import { tinyLlamaFixtureFiles } from '../../src/models/llama/fixture';
+import { mulberry32 } from '../../src/random/mulberry32';
+import { type RunSnapshot, runStateOf } from '../../src/store/records';
+import { decodeRunFile, encodeRunFile } from '../../src/store/run-file';
+import { RunStore } from '../../src/store/run-store';
+import { builtinTask } from '../../src/tasks/builtin';
+import { rejected } from '../store/recorded-run';
+
+const files = (seed: number) => new Map(Object.entries(tinyLlamaFixtureFiles({ seed })));
+const SETTINGS = { steps: 5, warmupSteps: 2, conditionFreezeStep: 3, referencesFromStep: 4, microBatches: 2, microBatchSize: 2, maxNewTokens: 6, lrWarmupUpdates: 2, seed: 11 };
+const models = (): LabResume => ({ task: builtinTask('sum'), promptLM: { kind: 'files', files: files(1) }, targetLM: { kind: 'files', files: files(2) }, backend: 'wasm' });
+const setup = (): LabSetup => ({ ...models(), settings: SETTINGS });
+
+interface Tab {
+  worker: Worker;
+  lab: Comlink.Remote<LabEngine>;
+}
+
+const tabs: Tab[] = [];
+function openTab(label: string): Tab {
+  const worker = new Worker(new URL('../../workers/lab.worker.ts', import.meta.url), { type: 'module' });
+  const lab = Comlink.wrap<LabEngine>(worker);
+  void lab.setLabel(label);
+  const tab = { worker, lab };
+  tabs.push(tab);
+  return tab;
+}
+
+afterAll(async () => {
+  for (const t of tabs) t.worker.terminate();
+  await cdp().send('Storage.overrideQuotaForOrigin', { origin: location.origin });
+});
+
+/** A run's records without what differs between two runs of one seed (ids, names, clocks). */
+function comparable(s: RunSnapshot) {
+  const strip = <T extends { runId: string }>(xs: T[]) => xs.map(({ runId: _r, ...rest }) => rest);
+  return {
+    state: runStateOf(s),
+    counts: s.run.counts,
+    status: s.run.status,
+    evaluations: strip(s.evaluations),
+    events: strip(s.events),
+    metaPrompts: strip(s.metaPrompts),
+    buffer: strip(s.buffer),
+    queue: strip(s.queue),
+    checkpoint: [...s.checkpoint!.bytes],
+  };
+}
+
+const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('runs that survive (lab worker, IndexedDB)', () => {
+  it('closed mid-step at random moments and reopened, a run ends equal to an uninterrupted one', async () => {
+    const t0 = performance.now();
+    const store = await RunStore.open();
+
+    // The uninterrupted run; its step times set the range of the random interruption moments.
+    let label = 'tab 1';
+    let tab = openTab(label);
+    const ref = await tab.lab.createRun(setup(), { name: 'reference' });
+    const t1 = performance.now();
+    await tab.lab.start(Comlink.proxy(() => undefined));
+    const runTime = performance.now() - t1;
+    const expected = comparable(await store.loadSnapshot(ref.runId!));
+    const t2 = performance.now();
+
+    // The interrupted run (same worker to start with: the models are loaded), then closed at random moments and
+    // reopened in a fresh worker each time; once, the storage quota is exceeded instead.
+    const random = mulberry32(7);
+    const runId = (await tab.lab.createRun(setup(), { name: 'interrupted' })).runId!;
+    const interruptions: { afterMs: number; step: number; journalled: number }[] = [];
+    let quotaTried = false;
+    for (;;) {
+      const going = tab.lab.start(Comlink.proxy(() => undefined));
+      if (interruptions.length >= 5) {
+        expect(await going).toBe(true);
+        break;
+      }
+      const afterMs = Math.floor(random() * Math.min(runTime / 2, 1500));
+      const outcome = await Promise.race([going, wait(afterMs).then(() => 'closed' as const)]);
+      if (outcome === true) break;
+      tab.worker.terminate();
+      // The store is consistent: a committed step (a whole, valid run file), and a journal only for the next step.
+      const stored = await store.loadSnapshot(runId);
+      expect(decodeRunFile(encodeRunFile(stored))).toEqual(stored);
+      const pending = await store.pending(runId);
+      expect(pending.every((p) => p.step === stored.run.step + 1)).toBe(true);
+      interruptions.push({ afterMs, step: stored.run.step, journalled: pending.length });
+
+      label = `tab ${interruptions.length + 1}`;
+      tab = openTab(label);
+      expect((await tab.lab.resumeRun(runId, models())).step).toBe(stored.run.step);
+
+      if (interruptions.length === 2) {
+        // A second "tab" while the run is open: refused, told where it runs; it reads the run and follows its commits.
+        const other = openTab('second tab');
+        const e = await rejected(other.lab.resumeRun(runId, models()));
+        expect(e.name).toBe('RunLockedError');
+        expect(e.message).toBe(`this run is open in ${label} (step ${stored.run.step}): it is shown read-only here; close it there to continue it here`);
+        const view = await other.lab.viewRun(runId);
+        expect([view.summary.open, view.holder?.label, view.events.length]).toEqual(['elsewhere', label, stored.events.length]);
+        await expect(other.lab.deleteRun(runId)).rejects.toThrow(`this run is open in ${label}; close it there before deleting it`);
+        const followed: number[] = [];
+        await other.lab.subscribe(runId, stored.run.counts.events, Comlink.proxy((events) => void followed.push(...events.map((x) => x.step))));
+        await tab.lab.step();
+        await wait(300);
+        expect(followed.length).toBeGreaterThan(0);
+        expect(new Set(followed)).toEqual(new Set([stored.run.step + 1]));
+        other.worker.terminate();
+      }
+      if (interruptions.length === 3 && !quotaTried) {
+        // A full disk: the step fails with a message naming what to delete; the store is as before the step.
+        quotaTried = true;
+        const before = await store.loadSnapshot(runId);
+        const { usage } = await navigator.storage.estimate();
+        await cdp().send('Storage.overrideQuotaForOrigin', { origin: location.origin, quotaSize: usage! + 1024 });
+        const e = await rejected(tab.lab.step());
+        await cdp().send('Storage.overrideQuotaForOrigin', { origin: location.origin });
+        expect(e.name).toBe('StoreQuotaError');
+        expect(e.message).toMatch(new RegExp(`^the browser's storage for this site is full \\(.* used\\): step ${before.run.step + 1} of run 'interrupted' was not saved and the store is as it was before it\\. To continue, delete a run you no longer need \\(export it first to keep it\\): '`));
+        expect(await store.loadSnapshot(runId)).toEqual(before);
+        expect(await store.pending(runId)).toEqual([]);
+      }
+    }
+    const t3 = performance.now();
+    expect(interruptions.length).toBeGreaterThanOrEqual(5);
+    expect(quotaTried).toBe(true);
+    expect(comparable(await store.loadSnapshot(runId))).toEqual(expected);
+    console.log(
+      `interruptions (ms after start -> committed step, journalled answers): ${interruptions.map((i) => `${i.afterMs}->${i.step},${i.journalled}`).join('; ')}; ` +
+        `models loaded in ${Math.round(t1 - t0)} ms, uninterrupted run ${Math.round(runTime)} ms, interrupted run ${Math.round(t3 - t2)} ms`,
+    );
+    store.close();
+  }, 400_000);
+});
