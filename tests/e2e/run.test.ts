@@ -9,6 +9,7 @@ import { ARTIFACTS, TRACE_CATEGORIES, chooseFixtureModels, launch, longTasksSinc
 import { XSS_PAYLOADS } from './payloads';
 
 const baseUrl = inject('baseUrl');
+const distDir = inject('distDir');
 let browser: Browser;
 let page: Page;
 let errors: string[];
@@ -70,6 +71,14 @@ describe('the lab', () => {
     expect(await page.locator('details.advanced').evaluate((d) => (d as HTMLDetailsElement).open)).toBe(true);
     await page.locator('details.advanced summary').click(); // closed again for the next test
     expect(await page.locator('main [onclick], main div[role="button"]').count()).toBe(0);
+  });
+
+  it('takes a model from a local folder the user picks, checked as a model', async () => {
+    const slot = page.getByTestId('setup-model-target');
+    await slot.getByLabel('Local folder').check();
+    await page.getByTestId('setup-model-target-folder').setInputFiles(`${distDir}/test-hub/fixture/tiny-target/resolve/main`);
+    await expect.poll(() => slot.getByRole('status').textContent()).toMatch(/^Using main: 5 files, [\d.]+ kB\.$/);
+    await slot.getByLabel('Hub model').check();
   });
 
   it('reads a hub dataset by id (a datasets-server stand-in) into a task with its splits', async () => {
