@@ -9,6 +9,7 @@ import { tinyLlamaFixtureFiles } from '../../src/models/llama/fixture';
 import type { CausalLM } from '../../src/runtime/causal-lm';
 import type { Task } from '../../src/tasks/task';
 import { OpenAIFixtureServer, type ServedModel } from '../support/openai-server';
+import { COMPLETION_REQUEST, COMPLETION_RESPONSE, MODEL_LIST, type Schema, TOKENIZE_REQUEST, TOKENIZE_RESPONSE, validate } from './vllm-schema';
 
 const files = new Map(Object.entries(tinyLlamaFixtureFiles({ seed: 12 })));
 const sentences = ['the movie was great', 'the movie was terrible', 'i love this movie', 'i hate the cat', 'what a good dog', 'this is bad', 'the red cat sat', 'we love the blue mat', 'the dog ran', 'a small red cat'];
@@ -118,5 +119,21 @@ describe('remote target on an OpenAI-compatible server', () => {
     await expect(RemoteTargetLM.connect({ baseUrl: 'ftp://x/v1', model: 'a' })).rejects.toThrow(/must start with http/);
     await expect(RemoteTargetLM.connect({ baseUrl: 'http://user:secret@127.0.0.1:1/v1', model: 'a' })).rejects.toThrow(/holds credentials/);
     expect(new RemoteTargetError('x')).toBeInstanceOf(Error);
+  });
+
+  it("contract: every request the remote target sent and every answer it read conform to vLLM's documented shapes", () => {
+    const schemas: Record<string, [Schema | null, Schema]> = {
+      'GET /v1/models': [null, MODEL_LIST],
+      'POST /v1/completions': [COMPLETION_REQUEST, COMPLETION_RESPONSE],
+      'POST /tokenize': [TOKENIZE_REQUEST, TOKENIZE_RESPONSE],
+    };
+    const answered = server.received.filter((r) => r.outcome === 'answered');
+    expect(new Set(answered.map((r) => `${r.method} ${r.path}`))).toEqual(new Set(Object.keys(schemas)));
+    for (const r of answered) {
+      const [request, response] = schemas[`${r.method} ${r.path}`]!;
+      if (request) expect(validate(request, r.body), `${r.path} request`).toEqual([]);
+      expect(validate(response, r.response), `${r.path} response`).toEqual([]);
+    }
+    expect(answered.length).toBeGreaterThan(20);
   });
 });

@@ -33,6 +33,8 @@ export interface ReceivedRequest {
   body: unknown;
   /** What happened: 'answered', a fault kind, 'unauthorized' or 'refused' (a 4xx). */
   outcome: string;
+  /** The JSON body sent back with status 200 (absent for faults and errors). */
+  response?: unknown;
 }
 
 export interface OpenAIFixtureServerOptions {
@@ -206,6 +208,7 @@ export class OpenAIFixtureServer {
       res.write(text.slice(0, text.length >> 1));
       return void setTimeout(() => req.socket.destroy(), 10);
     }
+    record.response = json;
     send(200, json);
   }
 
