@@ -210,33 +210,39 @@ export class OpenAIClient {
     return this.#apiKey ? text.split(this.#apiKey).join('[redacted]') : text;
   }
 
-  /** GET {base}/models. */
-  models(signal?: AbortSignal): Promise<unknown> {
-    return this.request('GET', `${this.baseUrl}/models`, undefined, signal);
+  /** GET {base}/models, read by `accept`. */
+  models<T>(accept: (json: unknown) => T, signal?: AbortSignal): Promise<T> {
+    return this.request('GET', `${this.baseUrl}/models`, undefined, accept, signal);
   }
 
-  /** POST {base}/completions; counts usage.prompt_tokens and usage.completion_tokens when present. */
-  async completions(body: Record<string, unknown>, signal?: AbortSignal): Promise<unknown> {
-    const json = await this.request('POST', `${this.baseUrl}/completions`, body, signal);
-    const usage = (json as { usage?: { prompt_tokens?: unknown; completion_tokens?: unknown } } | null)?.usage;
-    const count = (v: unknown) => (Number.isInteger(v) && (v as number) >= 0 ? (v as number) : 0);
-    this.#usage.promptTokens += count(usage?.prompt_tokens);
-    this.#usage.generatedTokens += count(usage?.completion_tokens);
-    return json;
+  /**
+   * POST {base}/completions, read by `accept` (which throws RemoteTargetProtocolError on a wrong shape); an accepted
+   * answer counts one request and its usage.prompt_tokens and usage.completion_tokens.
+   */
+  completions<T>(body: Record<string, unknown>, accept: (json: unknown) => T, signal?: AbortSignal): Promise<T> {
+    return this.request('POST', `${this.baseUrl}/completions`, body, accept, signal, (json) => {
+      const usage = (json as { usage?: { prompt_tokens?: unknown; completion_tokens?: unknown } } | null)?.usage;
+      const count = (v: unknown) => (Number.isInteger(v) && (v as number) >= 0 ? (v as number) : 0);
+      this.#usage.promptTokens += count(usage?.prompt_tokens);
+      this.#usage.generatedTokens += count(usage?.completion_tokens);
+    });
   }
 
-  /** POST {root}/tokenize (vLLM); null when the server does not offer it (404/405). */
-  async tokenize(model: string, prompt: string, addSpecialTokens: boolean, signal?: AbortSignal): Promise<unknown | null> {
+  /** POST {root}/tokenize (vLLM), read by `accept`; null when the server does not offer it (404/405). */
+  async tokenize<T>(model: string, prompt: string, addSpecialTokens: boolean, accept: (json: unknown) => T, signal?: AbortSignal): Promise<T | null> {
     try {
-      return await this.request('POST', `${this.rootUrl}/tokenize`, { model, prompt, add_special_tokens: addSpecialTokens }, signal);
+      return await this.request('POST', `${this.rootUrl}/tokenize`, { model, prompt, add_special_tokens: addSpecialTokens }, accept, signal);
     } catch (error) {
       if (error instanceof RemoteTargetRequestError && (error.status === 404 || error.status === 405)) return null;
       throw error;
     }
   }
 
-  /** One request with retries, under the concurrency limit and the circuit. */
-  async request(method: 'GET' | 'POST', url: string, body: unknown, signal?: AbortSignal): Promise<unknown> {
+  /**
+   * One request with retries, under the concurrency limit and the circuit. `accept` reads the JSON answer (its
+   * errors are not retried); only an accepted answer is counted (and `counted` adds its usage).
+   */
+  async request<T>(method: 'GET' | 'POST', url: string, body: unknown, accept: (json: unknown) => T, signal?: AbortSignal, counted?: (json: unknown) => void): Promise<T> {
     this.checkCircuit();
     const release = await this.#limiter.acquire(signal);
     try {
@@ -245,8 +251,10 @@ export class OpenAIClient {
         if (signal?.aborted) throw abortError(signal);
         const result = await this.attempt(method, url, body, signal);
         if (result.ok) {
+          const value = accept(result.json);
           this.#usage.requests++;
-          return result.json;
+          counted?.(result.json);
+          return value;
         }
         if (!result.retryable) throw result.error ?? new RemoteTargetError(result.why);
         if (attempt >= this.settings.maxRetries) {

@@ -51,7 +51,7 @@ export interface RemoteTargetInfo {
   card: ModelCard;
 }
 
-/** Answers of requests a failed evaluation got, kept for its retry (bounded). */
+/** Answers (read) of requests a failed evaluation got, kept for its retry (bounded). */
 const MAX_KEPT_ANSWERS = 1024;
 
 /**
@@ -83,7 +83,7 @@ export class RemoteTargetLM implements TargetLM {
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new RemoteTargetConfigError(`batchSize must be an integer >= 1, got ${String(batchSize)}`);
     if (typeof config.model !== 'string' || config.model.trim() === '') throw new RemoteTargetConfigError('give the model name the server serves (listed at /v1/models)');
     const client = new OpenAIClient(config.baseUrl, config.apiKey, clientSettings, hooks);
-    const cards = parseModelList(await client.models(), `${client.baseUrl}/models`);
+    const cards = await client.models((json) => parseModelList(json, `${client.baseUrl}/models`));
     const card = cards.find((c) => c.id === config.model);
     if (!card) throw new RemoteTargetConfigError(`the server at ${client.baseUrl} does not serve '${config.model}'; it serves: ${cards.map((c) => c.id).join(', ') || 'nothing'}`);
     const id = await remoteTargetId(client.baseUrl, config.model, card);
@@ -160,18 +160,18 @@ class Evaluation {
     while (this.kept.size > MAX_KEPT_ANSWERS) this.kept.delete(this.kept.keys().next().value!);
   }
 
-  /** One request body, answered from what a failed evaluation kept or by the server. */
-  private async complete(body: Record<string, unknown>): Promise<unknown> {
+  /** One request body, answered from what a failed evaluation kept or by the server (then read by `accept`). */
+  private async complete<T>(body: Record<string, unknown>, accept: (json: unknown) => T): Promise<T> {
     const key = JSON.stringify(body);
     if (this.kept.has(key)) {
-      const json = this.kept.get(key);
+      const value = this.kept.get(key) as T;
       this.kept.delete(key);
-      this.answers.set(key, json);
-      return json;
+      this.answers.set(key, value);
+      return value;
     }
-    const json = await this.client.completions(body, this.abort.signal);
-    this.answers.set(key, json);
-    return json;
+    const value = await this.client.completions(body, accept, this.abort.signal);
+    this.answers.set(key, value);
+    return value;
   }
 
   /** Runs the batches in parallel (the client limits concurrency); on the first failure aborts the rest, waits for them, rethrows. */
@@ -196,7 +196,7 @@ class Evaluation {
     const parts = await this.all(
       this.batches(texts).map((prompts) => async () => {
         const body = { model: this.model, prompt: prompts, max_tokens: maxTokens, temperature: 0, top_p: 1, n: 1, stream: false, repetition_penalty: 1, presence_penalty: 0, frequency_penalty: 0 };
-        return parseGenerations(await this.complete(body), prompts.length, `${this.client.baseUrl}/completions`);
+        return this.complete(body, (json) => parseGenerations(json, prompts.length, `${this.client.baseUrl}/completions`));
       }),
     );
     return parts.flat();
@@ -207,7 +207,7 @@ class Evaluation {
     const parts = await this.all(
       this.batches(prompts).map((batch) => async () => {
         const body = { model: this.model, prompt: batch, max_tokens: 0, temperature: 0, n: 1, stream: false, echo: true, logprobs: 0, prompt_logprobs: 0, return_tokens_as_token_ids: true };
-        return parseEchoes(await this.complete(body), batch.length, `${this.client.baseUrl}/completions`);
+        return this.complete(body, (json) => parseEchoes(json, batch.length, `${this.client.baseUrl}/completions`));
       }),
     );
     return parts.flat();
@@ -242,13 +242,13 @@ class Evaluation {
    */
   private async mergedLabels(texts: readonly string[], words: readonly string[], spaced: (w: string) => string, merged: { i: number; k: number }[], out: number[][]): Promise<void> {
     const tokenize = async (text: string, special: boolean): Promise<number[]> => {
-      const json = await this.client.tokenize(this.model, text, special, this.abort.signal);
-      if (json === null) {
+      const ids = await this.client.tokenize(this.model, text, special, (json) => parseTokenize(json, `${this.client.rootUrl}/tokenize`), this.abort.signal);
+      if (ids === null) {
         throw new RemoteTargetError(
           `label word '${words[merged[0]!.k]}' merges with the end of the input in this model's tokenizer; scoring it exactly needs the server's /tokenize endpoint, which ${this.client.rootUrl} does not offer (vLLM offers it)`,
         );
       }
-      return parseTokenize(json, `${this.client.rootUrl}/tokenize`);
+      return ids;
     };
     const rows: number[][] = [];
     const tails: number[] = [];
@@ -323,7 +323,7 @@ export async function testConnection(baseUrl: string, apiKey?: string, options: 
   }
   const origin = options.pageOrigin ?? (globalThis as { location?: { origin?: string } }).location?.origin;
   try {
-    return { baseUrl: client.baseUrl, models: parseModelList(await client.models(), `${client.baseUrl}/models`) };
+    return { baseUrl: client.baseUrl, models: await client.models((json) => parseModelList(json, `${client.baseUrl}/models`)) };
   } catch (error) {
     const message = (error as Error).message;
     if (error instanceof RemoteTargetAuthError) throw new RemoteConnectionError(message, 'auth');
