@@ -250,6 +250,22 @@ export class PromptLM {
     if (options.logZ === null && options.logZDecay !== 0) throw new PromptLMError('the first micro-batch of a run (logZ null) needs logZDecay 0: logZ starts at its batch mean');
     if (options.logZ !== null && !Number.isFinite(options.logZ)) throw new PromptLMError(`logZ must be a finite number or null, got ${options.logZ}`);
     if (options.microBatch === 0 && st.trainer.pendingMicroBatches > 0) await st.trainer.clearAccumulated();
+    const r = await st.trainer.accumulate(this.trainingBatch(pairs, options), { scale: 1 / options.microBatches });
+    const logZ = (r.outputs[gflownetOutputs.logZNext]!.data as Float32Array)[0]!;
+    st.logZ = logZ;
+    return { loss: r.loss, logZ, logPF: Array.from(r.outputs[gflownetOutputs.logPF]!.data as Float32Array) };
+  }
+
+  /** The forward pass of accumulate()'s graph alone (no gradient, nothing changes): logPF of each pair. For benchmarks. */
+  async forwardOnly(pairs: readonly TrainingPair[], options: Pick<AccumulateOptions, 'logZ' | 'logZDecay' | 'microBatch'>): Promise<number[]> {
+    if (pairs.length === 0) throw new PromptLMError('forwardOnly needs at least one (meta-prompt, prompt) pair');
+    const out = await this.state.trainer.evaluate(this.trainingBatch(pairs, options));
+    return Array.from(out[gflownetOutputs.logPF]!.data as Float32Array);
+  }
+
+  /** The training graph's batch feeds for `pairs` (ids, positions, mask, prompt-token targets, logR, logZ, dropout seeds). */
+  private trainingBatch(pairs: readonly TrainingPair[], options: Pick<AccumulateOptions, 'logZ' | 'logZDecay' | 'microBatch'>): Record<string, HostTensor> {
+    const st = this.state;
     const b = packPositioned(pairs.map((p) => p.prefix), pairs.map((p) => p.prompt), st.padTokenId);
     const n = gflownetInputs;
     const f32 = (dims: number[], values: ArrayLike<number>) => hostTensor('float32', dims, Float32Array.from(values));
@@ -269,10 +285,7 @@ export class PromptLM {
       const base = mulberry32(((st.settings.seed * 7919) ^ (st.trainer.step * 104_729) ^ (options.microBatch * 1_299_709)) >>> 0);
       batch[n.dropoutSeed] = f32([b.B], pairs.map(() => dropoutRowSeed(Math.floor(base() * 2 ** 32))));
     }
-    const r = await st.trainer.accumulate(batch, { scale: 1 / options.microBatches });
-    const logZ = (r.outputs[gflownetOutputs.logZNext]!.data as Float32Array)[0]!;
-    st.logZ = logZ;
-    return { loss: r.loss, logZ, logPF: Array.from(r.outputs[gflownetOutputs.logPF]!.data as Float32Array) };
+    return batch;
   }
 
   /** One clipped AdamW step (clip, weight decay and betas from the settings) at `lr` on the accumulated gradient. */
