@@ -5,6 +5,7 @@
 import { type DatasetSplitId, fetchDatasetRows, listDatasetSplits } from '../../tasks/hub-datasets';
 import { decodeText, parseImport } from '../../tasks/import/detect';
 import { previewRows } from '../../tasks/import/mapping';
+import { recogniseTaskFile, taskFromFile } from '../../tasks/import/task-file';
 import { type ImportFlag, type TaskMapping, importTask, reviewMapping, suggestTask } from '../../tasks/import/to-task';
 import type { ColumnSummary, Row, Table } from '../../tasks/import/types';
 import { loadSharedTask, sharedTaskNames } from '../../tasks/registry';
@@ -30,6 +31,9 @@ export interface PickedFile {
   file: File;
 }
 
+/** A dropped file: a benchmark file (BIG-bench task.json, BIG-Bench Hard) is a task at once; a table needs a mapping. */
+export type FileReading = { kind: 'benchmark'; format: 'bigbench' | 'bbh'; task: Task } | { kind: 'table'; preview: ImportPreview };
+
 export class TaskImporterError extends Error {
   override name = 'TaskImporterError';
 }
@@ -39,10 +43,19 @@ const PREVIEW_ROWS = 6;
 export class TaskImporter {
   private table: Table | null = null;
 
-  /** Parses a user file (format from its name and content); the table is kept for buildTask. */
-  readFile(name: string, bytes: Uint8Array): ImportPreview {
-    this.table = parseImport(name, decodeText(name, bytes));
-    return this.preview(this.table);
+  /**
+   * Reads a user file: BIG-bench and BIG-Bench Hard files are recognised by their structure and loaded as tasks;
+   * any other table is parsed (format from its name and content) and kept for review and buildTask.
+   */
+  readFile(name: string, bytes: Uint8Array): FileReading {
+    const text = decodeText(name, bytes);
+    const { format } = recogniseTaskFile(name, text);
+    if (format === 'bigbench' || format === 'bbh') {
+      this.table = null;
+      return { kind: 'benchmark', format, task: taskFromFile(name, text).task };
+    }
+    this.table = parseImport(name, text);
+    return { kind: 'table', preview: this.preview(this.table) };
   }
 
   hubSplits(dataset: string, host?: string): Promise<DatasetSplitId[]> {

@@ -109,7 +109,13 @@ export class TaskSlot {
   async readFile(file: File): Promise<void> {
     await this.#work(`reading ${file.name}`, async (importer) => {
       const bytes = new Uint8Array(await file.arrayBuffer());
-      this.#usePreview(await importer.readFile(file.name, Comlink.transfer(bytes, [bytes.buffer])));
+      const reading = await importer.readFile(file.name, Comlink.transfer(bytes, [bytes.buffer]));
+      if (reading.kind === 'table') this.#usePreview(reading.preview);
+      else {
+        this.preview = null;
+        this.flags = [];
+        this.task = reading.task;
+      }
     });
   }
 

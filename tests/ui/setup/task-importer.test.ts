@@ -12,7 +12,9 @@ const csv = `sentence,label\n${rows.join('\n')}\n`;
 describe('TaskImporter', () => {
   it('previews a CSV with column summaries, a guessed mapping and no flags for it', () => {
     const importer = new TaskImporter();
-    const p = importer.readFile('reviews.csv', encode(csv));
+    const reading = importer.readFile('reviews.csv', encode(csv));
+    if (reading.kind !== 'table') throw new Error('expected a table');
+    const p = reading.preview;
     expect([p.source, p.format, p.rowCount, p.rows.length]).toEqual(['reviews.csv', 'csv', 20, 6]);
     expect(p.suggested).toEqual({ family: 'classification', inputColumns: ['sentence'], targetColumn: 'label' });
     expect(p.flags).toEqual([]);
@@ -55,6 +57,13 @@ describe('TaskImporter', () => {
     expect(() => importer.buildTask(mapping)).toThrow(TaskImporterError);
     importer.readFile('reviews.csv', encode(csv));
     expect(() => importer.buildTask(mapping)).toThrow(/no column "nope"/);
+  });
+
+  it('loads a BIG-bench task.json as a task at once, recognised by its structure', () => {
+    const examples = Array.from({ length: 12 }, (_, i) => ({ input: `Is ${i} even?`, target_scores: { yes: i % 2 === 0 ? 1 : 0, no: i % 2 === 0 ? 0 : 1 } }));
+    const reading = new TaskImporter().readFile('task.json', encode(JSON.stringify({ name: 'parity', description: 'even or odd', keywords: [], metrics: ['multiple_choice_grade'], examples })));
+    expect(reading.kind).toBe('benchmark');
+    if (reading.kind === 'benchmark') expect([reading.format, reading.task.family, reading.task.labelWords]).toEqual(['bigbench', 'multiple_choice', ['A', 'B']]);
   });
 
   it('loads a benchmark task from a picked folder, reading only what it needs, and names a missing file', async () => {
