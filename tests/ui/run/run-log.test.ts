@@ -5,6 +5,8 @@ import { describe, expect, it } from 'vitest';
 import type { SampleRecord, StepEvent } from '../../../src/gflow/events';
 import { buildMetaPrompt } from '../../../src/gflow/meta-prompt';
 import { RunLog } from '../../../src/ui/run/run-log';
+import { ScriptedSampler, promptPool } from '../../gflow/doubles';
+import { runToEnd } from '../../gflow/run-helpers';
 
 const task = { name: 'test', splits: { train: [], validation: [{ input: '1 2', output: '3' }], test: [] } };
 const meta = (refs: string[] = []) => buildMetaPrompt(task, [0], refs);
@@ -67,5 +69,29 @@ describe('RunLog', () => {
     expect(log.done).toEqual(done);
     expect(log.initial).toHaveLength(1);
     expect(log.steps).toHaveLength(1); // final events add no step
+  });
+});
+
+describe('RunLog on a real GflowpoRun (test doubles for the models)', () => {
+  it('agrees with the run: buffer members, calls, hits, steps, queue scores and the result', async () => {
+    // A small buffer that fills and evicts, training and replay from step 4, DMU on.
+    const settings = { steps: 12, warmupSteps: 3, conditionFreezeStep: 4, referencesFromStep: 5, bufferSize: 6, microBatches: 2, microBatchSize: 3, seed: 7 };
+    const { run, events } = await runToEnd(settings, new ScriptedSampler(promptPool(40)));
+    const log = new RunLog(run.settings.bufferSize);
+    for (const e of events) log.ingest(e);
+    const state = run.state();
+    expect(log.completedSteps).toBe(12);
+    expect(log.steps.map((p) => p.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+    expect([log.targetCalls, log.cacheHits]).toEqual([state.cache.targetCalls, state.cache.cacheHits]);
+    const members = log.promptRows().filter((r) => r.inBuffer).map((r) => r.text).sort();
+    expect(members).toEqual(run.bufferEntries().map((e) => e.text).sort());
+    expect(log.steps.some((p) => p.replayed > 0)).toBe(true);
+    expect(log.steps.filter((p) => p.loss !== null).map((p) => p.step)).toEqual([4, 5, 6, 7, 8, 9, 10, 11, 12]);
+    expect(log.done).toEqual(run.done);
+    const rows = new Map(log.promptRows().map((r) => [r.text, r]));
+    for (const e of run.queueEntries()) expect([rows.get(e.text)?.validationAccuracy, rows.get(e.text)?.testAccuracy]).toEqual([e.validationAccuracy, e.testAccuracy]);
+    // Every sample of every step is counted once: sampled + replayed over all rows equals the samples.
+    const samples = events.filter((e) => e.type === 'step').reduce((n, e) => n + (e.type === 'step' ? e.samples.length : 0), 0);
+    expect(log.promptRows().reduce((n, r) => n + r.sampled + r.replayed, 0)).toBe(samples);
   });
 });
