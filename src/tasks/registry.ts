@@ -10,6 +10,7 @@
 //   ii/<task>              instruction-induction/raw/{induce,execute}/<task>.json (24 tasks)
 //   mmlu/<subject>         mmlu/dev/<subject>_dev.csv + mmlu/test/<subject>_test.csv (57 subjects)
 //   builtin/<task>         no files (builtin.ts)
+//   demo/<task>            no files (the demo world, src/demo/world/tasks.ts)
 //   bbii/<task>            bigbench-ii/<task>/task.json (the paper's 19 BBII tasks, files the user provides; bigbench.ts)
 //   bbh/<task>             bbh/<task>.json (the 27 BIG-Bench Hard tasks, files the user provides; bbh.ts)
 //   bigbench/<task>        bigbench/<task>/task.json (any BIG-bench JSON task, by its folder name)
@@ -19,6 +20,7 @@
 import { BBH_TASKS, bbhTask } from './bbh';
 import { BBII_PRIMARY_TARGET, BBII_TASKS, type BenchmarkSplitOptions, bigBenchTask } from './bigbench';
 import { BUILTIN_TASKS, builtinTask, type BuiltinOptions } from './builtin';
+import { DEMO_TASKS, demoTask, type DemoTaskOptions } from '../demo/world/tasks';
 import { decodeText } from './import/detect';
 import { GLUE_TASKS, glueTask, type GlueTaskName } from './glue';
 import { INSTRUCTION_INDUCTION_TASKS, instructionInductionTask, parseAnnotations, type InstructionInductionOptions } from './instruction-induction';
@@ -41,6 +43,7 @@ export interface SharedTaskOptions {
   instructionInduction?: Omit<InstructionInductionOptions, 'paths' | 'taskName'>;
   mmlu?: Omit<MmluOptions, 'paths' | 'taskName'>;
   builtin?: BuiltinOptions;
+  demo?: DemoTaskOptions;
   /** Splits of bbii/, bbh/ and bigbench/ tasks (default 30 train, 30 validation, the rest test). */
   benchmark?: BenchmarkSplitOptions;
 }
@@ -54,6 +57,7 @@ export function sharedTaskNames(): string[] {
     ...INSTRUCTION_INDUCTION_TASKS.map((t) => `ii/${t}`),
     ...MMLU_SUBJECTS.map((s) => `mmlu/${s}`),
     ...BUILTIN_TASKS.map((t) => `builtin/${t}`),
+    ...DEMO_TASKS.map((t) => `demo/${t}`),
     ...BBII_TASKS.map((t) => `bbii/${t}`),
     ...BBH_TASKS.map((t) => `bbh/${t}`),
   ];
@@ -103,6 +107,7 @@ export function loadSharedTask(name: string, readFile: ReadData, options: Shared
     return mmluTask(rest, { dev: read(paths.dev), test: read(paths.test) }, { ...(options.labelSpace && { labelSpace: options.labelSpace }), ...options.mmlu, paths });
   }
   if (family === 'builtin' && (BUILTIN_TASKS as readonly string[]).includes(rest)) return builtinTask(rest, options.builtin);
+  if (family === 'demo' && (DEMO_TASKS as readonly string[]).includes(rest)) return demoTask(rest, options.demo);
   if (family === 'bbii' && BBII_TASKS.includes(rest)) {
     const path = `bigbench-ii/${rest}/task.json`;
     return bigBenchTask(read(path), path, { ...options.benchmark, taskName: name, ...(Object.hasOwn(BBII_PRIMARY_TARGET, rest) && { primaryTarget: BBII_PRIMARY_TARGET[rest] }) });
@@ -114,7 +119,7 @@ export function loadSharedTask(name: string, readFile: ReadData, options: Shared
   }
   const known = sharedTaskNames();
   const near = known.filter((k) => k.includes(rest || name) || (rest !== '' && k.endsWith(`/${rest}`)));
-  throw new TaskError(`unknown task "${name}"${near.length > 0 ? `; did you mean ${near.slice(0, 5).join(', ')}?` : ''} Names: sst2, mrpc, rte, qnli, mnli, snli, ii/<task>, mmlu/<subject>, builtin/<task>, bbii/<task>, bbh/<task>, bigbench/<task> (sharedTaskNames() lists them all but bigbench/).`);
+  throw new TaskError(`unknown task "${name}"${near.length > 0 ? `; did you mean ${near.slice(0, 5).join(', ')}?` : ''} Names: sst2, mrpc, rte, qnli, mnli, snli, ii/<task>, mmlu/<subject>, builtin/<task>, demo/<task>, bbii/<task>, bbh/<task>, bigbench/<task> (sharedTaskNames() lists them all but bigbench/).`);
 }
 
 /** Gold human instructions of an Instruction Induction task (the manual-prompt baseline). */
