@@ -161,6 +161,9 @@ describe('remote target faults', () => {
     expect(unreachable.message).toContain('connect-src');
     const mixed = await rejection(testConnection('http://10.0.0.1:9/v1', KEY, { pageOrigin: 'https://lab.example', timeoutMs: 200 }));
     expect(mixed.message).toMatch(/mixed content/);
+    // The test server answers a browser's preflight as vLLM's default CORS (every origin, the requested headers).
+    const preflight = await fetch(`${server.baseUrl}/models`, { method: 'OPTIONS', headers: { Origin: 'https://lab.example', 'Access-Control-Request-Method': 'GET', 'Access-Control-Request-Headers': 'authorization' } });
+    expect([preflight.status, preflight.headers.get('access-control-allow-origin'), preflight.headers.get('access-control-allow-headers')]).toEqual([200, '*', 'authorization']);
   });
 });
 
@@ -169,16 +172,25 @@ describe('a GFlowPO run on the remote target', () => {
   const settings: GflowpoSettingsInput = { steps: 5, seed: 4, warmupSteps: 3, conditionFreezeStep: 4, referencesFromStep: 5, microBatches: 2, microBatchSize: 2, maxNewTokens: 8, lrWarmupUpdates: 2, demonstrationsFilling: 2, demonstrationsTraining: 2 };
   const pool = promptPool(40, 'say yes or no to the review');
   const fresh = () => new ScriptedSampler(pool);
-  let uninterrupted: { state: ReturnType<GflowpoRun['state']>; usage: RemoteTargetLM['usage'] };
+  let uninterrupted: { state: ReturnType<GflowpoRun['state']>; usage: RemoteTargetLM['usage']; events: string[]; done: unknown; info: unknown; engine: TargetEngine };
   // 12 prompts per train evaluation: 2 requests of 8.
-  const connectRun = (settings = {}) => connect({ batchSize: 8, concurrency: 2, ...settings });
+  const runSettings = { batchSize: 8, concurrency: 2 };
+  const connectRun = (settings = {}) => connect({ ...runSettings, ...settings });
 
+  // The uninterrupted run, through the engine the lab uses (TargetEngine with an 'openai' source and the key).
   beforeAll(async () => {
-    const target = await connectRun();
+    const engine = new TargetEngine(loadOrtNode);
+    const info = await engine.load({ kind: 'openai', baseUrl: server.baseUrl, model: 'tiny', apiKey: KEY, settings: runSettings }, { implementation: 'compiled' });
+    const target = { id: info.id, get calls() { return engine.calls; }, evaluate: engine.evaluate.bind(engine) };
     const run = new GflowpoRun(settings, task, fresh(), target);
-    await run.run();
-    uninterrupted = { state: run.state(), usage: target.usage };
+    const events: string[] = [];
+    const done = await run.run((e) => void events.push(toJsonl(e)));
+    uninterrupted = { state: run.state(), usage: engine.usage!, events, done, info, engine };
   }, 60_000);
+
+  afterAll(async () => {
+    await uninterrupted?.engine.release();
+  });
 
   it('the server goes away mid-step: the step throws a typed error and rewinds; continued in place or resumed from state, the run ends equal', async () => {
     const target = await connectRun({ maxRetries: 1 });
@@ -225,21 +237,16 @@ describe('a GFlowPO run on the remote target', () => {
     expect(resumed.state()).toEqual(uninterrupted.state);
   }, 60_000);
 
-  it('the key is in no stored data: run state, events, report, target info, errors', async () => {
-    const engine = new TargetEngine(loadOrtNode);
-    const info = await engine.load({ kind: 'openai', baseUrl: server.baseUrl, model: 'tiny', apiKey: KEY, settings: { batchSize: 16 } }, { implementation: 'compiled' });
-    const target = { id: info.id, get calls() { return engine.calls; }, evaluate: engine.evaluate.bind(engine) };
-    const run = new GflowpoRun(settings, task, fresh(), target);
-    const events: string[] = [];
-    const done = await run.run((e) => void events.push(toJsonl(e)));
+  it('the key is in no stored data: run state, events, report, target info, usage, errors', async () => {
+    const { engine, info, state, events, done } = uninterrupted;
     server.inject({ kind: 'status', status: 401 });
     const failure = await rejection(engine.evaluate(task, 'another prompt', 'train'));
-    const stored = [JSON.stringify(run.state()), events.join(''), JSON.stringify(done), JSON.stringify(info), JSON.stringify(engine.usage), `${failure.name}: ${failure.message}\n${failure.stack}`];
+    expect(failure).toBeInstanceOf(RemoteTargetAuthError);
+    const stored = [JSON.stringify(state), events.join(''), JSON.stringify(done), JSON.stringify(info), JSON.stringify(engine.usage), `${failure.name}: ${failure.message}\n${failure.stack}`];
     for (const text of stored) expect(text).not.toContain(KEY);
     expect(info).toMatchObject({ implementation: 'openai-compatible', backend: null, remote: { model: 'tiny', baseUrl: server.baseUrl } });
-    expect(run.state().target).toBe(info.id);
+    expect(state.target).toBe((info as { id: string }).id);
     // The key did travel, as a Bearer token on every request.
     expect(server.received.slice(-3).every((r) => r.authorization === `Bearer ${KEY}`)).toBe(true);
-    await engine.release();
-  }, 60_000);
+  });
 });

@@ -51,6 +51,8 @@ export interface OpenAIFixtureServerOptions {
   maxModelLen?: number;
   /** Serve /tokenize (default true). */
   tokenize?: boolean;
+  /** CORS as vLLM's --allowed-origins (Starlette's CORSMiddleware): default ['*']; [] sends no CORS headers. */
+  allowedOrigins?: readonly string[];
   port?: number;
 }
 
@@ -150,7 +152,28 @@ export class OpenAIFixtureServer {
     return server;
   }
 
+  /** CORS headers for the request's Origin (none when it is not allowed), as vLLM's middleware sends them. */
+  private cors(req: IncomingMessage): Record<string, string> | null {
+    const origin = req.headers.origin;
+    if (origin === undefined) return {};
+    const allowed = this.options.allowedOrigins ?? ['*'];
+    if (allowed.includes('*')) return { 'Access-Control-Allow-Origin': '*' };
+    return allowed.includes(origin) ? { 'Access-Control-Allow-Origin': origin, Vary: 'Origin' } : null;
+  }
+
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const cors = this.cors(req);
+    if (req.method === 'OPTIONS') {
+      // A browser's preflight: answered before keys and faults, like vLLM's CORS middleware.
+      if (cors === null) {
+        res.writeHead(400, { 'Content-Type': 'text/plain' });
+        return void res.end('Disallowed CORS origin');
+      }
+      const requested = req.headers['access-control-request-headers'];
+      res.writeHead(200, { ...cors, 'Access-Control-Allow-Methods': 'DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT', ...(requested ? { 'Access-Control-Allow-Headers': requested } : {}), 'Access-Control-Max-Age': '600' });
+      return void res.end();
+    }
+    for (const [k, v] of Object.entries(cors ?? {})) res.setHeader(k, v);
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const path = new URL(req.url ?? '/', 'http://x').pathname;
