@@ -278,6 +278,16 @@ export class LabEngine {
     return this.target.calls;
   }
 
+  /** A remote target-LM's answered requests, retries, prompt and generated tokens since it loaded (this run); null for a local one. */
+  get targetUsage(): TargetEngine['usage'] {
+    return this.target.usage;
+  }
+
+  /** A remote target-LM whose server was gone: send the next request now (the user says the server is back). */
+  resetTargetConnection(): void {
+    this.target.resetConnection();
+  }
+
   /** The id of the stored run this engine has open (null: none, or a run in memory only). */
   get runId(): string | null {
     return this.current?.recorder?.runId ?? null;
