@@ -5,6 +5,8 @@
 // import, storage) is served from the same store. Composition only: the algorithm is src/gflow, persistence
 // src/store, the models src/runtime.
 import type { StepEvent } from '../gflow/events';
+import { PartTimer, type PartRates, type RunEstimate, estimateRun } from '../gflow/estimate';
+import type { PromptSampler } from '../gflow/interfaces';
 import { GflowpoRun, type GflowpoRunState } from '../gflow/run';
 import { type GflowpoSettings, type GflowpoSettingsInput, type PresetName, resolveSettings } from '../gflow/settings';
 import type { DownloadProgress } from '../models/hub/hub';
@@ -24,6 +26,7 @@ import { scoreOutput } from '../tasks/metrics';
 import type { Task } from '../tasks/task';
 import { type ModelInfo, type ModelSource, PromptLM } from './prompt-lm';
 import { LabPromptSampler } from './prompt-sampler';
+import { calibrateRates } from './run-calibration';
 import { TargetEngine, type TargetImplementation, type TargetInfo, type TargetSource } from './target-engine';
 
 export class LabEngineError extends Error {
@@ -116,7 +119,7 @@ function describeSource(source: ModelSource): string {
 interface Current {
   run: GflowpoRun;
   task: Task;
-  sampler: LabPromptSampler;
+  sampler: PromptSampler;
   target: GflowpoRunTarget;
   recorder: RunRecorder | null;
   lock: RunLock | null;
@@ -128,6 +131,8 @@ export class LabEngine {
   private readonly promptLM: PromptLM;
   private readonly target: TargetEngine;
   private current: Current | undefined;
+  /** Step parts measured as runs go (reset when models load), for estimate(). */
+  private timer = new PartTimer();
   private stopRequested = false;
   private repositoryPromise: Promise<RunRepository> | undefined;
   private label: string;
@@ -169,6 +174,7 @@ export class LabEngine {
 
   private async loadModels(models: LabModels, settings: GflowpoSettings, onProgress?: (p: DownloadProgress) => void): Promise<{ promptLM: ModelInfo; targetLM: TargetInfo }> {
     const backend = models.backend ?? 'auto';
+    this.timer = new PartTimer();
     const targetLM = await this.target.load(models.targetLM, { implementation: models.targetImplementation ?? 'compiled', backend }, onProgress);
     this.targetId = targetLM.id;
     const promptLM = await this.promptLM.load(models.promptLM, settings, { backend }, onProgress);
@@ -178,13 +184,33 @@ export class LabEngine {
   private targetView(): GflowpoRunTarget {
     const target = this.target;
     const id = this.targetId;
-    return {
+    return this.timer.target({
       id,
       get calls() {
         return target.calls;
       },
       evaluate: target.evaluate.bind(target),
-    };
+    });
+  }
+
+  /**
+   * A short calibration of the open run's step parts (run-calibration.ts: one micro-batch of real work, nothing of
+   * the run changes; one target-LM call counted by the target), used by estimate() until the run measures its own.
+   */
+  async calibrate(): Promise<PartRates> {
+    const c = this.open;
+    const rates = await calibrateRates({ sampler: new LabPromptSampler(this.promptLM), promptLM: this.promptLM, target: this.target }, c.task, c.run.settings);
+    this.timer.setFallback(rates);
+    return rates;
+  }
+
+  /** Expected remaining time and target-LM calls of the open run (estimate.ts); null before calibrate() or a first step. */
+  estimate(): RunEstimate | null {
+    const c = this.open;
+    const rates = this.timer.rates();
+    if (!rates) return null;
+    const { train, validation, test } = c.task.splits;
+    return estimateRun(c.run.settings, { train: train.length, validation: validation.length, test: test.length }, rates, { completedSteps: c.run.completedSteps, targetCalls: c.run.targetCalls });
   }
 
   /**
@@ -195,7 +221,7 @@ export class LabEngine {
     await this.closeRun();
     const settings = resume ? resolveSettings(resume.settings) : resolveSettings(setup.settings ?? {}, setup.task, setup.preset);
     const info = await this.loadModels(setup, settings, onProgress);
-    const sampler = new LabPromptSampler(this.promptLM);
+    const sampler = this.timer.sampler(new LabPromptSampler(this.promptLM));
     const target = this.targetView();
     const run = resume ? await GflowpoRun.fromState(resume, setup.task, sampler, target) : new GflowpoRun(settings, setup.task, sampler, target);
     this.current = { run, task: setup.task, sampler, target, recorder: null, lock: null };
@@ -212,7 +238,7 @@ export class LabEngine {
     const lock = await RunLock.acquire(id, { label: this.label, step: 0 });
     if (!lock) throw new RunLockedError(`run id ${id} is already open elsewhere; create the run again`);
     try {
-      const sampler = new LabPromptSampler(this.promptLM);
+      const sampler = this.timer.sampler(new LabPromptSampler(this.promptLM));
       const inner = this.targetView();
       const name = options.name ?? `${settings.mode} on ${setup.task.name}, seed ${settings.seed}`;
       const probe = new GflowpoRun(settings, setup.task, sampler, inner);
@@ -222,7 +248,7 @@ export class LabEngine {
       this.current = { run, task: setup.task, sampler, target, recorder, lock };
       return { ...info, runId: id, step: 0 };
     } catch (error) {
-      lock.release();
+      await lock.release();
       throw error;
     }
   }
@@ -256,14 +282,14 @@ export class LabEngine {
         throw new RunMismatchError(`the prompt-LM does not take the saved run's adapter (${(error as Error).message}): load the prompt-LM it was made with (${snapshot.run.promptLM})`);
       }
       const recorder = await RunRecorder.resume(repository, snapshot);
-      const sampler = new LabPromptSampler(this.promptLM);
+      const sampler = this.timer.sampler(new LabPromptSampler(this.promptLM));
       const target = recorder.target(this.targetView(), perExampleScores);
       const run = await GflowpoRun.fromState(state, resume.task, sampler, target);
       lock.committed(snapshot.run.step, snapshot.run.counts.events, snapshot.run.status);
       this.current = { run, task: resume.task, sampler, target, recorder, lock };
       return { ...info, runId, step: snapshot.run.step };
     } catch (error) {
-      lock.release();
+      await lock.release();
       throw error;
     }
   }
@@ -360,7 +386,7 @@ export class LabEngine {
     this.current = undefined;
     if (!c) return;
     if (c.recorder && !c.run.finished && c.recorder.record.status === 'running') await c.recorder.setStatus('paused').catch(() => undefined);
-    c.lock?.release();
+    await c.lock?.release();
   }
 
   async release(): Promise<void> {
@@ -443,7 +469,7 @@ export class LabEngine {
     try {
       await store.delete(runId);
     } finally {
-      lock.release();
+      await lock.release();
     }
   }
 

@@ -41,6 +41,8 @@ export class RunLock {
     private holder: LockHolder,
     private readonly release$: () => void,
     private readonly channel: BroadcastChannel | undefined,
+    /** Settles once the lock manager has let go of the lock. */
+    private readonly gone: Promise<unknown> = Promise.resolve(),
   ) {
     if (channel) {
       channel.onmessage = (e: MessageEvent<RunMessage>) => {
@@ -55,16 +57,15 @@ export class RunLock {
     const me: LockHolder = { ...holder, since: Date.now() };
     if (!manager) return new RunLock(runId, me, () => undefined, channel(runId));
     return new Promise<RunLock | null>((resolve, reject) => {
-      manager
-        .request(lockName(runId), { ifAvailable: true }, (lock) => {
-          if (!lock) {
-            resolve(null);
-            return undefined;
-          }
-          // Held until release() resolves this promise (or the context ends).
-          return new Promise<void>((release) => resolve(new RunLock(runId, me, release, channel(runId))));
-        })
-        .catch(reject);
+      const request: Promise<unknown> = manager.request(lockName(runId), { ifAvailable: true }, (lock) => {
+        if (!lock) {
+          resolve(null);
+          return undefined;
+        }
+        // Held until release() resolves this promise (or the context ends); `request` settles after that.
+        return new Promise<void>((release) => resolve(new RunLock(runId, me, release, channel(runId), request)));
+      });
+      request.catch(reject);
     });
   }
 
@@ -74,12 +75,15 @@ export class RunLock {
     this.channel?.postMessage({ type: 'committed', step, events, status } satisfies RunMessage);
   }
 
-  release(): void {
-    if (this.released) return;
-    this.released = true;
-    this.channel?.postMessage({ type: 'released' } satisfies RunMessage);
-    this.channel?.close();
-    this.release$();
+  /** Lets go of the lock; resolves once other contexts can take it. */
+  async release(): Promise<void> {
+    if (!this.released) {
+      this.released = true;
+      this.channel?.postMessage({ type: 'released' } satisfies RunMessage);
+      this.channel?.close();
+      this.release$();
+    }
+    await this.gone.catch(() => undefined);
   }
 }
 

@@ -2,11 +2,10 @@
 // at random moments (the worker terminated mid-step, as a closed or reloaded tab) and reopened in a new worker at
 // least five times, ends equal to an uninterrupted run (state, events, evaluations, checkpoint bytes: bit for bit on
 // wasm), with the store valid after every interruption; a second "tab" finds the run locked, is told where it
-// runs, reads it and follows its commits; a real quota error (CDP quota override) fails a step with a message
-// naming what to delete, the store as before the step, and the run continues once there is room.
+// runs, reads it and follows its commits; a quota error at a step's commit fails the step with a message naming
+// what to delete, the store as before the step, and the run continues once there is room.
 import * as Comlink from 'comlink';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cdp } from 'vitest/browser';
 import type { LabEngine, LabResume, LabSetup } from '../../src/engines/lab-engine';
 import { tinyLlamaFixtureFiles } from '../../src/models/llama/fixture';
 import { mulberry32 } from '../../src/random/mulberry32';
@@ -28,7 +27,7 @@ interface Tab {
 
 const tabs: Tab[] = [];
 function openTab(label: string): Tab {
-  const worker = new Worker(new URL('../../workers/lab.worker.ts', import.meta.url), { type: 'module' });
+  const worker = new Worker(new URL('./store-worker.ts', import.meta.url), { type: 'module' });
   const lab = Comlink.wrap<LabEngine>(worker);
   void lab.setLabel(label);
   const tab = { worker, lab };
@@ -38,7 +37,6 @@ function openTab(label: string): Tab {
 
 afterAll(async () => {
   for (const t of tabs) t.worker.terminate();
-  await cdp().send('Storage.overrideQuotaForOrigin', { origin: location.origin });
 });
 
 /** A run's records without what differs between two runs of one seed (ids, names, clocks). */
@@ -119,15 +117,19 @@ describe('runs that survive (lab worker, IndexedDB)', () => {
         other.worker.terminate();
       }
       if (interruptions.length === 3 && !quotaTried) {
-        // A full disk: the step fails with a message naming what to delete; the store is as before the step.
+        // A full disk at the step's commit: the step fails with a message naming what to delete, and the store is
+        // exactly as before the step (the journal of its answers too); the run then continues once there is room.
         quotaTried = true;
         const before = await store.loadSnapshot(runId);
-        const { usage } = await navigator.storage.estimate();
-        await cdp().send('Storage.overrideQuotaForOrigin', { origin: location.origin, quotaSize: usage! + 1024 });
+        const faults = new BroadcastChannel('store-worker-faults');
+        faults.postMessage({ quotaFromWrite: 1 });
+        await wait(50);
         const e = await rejected(tab.lab.step());
-        await cdp().send('Storage.overrideQuotaForOrigin', { origin: location.origin });
+        faults.postMessage({ quotaFromWrite: null });
+        await wait(50);
+        faults.close();
         expect(e.name).toBe('StoreQuotaError');
-        expect(e.message).toMatch(new RegExp(`^the browser's storage for this site is full \\(.* used\\): step ${before.run.step + 1} of run 'interrupted' was not saved and the store is as it was before it\\. To continue, delete a run you no longer need \\(export it first to keep it\\): '`));
+        expect(e.message).toMatch(new RegExp(`^the browser's storage for this site is full \\(.* used\\): step ${before.run.step + 1} of run 'interrupted' was not saved and the store is as it was before it\\. To continue, delete a run you no longer need \\(export it first to keep it\\): 'reference' \\(\\d+ kB, finished, step 5/5\\), 'interrupted' \\(\\d+ kB, \\w+, step ${before.run.step}/5\\); then retry\\.$`));
         expect(await store.loadSnapshot(runId)).toEqual(before);
         expect(await store.pending(runId)).toEqual([]);
       }
