@@ -7,12 +7,16 @@ import { LabRun } from './run/lab-run.svelte';
 import type { RunSpec } from './run/run-spec';
 import { loadSpec } from './run/spec-store';
 
+/** How often a run open in another tab is checked for having been let go. */
+const WATCH_MS = 2000;
+
 export class Lab {
   runs = $state.raw<LabRun[]>([]);
   readonly library = new Library();
   #asked = false;
   #following = new Map<string, () => void>();
   #opening = new Map<string, Promise<LabRun | null>>();
+  #watch: ReturnType<typeof setInterval> | undefined;
 
   /** A run of the page by its page key or its library id. */
   get(id: string): LabRun | undefined {
@@ -59,7 +63,10 @@ export class Lab {
     }
   }
 
-  /** Follows a run another tab writes: each step it commits arrives here too. */
+  /**
+   * Follows a run another tab writes: each step it commits arrives here too, and when that tab lets go of it (closed,
+   * reloaded, crashed: its lock is released) the run becomes resumable here.
+   */
   async #follow(run: LabRun): Promise<void> {
     if (!run.runId || this.#following.has(run.runId)) return;
     const stop = await this.library.follow(run.runId, run.eventCount, (events) => {
@@ -67,6 +74,24 @@ export class Lab {
       if (events.some((e) => e.event.type === 'done')) run.status = 'done';
     });
     this.#following.set(run.runId, stop);
+    this.#watch ??= setInterval(() => void this.#checkElsewhere(), WATCH_MS);
+  }
+
+  async #checkElsewhere(): Promise<void> {
+    const away = this.runs.filter((r) => r.status === 'elsewhere');
+    if (away.length === 0) {
+      clearInterval(this.#watch);
+      this.#watch = undefined;
+      return;
+    }
+    await this.library.refresh();
+    for (const run of away) {
+      const s = this.library.runs.find((x) => x.id === run.runId);
+      if (!s || s.open === 'elsewhere') continue;
+      this.#unfollow(run);
+      run.holder = null;
+      run.status = s.status === 'finished' ? 'done' : 'stopped';
+    }
   }
 
   /** Runs in the same group as `run` (itself included), in page order. */
@@ -128,6 +153,7 @@ export class Lab {
   }
 
   dispose(): void {
+    clearInterval(this.#watch);
     for (const stop of this.#following.values()) stop();
     for (const r of this.runs) r.dispose();
     this.library.dispose();
