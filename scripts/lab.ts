@@ -192,9 +192,11 @@ function checkResumeSettings(input: GflowpoSettingsInput, saved: GflowpoRunState
 interface Outcome {
   state: GflowpoRunState;
   events: StepEvent[];
+  /** A remote target-LM's requests, retries and tokens in this session (null for a local target). */
+  targetUsage: LabEngine['targetUsage'];
 }
 
-function report(task: Task, names: { promptLM: string; targetLM: string }, { state, events }: Outcome) {
+function report(task: Task, names: { promptLM: string; targetLM: string }, { state, events, targetUsage }: Outcome) {
   const initial = events.find((e) => e.type === 'initial');
   const done = state.done;
   return {
@@ -206,6 +208,7 @@ function report(task: Task, names: { promptLM: string; targetLM: string }, { sta
     steps: state.step,
     targetCalls: state.cache.targetCalls,
     cacheHits: state.cache.cacheHits,
+    ...(targetUsage ? { targetUsage } : {}),
     promptLM: names.promptLM,
     targetLM: state.target,
     reason: done?.reason ?? null,
@@ -249,7 +252,7 @@ async function savedRun(flags: Map<string, string>, log: string | undefined): Pr
     if (log) appendFileSync(log, toJsonl(event));
     progress(mode, event);
   });
-  const outcome = { state: engine.state(), events: repository.current()!.events.map((r) => r.event) };
+  const outcome = { state: engine.state(), events: repository.current()!.events.map((r) => r.event), targetUsage: engine.targetUsage };
   await engine.release();
   return { task, outcome, names: models.names };
 }
@@ -265,7 +268,7 @@ async function memoryRun(engine: LabEngine, task: Task, models: LabModels, input
     if (log) appendFileSync(log, toJsonl(event));
     progress(mode, event);
   });
-  return { state: engine.state(), events };
+  return { state: engine.state(), events, targetUsage: engine.targetUsage };
 }
 
 async function main(): Promise<void> {
