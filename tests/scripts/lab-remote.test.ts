@@ -42,6 +42,7 @@ afterAll(async () => {
 
 interface Report {
   targetLM: string;
+  targetUsage?: { calls: number; requests: number; retries: number; promptTokens: number; generatedTokens: number };
   targetCalls: number;
   cacheHits: number;
   steps: number;
@@ -65,8 +66,13 @@ describe('npm run lab with the target-LM on an OpenAI-compatible server', () => 
     expect(local.report.targetLM).toMatch(/^local files@compiled\/wasm#sha256:[0-9a-f]{16}$/);
     expect(remote.report.targetLM).toMatch(/^tiny-target@openai\/http:\/\/127\.0\.0\.1:\d+\/v1#sha256:[0-9a-f]{16}$/);
     const { targetLM: _l, ...localRest } = local.report;
-    const { targetLM: _r, ...remoteRest } = remote.report;
+    const { targetLM: _r, targetUsage, ...remoteRest } = remote.report;
     expect(remoteRest).toEqual(localRest);
+    // The remote run's accounting: its evaluations, the requests and the tokens the server reported.
+    const answered = server.received.slice(before).filter((r) => r.outcome === 'answered');
+    const sum = (key: 'prompt_tokens' | 'completion_tokens') => answered.reduce((s, r) => s + ((r.response as { usage?: Record<string, number> }).usage?.[key] ?? 0), 0);
+    expect(targetUsage).toEqual({ calls: local.report.targetCalls, requests: answered.length, retries: 0, promptTokens: sum('prompt_tokens'), generatedTokens: sum('completion_tokens') });
+    expect(local.report.targetUsage).toBeUndefined();
     expect(remote.log).toBe(local.log);
     expect(local.report.steps).toBe(2);
     expect(local.report.selected).not.toBeNull();
