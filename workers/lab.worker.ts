@@ -5,6 +5,7 @@
 //   start(onEvent) / step() / stop() / release()       listRuns() / viewRun(id) / runEvents(id, from)
 //   subscribe(id, from, onEvents) / unsubscribe(n)     deleteRun(id) / exportRun(id) / importRun(bytes, mode)
 //   storage() (persisted, usage, quota, bytes per run) setLabel(text) (what other tabs are told)
+//   watchStore(onNotice) (storage blocked by an older tab / closed for a newer lab / closed by the browser)
 // Persistent storage is asked for on the page (src/store/storage.ts requestPersistence): workers cannot.
 import * as Comlink from 'comlink';
 import { LabEngine } from '../src/engines/lab-engine';
@@ -12,4 +13,4 @@ import { BrowserModelCache } from '../src/models/hub/model-cache';
 import { loadOrtWeb } from '../src/runtime/ort-web';
 import { RunStore } from '../src/store/run-store';
 
-Comlink.expose(new LabEngine(loadOrtWeb, new BrowserModelCache(), { repository: () => RunStore.open() }));
+Comlink.expose(new LabEngine(loadOrtWeb, new BrowserModelCache(), { repository: (onNotice) => RunStore.open({ onNotice }) }));

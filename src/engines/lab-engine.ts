@@ -21,6 +21,7 @@ import type { RunRepository } from '../store/repository';
 import { type PerExample, RunRecorder } from '../store/run-recorder';
 import { type LockHolder, RunLock, findHolder, isLocked, watchRun } from '../store/run-lock';
 import { type ImportMode, RunStore, type RunSummary, summaryOf } from '../store/run-store';
+import type { StoreNotice } from '../store/schema';
 import { type StorageState, storageState } from '../store/storage';
 import { scoreOutput } from '../tasks/metrics';
 import type { Task } from '../tasks/task';
@@ -53,8 +54,11 @@ export interface LabResume extends LabModels {
 }
 
 export interface LabEngineOptions {
-  /** Where runs are kept (the lab worker: IndexedDB, opened on first use); without one runs live in memory only. */
-  repository?: () => Promise<RunRepository>;
+  /**
+   * Where runs are kept (the lab worker: IndexedDB, opened on first use); without one runs live in memory only.
+   * `onNotice` forwards the store's connection notices (blocked, version change, terminated) to watchStore().
+   */
+  repository?: (onNotice: (notice: StoreNotice) => void) => Promise<RunRepository>;
   /** How this context describes itself to other tabs that find one of its runs open ("where it runs"). */
   label?: string;
   /** New run ids (default crypto.randomUUID) and the clock (tests). */
@@ -138,6 +142,7 @@ export class LabEngine {
   private label: string;
   private readonly watchers = new Map<number, () => void>();
   private nextWatcher = 1;
+  private readonly noticeListeners = new Set<(notice: StoreNotice) => void | Promise<void>>();
   /** The loaded target-LM's id (its content hash, implementation and backend). */
   private targetId = '';
 
@@ -162,7 +167,9 @@ export class LabEngine {
 
   private async repository(): Promise<RunRepository> {
     if (!this.options.repository) throw new LabEngineError('this lab engine keeps no runs (it was made without a repository): runs live in memory only');
-    this.repositoryPromise ??= this.options.repository();
+    this.repositoryPromise ??= this.options.repository((notice) => {
+      for (const listener of this.noticeListeners) void listener(notice);
+    });
     return this.repositoryPromise;
   }
 
@@ -406,6 +413,14 @@ export class LabEngine {
     return { ...summaryOf(run), open, interrupted: run.status === 'running' && open === null };
   }
 
+  /**
+   * Calls `onNotice` when the store's connection is blocked by an older tab, closed for a newer version of the lab
+   * (reload), or closed by the browser (reopened on the next action): the views show the notice's message.
+   */
+  watchStore(onNotice: (notice: StoreNotice) => void | Promise<void>): void {
+    this.noticeListeners.add(onNotice);
+  }
+
   /** Every stored run, most recently changed first, with where it is open. */
   async listRuns(): Promise<LabRunSummary[]> {
     const store = await this.library();
@@ -489,7 +504,7 @@ export class LabEngine {
       const id = decodeRunFile(bytes).run.id;
       if (this.runId === id || (await isLocked(id))) throw new RunLockedError('the run this file would replace is open; close it first, or import the file as a copy');
     }
-    const run = await store.importRun(bytes, { mode, now: this.now() });
+    const run = await store.importRun(bytes, { mode, ...(this.options.newId ? { newId: this.options.newId } : {}) });
     return this.withOpen(run);
   }
 

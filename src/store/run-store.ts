@@ -303,12 +303,13 @@ export class RunStore {
    * An existing run with the same id is never overwritten silently: 'refuse' (default) throws, 'copy' imports
    * under a new id and name, 'replace' replaces it (the caller asked).
    */
-  async importRun(bytes: Uint8Array | ArrayBuffer, options: { mode?: ImportMode; now?: number } = {}): Promise<RunRecord> {
+  async importRun(bytes: Uint8Array | ArrayBuffer, options: { mode?: ImportMode; newId?: () => string } = {}): Promise<RunRecord> {
     const snapshot = decodeRunFile(bytes);
     const mode = options.mode ?? 'refuse';
     const existing = await this.getRun(snapshot.run.id);
     if (existing && mode === 'refuse') throw new RunStoreError(`this browser already has the run '${existing.name}' (id ${existing.id}, step ${existing.step}); import it as a copy or replace it explicitly`);
-    const imported = existing && mode === 'copy' ? renamed(snapshot, (this.options.newId ?? (() => crypto.randomUUID()))(), `${snapshot.run.name} (copy)`) : snapshot;
+    const newId = options.newId ?? this.options.newId ?? (() => crypto.randomUUID());
+    const imported = existing && mode === 'copy' ? renamed(snapshot, newId(), `${snapshot.run.name} (copy)`) : snapshot;
     // A run imported while it was running elsewhere is paused here: this tab has not opened it.
     const run: RunRecord = { ...imported.run, status: imported.run.status === 'running' ? 'paused' : imported.run.status };
     await this.create({ ...imported, run }, { replace: mode === 'replace' });

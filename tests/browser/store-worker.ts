@@ -17,4 +17,4 @@ const beforeWrite = (_store: string, index: number) => {
   if (quotaFromWrite !== null && index >= quotaFromWrite) throw new DOMException('forced by the test: the quota has been exceeded', 'QuotaExceededError');
 };
 
-Comlink.expose(new LabEngine(loadOrtWeb, new BrowserModelCache(), { repository: () => RunStore.open({ beforeWrite }) }));
+Comlink.expose(new LabEngine(loadOrtWeb, new BrowserModelCache(), { repository: (onNotice) => RunStore.open({ beforeWrite, onNotice }) }));
