@@ -23,7 +23,7 @@ import {
   RemoteTargetRequestError,
 } from './remote-target-client';
 import { type ModelCard, type PromptEcho, parseEchoes, parseGenerations, parseModelList, parseTokenize } from './remote-target-protocol';
-import { toHex } from './target-identity';
+import { sha256, toHex } from './target-identity';
 
 export { RemoteTargetAuthError, RemoteTargetConfigError, RemoteTargetError, RemoteTargetProtocolError, RemoteTargetRequestError, RemoteTargetUnavailableError } from './remote-target-client';
 export type { RemoteClientSettings, RemoteUsage } from './remote-target-client';
@@ -61,7 +61,7 @@ const MAX_KEPT_ANSWERS = 1024;
  */
 export async function remoteTargetId(baseUrl: string, model: string, card: ModelCard): Promise<string> {
   const identity = JSON.stringify({ v: 1, baseUrl, model, id: card.id, root: card.root ?? null, parent: card.parent ?? null, max_model_len: card.max_model_len ?? null, owned_by: card.owned_by ?? null });
-  const digest = new Uint8Array(await globalThis.crypto.subtle.digest('SHA-256', new TextEncoder().encode(identity)));
+  const digest = await sha256(new TextEncoder().encode(identity));
   return `${model}@openai/${baseUrl}#sha256:${toHex(digest).slice(0, 16)}`;
 }
 

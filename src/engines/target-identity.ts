@@ -20,8 +20,14 @@ export function toHex(bytes: Uint8Array): string {
   return out;
 }
 
-async function sha256(bytes: Uint8Array): Promise<Uint8Array> {
-  return new Uint8Array(await globalThis.crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>));
+export class TargetIdentityError extends Error {
+  override name = 'TargetIdentityError';
+}
+
+export async function sha256(bytes: Uint8Array): Promise<Uint8Array> {
+  const subtle = globalThis.crypto?.subtle;
+  if (!subtle) throw new TargetIdentityError('naming the target-LM by its content needs WebCrypto (crypto.subtle), which browsers offer only to https:// and localhost pages; open the lab over https or on localhost');
+  return new Uint8Array(await subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>));
 }
 
 /**
@@ -47,7 +53,7 @@ export async function contentHash(files: ReadonlyMap<string, Uint8Array>, names:
   let text = IDENTITY_HEADER;
   for (const name of sorted) {
     const bytes = files.get(name);
-    if (!bytes) throw new Error(`cannot hash ${name}: the file is not among the model's files`);
+    if (!bytes) throw new TargetIdentityError(`cannot hash ${name}: the file is not among the model's files`);
     text += `${name}\t${bytes.byteLength}\t${await fileDigest(bytes)}\n`;
   }
   return toHex(await sha256(new TextEncoder().encode(text)));
