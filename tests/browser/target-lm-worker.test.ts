@@ -33,8 +33,8 @@ describe('target-LM worker', () => {
     const wasm = await evaluate('compiled', 'wasm', files);
     const gpu = await evaluate('compiled', 'webgpu', files);
     const tjs = await evaluate('transformers.js', 'wasm', exported);
-    expect(wasm.info.backend.backend).toBe('wasm');
-    expect(gpu.info.backend.backend).toBe('webgpu');
+    expect(wasm.info.backend?.backend).toBe('wasm');
+    expect(gpu.info.backend?.backend).toBe('webgpu');
     expect(tjs.info.id).toContain('transformers.js/wasm');
     expect(gpu.result.predictions).toEqual(wasm.result.predictions);
     expect(tjs.result.predictions).toEqual(wasm.result.predictions);
