@@ -117,6 +117,7 @@ async function main(): Promise<void> {
   const meta = [1, ...randomIds(rng, META_TOKENS - 1, config.vocabSize)];
   const temperatures = Array.from({ length: MICRO_BATCHES }, () => settings.temperatureMin + rng() * (settings.temperatureMax - settings.temperatureMin));
   let flops = 0;
+  const rate = (f: number, ms: number): string => `${((f / (ms / 1000)) / 1e9).toFixed(1)} GFLOP/s`;
 
   // 1. Sampling: one call per micro-batch (its own temperature), prefix reuse over the meta-prompt.
   const sampling = await timed(async () => {
@@ -125,6 +126,7 @@ async function main(): Promise<void> {
       const seeds = Array.from({ length: MICRO_BATCH_SIZE }, (_, i) => m * MICRO_BATCH_SIZE + i);
       const s = await promptLM.sample(seeds.map(() => meta), { seeds, temperature: temperatures[m]!, topK: settings.topK, topP: settings.topP, maxNewTokens: NEW_TOKENS, adapter: true, dropout: true, sharedPrefix: true, eosTokenIds: [] });
       out.push(...s.map((x) => [...x.tokens, 2])); // the EOS the prompt is scored and trained with
+      process.stderr.write(`  sampled micro-batch ${m + 1}/${MICRO_BATCHES}\n`);
     }
     return out;
   });
@@ -134,6 +136,7 @@ async function main(): Promise<void> {
     flops += bodyFlops(config, MICRO_BATCH_SIZE * NEW_TOKENS, META_TOKENS + NEW_TOKENS / 2) + headFlops(config, MICRO_BATCH_SIZE * NEW_TOKENS);
   }
   const samplingFlops = flops;
+  console.log(`sampling ${PROMPTS} prompts (${MICRO_BATCHES} x ${MICRO_BATCH_SIZE}, ${META_TOKENS}-token meta-prompt, ${NEW_TOKENS} new tokens): ${sec(sampling.ms)} (${(sampling.ms / (MICRO_BATCHES * NEW_TOKENS)).toFixed(0)} ms per decode step of ${MICRO_BATCH_SIZE} rows; ${rate(samplingFlops, sampling.ms)})`);
 
   // 2. logPrior of each micro-batch's prompts (adapter off, prefix reuse).
   const prior = await timed(async () => {
@@ -147,20 +150,9 @@ async function main(): Promise<void> {
   const P = NEW_TOKENS + 1;
   const priorFlops = MICRO_BATCHES * (bodyFlops(config, META_TOKENS - 1, META_TOKENS / 2) + bodyFlops(config, MICRO_BATCH_SIZE * P, META_TOKENS + P / 2) + headFlops(config, MICRO_BATCH_SIZE * P));
   flops += priorFlops;
+  console.log(`logPrior of ${PROMPTS} prompts (${MICRO_BATCHES} calls): ${sec(prior.ms)} (${rate(priorFlops, prior.ms)})`);
 
-  // 3. Target scoring: each prompt on 32 examples x 2 single-token labels, one call per prompt (prefix reuse).
-  const exampleIds = Array.from({ length: EXAMPLES }, () => randomIds(rng, EXAMPLE_TOKENS[0]! + randomInt(rng, EXAMPLE_TOKENS[1]! - EXAMPLE_TOKENS[0]! + 1), config.vocabSize));
-  const meanExample = exampleIds.reduce((n, x) => n + x.length, 0) / EXAMPLES;
-  const scoring = await timed(async () => {
-    for (const p of prompts) {
-      const prefixes = exampleIds.flatMap((x) => LABELS.map(() => [...p, ...x]));
-      await target.value.scoreSharedPrefix(prefixes, exampleIds.flatMap(() => LABELS), { adapter: false, padTokenId: 0 });
-    }
-  });
-  const scoringFlops = PROMPTS * (bodyFlops(config, P - 1, P / 2) + bodyFlops(config, EXAMPLES * meanExample, P + meanExample / 2) + headFlops(config, EXAMPLES));
-  flops += scoringFlops;
-
-  // 4. The update: accumulate x4 + applyUpdate; then a forward pass of micro-batch 0 for the ratio.
+  // 3. The update (run before target scoring so its ratio prints early on a slow machine): accumulate x4 + applyUpdate; then a forward pass of micro-batch 0 for the ratio.
   const pairsOf = (m: number): TrainingPair[] => prompts.slice(m * MICRO_BATCH_SIZE, (m + 1) * MICRO_BATCH_SIZE).map((prompt, i) => ({ prefix: meta, prompt, logReward: prior.value[m * MICRO_BATCH_SIZE + i]! + Math.log(0.5) * EXAMPLES }));
   const accumulateMs: number[] = [];
   let logZ: number | null = null;
@@ -178,14 +170,25 @@ async function main(): Promise<void> {
   const forwardAgain = await timed(() => promptLM.forwardOnly(pairsOf(0), { logZ, logZDecay: settings.logZDecay, microBatch: 0 })); // warm
   const forwardMs = Math.min(forward.ms, forwardAgain.ms);
   const accumulateWarm = Math.min(...accumulateMs.slice(1));
-
-  const stepMs = sampling.ms + prior.ms + scoring.ms + update.ms;
-  const rate = (f: number, ms: number): string => `${((f / (ms / 1000)) / 1e9).toFixed(1)} GFLOP/s`;
-  console.log(`sampling ${PROMPTS} prompts (${MICRO_BATCHES} x ${MICRO_BATCH_SIZE}, ${META_TOKENS}-token meta-prompt, ${NEW_TOKENS} new tokens): ${sec(sampling.ms)} (${(sampling.ms / (MICRO_BATCHES * NEW_TOKENS)).toFixed(0)} ms per decode step of ${MICRO_BATCH_SIZE} rows; ${rate(samplingFlops, sampling.ms)})`);
-  console.log(`logPrior of ${PROMPTS} prompts (${MICRO_BATCHES} calls): ${sec(prior.ms)} (${rate(priorFlops, prior.ms)})`);
-  console.log(`target scoring: ${PROMPTS} prompts x ${EXAMPLES} examples (~${meanExample.toFixed(0)} tokens, ${LABELS.length} single-token labels): ${sec(scoring.ms)} (${rate(scoringFlops, scoring.ms)})`);
   console.log(`update: accumulate x${MICRO_BATCHES} (${accumulateMs.map(sec).join(', ')}) + applyUpdate = ${sec(update.ms)} (${rate(updateFlops, update.ms)}; grad norm ${update.value.gradNorm.toFixed(3)}, finite ${update.value.finite})`);
   console.log(`forward of micro-batch 0 (the training graph's forward only): ${sec(forwardMs)}`);
+  console.log(`lora-update/forward so far: ${(accumulateWarm / forwardMs).toFixed(2)}`);
+
+  // 4. Target scoring: each prompt on 32 examples x 2 single-token labels, one call per prompt (prefix reuse).
+  const exampleIds = Array.from({ length: EXAMPLES }, () => randomIds(rng, EXAMPLE_TOKENS[0]! + randomInt(rng, EXAMPLE_TOKENS[1]! - EXAMPLE_TOKENS[0]! + 1), config.vocabSize));
+  const meanExample = exampleIds.reduce((n, x) => n + x.length, 0) / EXAMPLES;
+  const scoring = await timed(async () => {
+    for (const [i, p] of prompts.entries()) {
+      const prefixes = exampleIds.flatMap((x) => LABELS.map(() => [...p, ...x]));
+      await target.value.scoreSharedPrefix(prefixes, exampleIds.flatMap(() => LABELS), { adapter: false, padTokenId: 0 });
+      process.stderr.write(`  scored prompt ${i + 1}/${PROMPTS}\n`);
+    }
+  });
+  const scoringFlops = PROMPTS * (bodyFlops(config, P - 1, P / 2) + bodyFlops(config, EXAMPLES * meanExample, P + meanExample / 2) + headFlops(config, EXAMPLES));
+  flops += scoringFlops;
+  console.log(`target scoring: ${PROMPTS} prompts x ${EXAMPLES} examples (~${meanExample.toFixed(0)} tokens, ${LABELS.length} single-token labels): ${sec(scoring.ms)} (${rate(scoringFlops, scoring.ms)})`);
+
+  const stepMs = sampling.ms + prior.ms + scoring.ms + update.ms;
   console.log(`step: ${sec(stepMs)}, ${(flops / 1e12).toFixed(3)} TFLOP counted (${rate(flops, stepMs)})`);
 
   // 5. Distinct-prompt decode vs transformers.js: 16 different prompts, greedy, NEW_TOKENS tokens, same weights.

@@ -22,6 +22,8 @@ import type { DeviceWeights } from '../runtime/device-weights';
 import { type BackendInfo, type BackendPreference, chooseBackend } from '../runtime/device';
 import { type HostTensor, type Ort, hostTensor } from '../runtime/host-tensor';
 import { type ChatMessage, PromptTokenizer } from '../runtime/tokenizer';
+import { type WeightsLease, weightResidency } from '../runtime/weight-residency';
+import { llama2cIdentity, weightsIdentity } from './weights-identity';
 import { Trainer } from '../runtime/trainer';
 
 export type ModelSource =
@@ -118,6 +120,8 @@ interface Loaded {
   model: LoadedModel;
   tokenizer?: PromptTokenizer;
   weights: DeviceWeights;
+  /** The shared copy of the frozen weights (one per content identity, see weight-residency.ts). */
+  lease: WeightsLease;
   lm: CausalLM;
   trainer: Trainer;
   settings: PromptLMSettings;
@@ -141,17 +145,23 @@ export class PromptLM {
   async load(source: ModelSource, settings: PromptLMSettings, options: PromptLMOptions = {}, onProgress?: (p: DownloadProgress) => void): Promise<ModelInfo> {
     const lora = loraFromSettings(settings.lora);
     let model: LoadedModel;
-    if (source.kind === 'llama2c') model = loadLlama2cFile(source.bytes);
-    else if (source.kind === 'loaded') model = source.model;
+    let identity: string | undefined; // content identity of the weights: a target-LM of the same model shares them
+    if (source.kind === 'llama2c') {
+      model = loadLlama2cFile(source.bytes);
+      identity = await llama2cIdentity(source.bytes);
+    } else if (source.kind === 'loaded') model = source.model;
     else {
       const files = source.kind === 'files' ? source.files : await fetchModel(source.modelId, { cache: this.cache, ...(source.settings ? { settings: source.settings } : {}), ...(onProgress ? { onProgress } : {}) });
       model = loadModelFiles(files);
+      identity = await weightsIdentity(files, model.config);
     }
     const tokenizer = model.tokenizer ? await PromptTokenizer.fromJson(model.tokenizer.json, model.tokenizer.config) : undefined;
     const backend = await chooseBackend(options.backend ?? 'auto');
     const ort = await this.loadOrt();
     await this.release();
-    const weights = await uploadLlamaWeights(ort, backend.backend, model.config, model.weights);
+    const upload = () => uploadLlamaWeights(ort, backend.backend, model.config, model.weights);
+    const lease: WeightsLease = identity ? await weightResidency.acquire(backend.backend, identity, upload) : await upload().then((w) => ({ weights: w, release: () => w.release() }));
+    const weights = lease.weights;
     const restricted = options.allowedTokens !== undefined;
     const bundle = compileAccumulatingBundle(gflownetModel(model.config, lora, { logitBias: restricted }), initialLora(model.config, lora, mulberry32(settings.seed)));
     const hyper = { beta1: settings.adamBeta1, beta2: settings.adamBeta2, eps: settings.adamEpsilon, weightDecay: settings.weightDecay, maxGradNorm: settings.gradClip };
@@ -160,7 +170,7 @@ export class PromptLM {
     lm.setAdapter({ trainer });
     const eos = endOfSequenceIds(model, tokenizer?.eosTokenIds ?? []);
     const padTokenId = tokenizer?.padTokenId ?? eos[0] ?? 0;
-    this.loaded = { model, weights, lm, trainer, settings, lora, logZ: null, padTokenId, eos, ...(tokenizer ? { tokenizer } : {}), ...(restricted ? { allowedTokens: options.allowedTokens! } : {}) };
+    this.loaded = { model, weights, lease, lm, trainer, settings, lora, logZ: null, padTokenId, eos, ...(tokenizer ? { tokenizer } : {}), ...(restricted ? { allowedTokens: options.allowedTokens! } : {}) };
     return {
       modelType: model.config.modelType,
       parameters: parameterCount(model.config),
@@ -331,6 +341,6 @@ export class PromptLM {
     this.loaded = undefined;
     await st.lm.release();
     await st.trainer.release();
-    st.weights.release();
+    st.lease.release();
   }
 }

@@ -14,6 +14,8 @@ import { parseShardIndex } from '../models/formats/safetensors-weights';
 import { type RemoteTargetInfo, RemoteTargetLM, type RemoteTargetSettings, type RemoteUsage } from './remote-target';
 import { contentHash, localTargetId } from './target-identity';
 import { CompiledTargetLM, type TargetLM, TransformersTargetLM } from './target-lm';
+import { weightResidency } from '../runtime/weight-residency';
+import { weightsIdentity } from './weights-identity';
 import { PromptTokenizer } from '../runtime/tokenizer';
 import { TransformersLM } from '../runtime/transformers-lm';
 
@@ -73,7 +75,11 @@ export class TargetEngine {
       const model = loadModelFiles(files);
       if (!model.tokenizer) throw new TargetEngineError(`${name} has no tokenizer.json; a target LM needs one to read task text`);
       const tokenizer = await PromptTokenizer.fromJson(model.tokenizer.json, model.tokenizer.config);
-      const lm = await CausalLM.create(ort, model.config, await uploadLlamaWeights(ort, backend.backend, model.config, model.weights));
+      // One device copy per weights identity: a prompt-LM of the same model in this worker shares it.
+      const upload = () => uploadLlamaWeights(ort, backend.backend, model.config, model.weights);
+      const identity = await weightsIdentity(files, model.config);
+      const lease = identity ? await weightResidency.acquire(backend.backend, identity, upload) : await upload().then((w) => ({ weights: w, release: () => w.release() }));
+      const lm = await CausalLM.create(ort, model.config, lease.weights);
       const eos = endOfSequenceIds(model, tokenizer.eosTokenIds);
       const index = files.get(SHARD_INDEX);
       const weights = index ? [SHARD_INDEX, ...parseShardIndex(new TextDecoder().decode(index), model.config).files] : ['model.safetensors'];
@@ -81,7 +87,7 @@ export class TargetEngine {
       this.target = new CompiledTargetLM(localTargetId(name, 'compiled', backend.backend, hash), lm, tokenizer, eos, tokenizer.padTokenId ?? eos[0] ?? 0);
       this.releaseCurrent = async () => {
         await lm.release();
-        lm.weights.release();
+        lease.release();
       };
     } else {
       const files = source.kind === 'files' ? source.files : await fetchModelFiles(source.modelId, [...TRANSFORMERS_FILES, ...TRANSFORMERS_OPTIONAL], { ...fetchOptions, optional: TRANSFORMERS_OPTIONAL });
