@@ -72,7 +72,7 @@ async function timed<T>(run: () => Promise<T>): Promise<{ ms: number; value: T }
 }
 const sec = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
 
-/** This backend's MatMul rate: (M,K) @ (K,N) with the weight an initialiser, median of 5 after a warm-up. */
+/** This backend's best MatMul rate: (M,K) @ (K,N) with the weight an initialiser, the fastest of 5 runs after a warm-up (a peak: on a shared machine the median measures the neighbours). */
 async function matmulPeak(ort: Awaited<ReturnType<typeof loadOrtNode>>, M: number, K: number, N: number): Promise<number> {
   const g = new Graph();
   const x = g.input('x', [M, K]);
@@ -88,8 +88,8 @@ async function matmulPeak(ort: Awaited<ReturnType<typeof loadOrtNode>>, M: numbe
     out['y']!.dispose();
   }
   await session.release();
-  const median = ms.slice(1).sort((a, b) => a - b)[2]!;
-  return (2 * M * K * N) / (median / 1000);
+  const best = Math.min(...ms.slice(1));
+  return (2 * M * K * N) / (best / 1000);
 }
 
 const randomIds = (rng: () => number, n: number, vocab: number): number[] => Array.from({ length: n }, () => 3 + randomInt(rng, vocab - 3));
@@ -99,8 +99,8 @@ async function main(): Promise<void> {
   const ort = await loadOrtNode(THREADS);
   console.log(`bench:step: SmolLM2-135M shapes with ${LAYERS} layers (${(parameterCount(config) / 1e6).toFixed(1)}M parameters), random weights; wasm in Node ${process.version}, ${THREADS} thread(s); load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} on ${os.cpus().length} cores`);
 
-  const peak = await matmulPeak(ort, 1024, 1024, 1024);
-  console.log(`matmul peak (1024x1024 @ 1024x1024, weight an initialiser, wasm): ${(peak / 1e9).toFixed(1)} GFLOP/s`);
+  let peak = await matmulPeak(ort, 1024, 1024, 1024);
+  console.log(`matmul peak (1024x1024 @ 1024x1024, weight an initialiser, wasm; best of 5): ${(peak / 1e9).toFixed(1)} GFLOP/s`);
 
   const made = await timed(async () => randomLlamaWeights(config, 1));
   const weights = made.value;
@@ -210,6 +210,9 @@ async function main(): Promise<void> {
   }
   await target.value.release();
   await promptLM.release();
+  const peakAgain = await matmulPeak(ort, 1024, 1024, 1024);
+  console.log(`matmul peak measured again at the end: ${(peakAgain / 1e9).toFixed(1)} GFLOP/s (the higher of the two is used)`);
+  peak = Math.max(peak, peakAgain);
   clearInterval(rssTimer);
   sampleRss();
   const maxRss = process.resourceUsage().maxRSS * 1024;
