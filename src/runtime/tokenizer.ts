@@ -246,13 +246,22 @@ function checkVocabulary(model: Record<string, unknown>, addedTokens: unknown): 
       if (!isTokenId(id)) throw new TokenizerError(`tokenizer.json model.vocab[${JSON.stringify(token)}] must be a non-negative integer token id, got ${JSON.stringify(id)}`);
     }
   }
-  if (addedTokens === undefined || addedTokens === null) return;
-  if (!Array.isArray(addedTokens)) throw new TokenizerError(`tokenizer.json added_tokens must be a list of {id, content} objects, got ${kindOf(addedTokens)}`);
-  addedTokens.forEach((t: unknown, i) => {
+  const added = addedTokens ?? [];
+  if (!Array.isArray(added)) throw new TokenizerError(`tokenizer.json added_tokens must be a list of {id, content} objects, got ${kindOf(added)}`);
+  added.forEach((t: unknown, i) => {
     const token = (typeof t === 'object' && t !== null ? t : {}) as Record<string, unknown>;
     if (!isTokenId(token['id'])) throw new TokenizerError(`tokenizer.json added_tokens[${i}].id must be a non-negative integer token id, got ${JSON.stringify(token['id'])}`);
     if (typeof token['content'] !== 'string') throw new TokenizerError(`tokenizer.json added_tokens[${i}].content must be a string, got ${JSON.stringify(token['content'])}`);
   });
+  // transformers.js builds tables indexed by id: one id of 2^31 in a small vocabulary allocates gigabytes. Ids are
+  // dense in real tokenizers (the vocabulary, then the added tokens); allow gaps up to as many ids again.
+  const entries = Array.isArray(vocab) ? vocab.length : typeof vocab === 'object' && vocab !== null ? Object.keys(vocab).length : 0;
+  const ids = [...(Array.isArray(vocab) || typeof vocab !== 'object' || vocab === null ? [] : Object.values(vocab)), ...added.map((t) => (t as { id: number }).id)] as number[];
+  const limit = 2 * (entries + added.length) + 256;
+  const largest = ids.reduce((m, id) => Math.max(m, id), -1);
+  if (largest >= limit) {
+    throw new TokenizerError(`tokenizer.json uses token id ${largest}, but its ${entries} vocabulary entries and ${added.length} added tokens need ids below ${entries + added.length} (at most ${limit} with gaps); the file is damaged`);
+  }
 }
 
 function errorMessage(error: unknown): string {

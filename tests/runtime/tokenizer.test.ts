@@ -183,6 +183,14 @@ describe('PromptTokenizer: errors', () => {
     );
   });
 
+  it('rejects ids far beyond the vocabulary (found by the fuzz suite: id 2^31 - 1 made transformers.js build a table that size)', async () => {
+    const vocab = (wordLevelJson['model'] as { vocab: Record<string, number> }).vocab;
+    const model = { ...(wordLevelJson['model'] as object), vocab: { ...vocab, hello: 2 ** 31 - 1 } };
+    expect((await rejection(PromptTokenizer.fromJson({ ...wordLevelJson, model }, wordLevelConfig))).message).toBe(
+      'tokenizer.json uses token id 2147483647, but its 20 vocabulary entries and 4 added tokens need ids below 24 (at most 304 with gaps); the file is damaged',
+    );
+  });
+
   it('wraps what transformers.js says when it cannot build the model', async () => {
     const bogus = { ...wordLevelJson, model: { type: 'Bogus' } };
     expect((await rejection(PromptTokenizer.fromJson(bogus, wordLevelConfig))).message).toMatch(
