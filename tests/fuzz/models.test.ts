@@ -92,7 +92,7 @@ describe('tokenizer.json', () => {
   it('vocabulary ids and added-token ids replaced by any value: a tokenizer whose ids are non-negative integers, or TokenizerError', async () => {
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...Object.keys(json.model.vocab)), wild, fc.nat(json.added_tokens.length - 1), wild, fc.boolean(), async (token, id, added, addedId, vocabAsValue) => {
-        const copy = JSON.parse(JSON.stringify(json)) as typeof json & { model: { vocab: unknown } };
+        const copy = JSON.parse(JSON.stringify(json)) as { model: { vocab: unknown }; added_tokens: { id: unknown }[] };
         if (vocabAsValue) copy.model.vocab = id;
         else (copy.model.vocab as Record<string, unknown>)[token] = id;
         (copy.added_tokens[added] as { id: unknown }).id = addedId;
