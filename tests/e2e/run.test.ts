@@ -119,6 +119,7 @@ describe('the lab', () => {
     await expect.poll(() => page.url()).toMatch(/#\/run\//);
     await waitForStep(page, 2);
     ids.gflowpo = runIdOf(page.url()); // the library's id replaced the page's once the run was created
+    expect(await page.getByTestId('run-time-left').textContent()).toMatch(/^≈ \d/); // measured when the models loaded
     expect(await points('chart-accuracy')).toBeGreaterThanOrEqual(2);
     expect(await points('chart-loss')).toBeGreaterThanOrEqual(2);
     expect(await page.getByTestId('prompt-row').count()).toBeGreaterThan(0);
@@ -143,7 +144,7 @@ describe('the lab', () => {
 
     // The baseline queued behind it starts by itself; the page stays responsive throughout.
     await go('#/runs');
-    await expect.poll(async () => (await page.getByTestId('run-item').evaluateAll((els) => els.map((e) => e.getAttribute('data-status')))).sort().join(), { timeout: 60_000 }).toMatch(/done,(loading|running)/);
+    await expect.poll(async () => (await page.getByTestId('run-item').evaluateAll((els) => els.map((e) => e.getAttribute('data-status')))).sort().join(), { timeout: 60_000 }).toMatch(/done,(loading|calibrating|running)/);
     const longTasks = await longTasksSince(page, t0);
     const tasks = mainThreadTasks(await browser.stopTracing());
     const longest = tasks.reduce((a, t) => (t.cpuMs > a.cpuMs ? t : a), { wallMs: 0, cpuMs: 0 });
@@ -212,6 +213,7 @@ describe('the lab', () => {
     const compareHash = `#/compare/${ids.gflowpo},${ids.baseline}`;
     await viewsAt(1280, compareHash);
     await go(`#/run/${ids.gflowpo}`);
+    await expect.poll(() => page.getByTestId('prompt-row').count()).toBeGreaterThan(0);
     const promptText = (await page.getByTestId('prompt-row').allTextContents()).join('\n');
     expect(XSS_PAYLOADS.some((p) => promptText.includes(p))).toBe(true);
     const meta = (await page.getByTestId('meta-prompt').textContent()) ?? '';

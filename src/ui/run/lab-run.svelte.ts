@@ -8,6 +8,7 @@ import type { Remote } from 'comlink';
 import type { LabEngine, LabRunView } from '../../engines/lab-engine';
 import type { ModelInfo } from '../../engines/prompt-lm';
 import type { TargetInfo } from '../../engines/target-engine';
+import type { RunEstimate } from '../../gflow/estimate';
 import type { DoneEvent, QueueEventEntry, ScoredPrompt, StepEvent } from '../../gflow/events';
 import { type GflowpoSettings, resolveSettings } from '../../gflow/settings';
 import type { DownloadProgress } from '../../models/hub/hub';
@@ -15,20 +16,20 @@ import type { EvaluationRecord } from '../../store/records';
 import type { LockHolder } from '../../store/run-lock';
 import type { Task } from '../../tasks/task';
 import { type ShownError, toShownError } from '../common/errors';
-import { paceOf } from '../setup/estimate';
-import { paceKey, rememberPace } from '../setup/pace-memory';
+import { ratesKey, rememberRates } from '../setup/rates-memory';
 import { type DownloadRow, DownloadTracker } from './download-tracker';
 import { type MetaPromptRecord, type PromptRow, RunLog, type StepPoint } from './run-log';
 import { MODE_LABELS, type RunSpec, modelLabel, modelSource } from './run-spec';
 import { type StoredSpec, saveSpec, storedSpec } from './spec-store';
 
 /**
- * queued: waits for the run before it; loading: models downloading/compiling; ready: loaded, not started;
+ * queued: waits for the run before it; loading: models downloading/compiling; calibrating: one micro-batch of real
+ * work measures the step's parts for the time estimate (nothing of the run changes); ready: loaded, not started;
  * running; pausing / stopping: the step in progress finishes first; paused: models loaded, resumable at once;
  * stopped: models released, resumable (its models load again); done: the schedule or budget ran out; failed: a
  * step or a load threw (see `error`; the run is back at its last committed step); elsewhere: another tab has it.
  */
-export type RunStatus = 'queued' | 'loading' | 'ready' | 'running' | 'pausing' | 'paused' | 'stopping' | 'stopped' | 'done' | 'failed' | 'elsewhere';
+export type RunStatus = 'queued' | 'loading' | 'calibrating' | 'ready' | 'running' | 'pausing' | 'paused' | 'stopping' | 'stopped' | 'done' | 'failed' | 'elsewhere';
 
 /** What the views show about a run whatever its origin. */
 export interface RunMeta {
@@ -69,8 +70,8 @@ export class LabRun {
   targetCalls = $state(0);
   cacheHits = $state(0);
   completedSteps = $state(0);
-  /** Wall time of the steps run in this page (ms), for the time-left estimate. */
-  stepMs = $state.raw<number[]>([]);
+  /** Expected time and target-LM calls left (the engine's estimate from measured step parts); null until measured. */
+  estimate = $state.raw<RunEstimate | null>(null);
   /** Reward-cache entries with per-example scores, as last read from the library (see loadEvaluations). */
   evaluations = $state.raw<EvaluationRecord[] | null>(null);
 
@@ -80,7 +81,6 @@ export class LabRun {
   #lab: Remote<LabEngine> | undefined;
   #running: Promise<void> | undefined;
   #publishScheduled = false;
-  #lastStepAt: number | null = null;
   #evaluationsAt = -1;
 
   private constructor(key: string, meta: RunMeta, settings: Readonly<GflowpoSettings>) {
@@ -145,7 +145,7 @@ export class LabRun {
 
   /** Holds models (or is about to): the page runs one such run at a time. */
   get holdsModels(): boolean {
-    return this.status === 'loading' || this.status === 'ready' || this.status === 'paused' || this.active;
+    return this.status === 'loading' || this.status === 'calibrating' || this.status === 'ready' || this.status === 'paused' || this.active;
   }
 
   /** Not running and not going to run by itself. */
@@ -158,12 +158,9 @@ export class LabRun {
     return this.status === 'paused' || this.status === 'ready' || ((this.status === 'stopped' || this.status === 'failed') && this.runId !== null);
   }
 
-  /** Seconds left at the mean pace of the last ten steps; null before a timed step or when done. */
+  /** Expected seconds left (steps and the final selection); null before the models were measured, or when done. */
   get secondsLeft(): number | null {
-    const recent = this.stepMs.slice(-10);
-    if (recent.length === 0 || this.done) return null;
-    const mean = recent.reduce((a, b) => a + b, 0) / recent.length;
-    return ((this.settings.steps - this.completedSteps) * mean) / 1000;
+    return this.estimate && !this.done ? this.estimate.remainingMs / 1000 : null;
   }
 
   /** Events of a stored run (or those another tab committed since), in order. */
@@ -212,7 +209,11 @@ export class LabRun {
         this.runId = info.runId;
         await saveSpec(storedSpec(info.runId, spec));
       }
-      if (this.status === 'loading') this.status = 'ready';
+      if (this.status === 'loading') {
+        await this.#calibrate(lab);
+        // Stop may have been pressed meanwhile.
+        if ((this.status as RunStatus) === 'calibrating') this.status = 'ready';
+      }
     } catch (error) {
       this.#fail(toShownError(error));
     }
@@ -223,7 +224,6 @@ export class LabRun {
     if (this.status !== 'ready' && this.status !== 'paused') return this.#running ?? Promise.resolve();
     this.status = 'running';
     this.error = null;
-    this.#lastStepAt = performance.now();
     this.#running = this.#loop().finally(() => (this.#running = undefined));
     return this.#running;
   }
@@ -242,7 +242,7 @@ export class LabRun {
       void this.#lab?.stop();
       await this.#running;
     }
-    if (this.status === 'paused' || this.status === 'ready' || this.status === 'stopping' || this.status === 'queued' || this.status === 'loading') {
+    if (this.status === 'paused' || this.status === 'ready' || this.status === 'stopping' || this.status === 'queued' || this.status === 'loading' || this.status === 'calibrating') {
       await this.#release();
       this.status = 'stopped';
     }
@@ -262,7 +262,6 @@ export class LabRun {
     try {
       const finished = await lab.start(Comlink.proxy((event: StepEvent) => this.#onEvent(event)));
       this.#publish();
-      this.#rememberPace();
       if (finished) {
         this.status = 'done';
         await this.#release();
@@ -273,13 +272,10 @@ export class LabRun {
   }
 
   #onEvent(event: StepEvent): void {
-    const now = performance.now();
-    this.#log.ingest(event, now);
+    this.#log.ingest(event, performance.now());
     this.#events++;
-    if (event.type === 'budget' && this.#lastStepAt !== null && event.step > this.completedSteps) {
-      this.stepMs = [...this.stepMs, now - this.#lastStepAt];
-      this.#lastStepAt = now;
-    }
+    // A step ended: the engine's estimate of what is left, from the parts it has measured so far.
+    if (event.type === 'budget') void this.#refreshEstimate();
     // Coalesce a step's several events into one update of the views.
     if (!this.#publishScheduled) {
       this.#publishScheduled = true;
@@ -301,10 +297,28 @@ export class LabRun {
     this.completedSteps = log.completedSteps;
   }
 
-  /** The pace of this run's steps, for the next setup's time estimate with the same models and backend. */
-  #rememberPace(): void {
-    const pace = paceOf(this.steps, Date.now());
-    if (pace && this.spec) rememberPace(paceKey(this.meta.prompt, this.meta.target, this.spec.backend), pace);
+  /**
+   * One micro-batch of real work measures the step's parts (the run itself does not change); the rates give the
+   * first estimate here and the next setup's estimate for these models. A failure only leaves the estimate unknown.
+   */
+  async #calibrate(lab: Remote<LabEngine>): Promise<void> {
+    this.status = 'calibrating';
+    try {
+      const rates = await lab.calibrate();
+      if (this.spec) rememberRates(ratesKey(this.meta.prompt, this.meta.target, this.spec.backend), rates);
+      this.estimate = await lab.estimate();
+    } catch {
+      this.estimate = null;
+    }
+  }
+
+  async #refreshEstimate(): Promise<void> {
+    try {
+      const e = await this.#lab?.estimate();
+      if (e !== undefined) this.estimate = e;
+    } catch {
+      // The run ended meanwhile (released): the last estimate stays until the view hides it.
+    }
   }
 
   async #release(): Promise<void> {

@@ -4,9 +4,9 @@
 import { GFLOWPO_MODES, type GflowpoMode, type GflowpoSettings, type PresetName, resolveSettings } from '../../gflow/settings';
 import type { BackendPreference } from '../../runtime/device';
 import { MODE_LABELS, type ModelChoice, type RunSpec, modelLabel, newRunId } from '../run/run-spec';
-import { estimateCalls, estimateSeconds } from './estimate';
+import { setupEstimate } from './estimate';
 import { ModelSlot } from './model-slot.svelte';
-import { paceKey, recallPace } from './pace-memory';
+import { ratesKey, recallRates } from './rates-memory';
 import { resolveForm } from './settings-form';
 import { TaskSlot } from './task-slot.svelte';
 
@@ -51,14 +51,16 @@ export class SetupState {
     return out;
   }
 
+  /** Expected target-LM calls and time of each run to launch (time only with rates measured on these models). */
   get estimate() {
     const s = this.form.settings;
-    if (!s) return null;
+    const task = this.task.task;
+    if (!s || !task) return null;
     const { prompt, target } = this.choices;
-    const pace = typeof prompt === 'string' || typeof target === 'string' ? null : recallPace(paceKey(modelLabel(prompt), modelLabel(target), this.backend));
+    const rates = typeof prompt === 'string' || typeof target === 'string' ? null : recallRates(ratesKey(modelLabel(prompt), modelLabel(target), this.backend));
     const modes: GflowpoMode[] = [s.mode, ...this.baselines.filter((m) => m !== s.mode)];
-    const perRun = modes.map((mode) => ({ mode, calls: estimateCalls({ ...s, mode }), seconds: estimateSeconds({ ...s, mode }, pace) }));
-    return { perRun, pace };
+    const perRun = modes.map((mode) => ({ mode, ...setupEstimate({ ...s, mode }, task, rates) }));
+    return { perRun, measured: rates !== null };
   }
 
   setField(key: string, text: string): void {
