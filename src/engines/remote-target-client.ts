@@ -1,8 +1,8 @@
 // HTTP client for an OpenAI-compatible server (vLLM's API): GET /v1/models, POST /v1/completions, POST /tokenize.
 // Each request has a timeout and is retried with exponential backoff and full jitter on 408/429/5xx, dropped
-// connections, timeouts and unparseable bodies (Retry-After honoured); a concurrency limit bounds requests in
-// flight; a circuit stops every request at once (RemoteTargetUnavailableError) once one has used up its retries,
-// until a cool-down passes. Only answered requests count in `usage` (retries are counted apart), so nothing is
+// connections, timeouts and unparseable bodies (Retry-After honoured up to maxBackoffMs); a concurrency limit bounds
+// requests in flight; a circuit stops every request at once (RemoteTargetUnavailableError) once one has used up its
+// retries, until a cool-down passes. Only answered requests count in `usage` (retries are counted apart), so nothing is
 // counted twice. The API key lives in a private field: it is sent as `Authorization: Bearer`, never put in a
 // message (server messages are redacted), an id or JSON. It does not know tasks or prompts (remote-target.ts).
 
