@@ -3,6 +3,8 @@
 // weight), 8-bit (q in [-127, 127]) or 4-bit (q in [-7, 7], two per byte when packed). Dequantisation is
 // w' = q * scale[block, column], so |w - w'| <= scale / 2 for every element (the stated error). It does not yet
 // build graphs that hold the quantised bytes: the Llama graphs still take float32 weights (see the report).
+import type { LlamaWeights } from './types';
+
 export type QuantBits = 4 | 8;
 
 export interface QuantisedWeight {
@@ -83,4 +85,27 @@ export function unpackInt4(packed: Uint8Array, length: number): Int8Array {
 /** Bytes the quantised weight occupies as stored (codes packed for 4 bits, plus float32 scales). */
 export function quantisedBytes(q: QuantisedWeight): number {
   return (q.bits === 4 ? Math.ceil(q.codes.length / 2) : q.codes.length) + 4 * q.scales.length;
+}
+
+/**
+ * A copy of `weights` whose linear projections ('..._proj.weight', [out, in]) are replaced by their quantised-then-
+ * dequantised values (blocks along `in`, as MatMulNBits): the numbers weight-only quantised inference computes, in
+ * float32, for measuring logit error and greedy agreement. Embeddings, the head and norms stay float32.
+ */
+export function withQuantisedLinears(weights: LlamaWeights, bits: QuantBits, block: number): LlamaWeights {
+  const out: LlamaWeights = new Map();
+  for (const [name, t] of weights) {
+    if (!name.endsWith('_proj.weight') || t.shape.length !== 2) {
+      out.set(name, t);
+      continue;
+    }
+    const [rows, cols] = t.shape as [number, number]; // (out, in): quantise its transpose (in, out)
+    const transposed = new Float32Array(rows * cols);
+    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) transposed[c * rows + r] = t.data[r * cols + c]!;
+    const d = dequantise(quantiseBlockwise(transposed, cols, rows, bits, block));
+    const data = new Float32Array(rows * cols);
+    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) data[r * cols + c] = d[c * rows + r]!;
+    out.set(name, { shape: [...t.shape], data });
+  }
+  return out;
 }
