@@ -3,6 +3,9 @@
 // returns a value or throws one of its named errors, never a TypeError, RangeError or SyntaxError from inside.
 import fc from 'fast-check';
 import { expect } from 'vitest';
+import { GflowpoRun } from '../../src/gflow/run';
+import type { GflowpoRunState } from '../../src/gflow/run-state';
+import { FixedTarget, ScriptedSampler, promptPool, toyTask } from '../gflow/doubles';
 
 /** Runs per property: FUZZ_RUNS, else `ci` (a few hundred, so the whole suite takes seconds). */
 export function runs(ci = 200): number {
@@ -65,4 +68,11 @@ export function mutateText(text: string, m: { kind: string; at: number; char: st
   if (m.kind === 'delete') return text.slice(0, m.at) + text.slice(m.at + 1);
   if (m.kind === 'insert') return text.slice(0, m.at) + m.char + text.slice(m.at);
   return text.slice(0, m.at) + m.char + text.slice(m.at + 1);
+}
+
+/** A GflowpoRun's state after a few steps of a short run with the test doubles (every field populated). */
+export async function sampleRunState(steps = 3): Promise<GflowpoRunState> {
+  const run = new GflowpoRun({ steps: 12, seed: 3, warmupSteps: 1, conditionFreezeStep: 2, referencesFromStep: 3, bufferSize: 40, queueSize: 5 }, toyTask(), new ScriptedSampler(promptPool(200)), new FixedTarget());
+  while (run.completedSteps < steps) await run.step();
+  return JSON.parse(JSON.stringify(run.state())) as GflowpoRunState;
 }

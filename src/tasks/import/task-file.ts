@@ -76,7 +76,7 @@ export function taskFromFile(file: string, content: string | Uint8Array, options
   const guess = suggestTask(table);
   const chosen = options.map ?? {};
   const explicit = (chosen.family ?? options.family) !== undefined && chosen.targetColumn !== undefined;
-  const merged = { ...(guess.mapping ?? {}), ...chosen, ...(options.family !== undefined && { family: options.family }), ...(options.name !== undefined && { name: options.name }) };
+  const merged = { ...(guess.mapping ?? (guess.inputColumns.length > 0 ? { inputColumns: guess.inputColumns } : {})), ...chosen, ...(options.family !== undefined && { family: options.family }), ...(options.name !== undefined && { name: options.name }) };
   if (merged.family === undefined || merged.targetColumn === undefined || merged.inputColumns === undefined) {
     const why = guess.flags.map((f) => f.message).join('; ');
     throw new ImportError(`${file}: no mapping to a task${why ? `: ${why}` : ''}; give one, e.g. {"family": "classification", "inputColumns": ["text"], "targetColumn": "label"}`, { file, line: 1, column: 1 });

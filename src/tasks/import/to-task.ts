@@ -140,19 +140,22 @@ export function reviewMapping(table: Table, mapping: TaskMapping): ImportFlag[] 
  * A mapping guessed from the table (usual column names, label candidates, JSON cells) and its review. The mapping is
  * null when no column looks like the answer. Throws ImportError for a table without rows.
  */
-export function suggestTask(table: Table): { mapping: TaskMapping | null; flags: ImportFlag[] } {
+export function suggestTask(table: Table): { mapping: TaskMapping | null; flags: ImportFlag[]; inputColumns: string[] } {
   if (table.rows.length === 0) throw new ImportError(`${table.source}: the file has no rows to import; it needs one row per example`, { file: table.source, line: 1, column: 1 });
   const preview = previewRows(table.rows, 0, table.columns);
   const base = suggestMapping(table, preview);
-  const targetColumn = base?.labelColumn ?? base?.outputColumn;
+  const inputColumns = base?.inputColumns ?? [];
+  // A column of JSON objects or lists (BIG-bench's target_scores, a list of targets) is an answer whatever its name.
+  const structured = table.columns.find((c) => !inputColumns.includes(c) && table.rows.every((r) => jsonCell(cell(r, c)) !== undefined));
+  const targetColumn = base?.labelColumn ?? base?.outputColumn ?? structured;
   if (!base || targetColumn === undefined) {
-    const column = base?.inputColumns[0] ?? table.columns[0] ?? '';
-    return { mapping: null, flags: [{ kind: 'no-target', column, blocking: true, message: `no column looks like the answer (label, output, target, answer, ...); the columns are ${table.columns.map((c) => JSON.stringify(c)).join(', ')}: choose targetColumn` }] };
+    const column = inputColumns[0] ?? table.columns[0] ?? '';
+    return { mapping: null, inputColumns, flags: [{ kind: 'no-target', column, blocking: true, message: `no column looks like the answer (label, output, target, answer, ...); the columns are ${table.columns.map((c) => JSON.stringify(c)).join(', ')}: choose targetColumn` }] };
   }
   const cells = scanColumn(table.rows, targetColumn);
   const family: TaskFamily = cells.dicts > 0 ? 'multiple_choice' : cells.lists > 0 ? 'generation' : base.labelColumn !== undefined ? 'classification' : 'generation';
-  const mapping: TaskMapping = { family, inputColumns: base.inputColumns, targetColumn };
-  return { mapping, flags: reviewMapping(table, mapping) };
+  const mapping: TaskMapping = { family, inputColumns, targetColumn };
+  return { mapping, inputColumns, flags: reviewMapping(table, mapping) };
 }
 
 function fileBase(source: string): string {
