@@ -7,17 +7,18 @@
 import * as Comlink from 'comlink';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { LabEngine, LabResume, LabSetup } from '../../src/engines/lab-engine';
+import type { StepEvent } from '../../src/gflow/events';
 import { tinyLlamaFixtureFiles } from '../../src/models/llama/fixture';
 import { mulberry32 } from '../../src/random/mulberry32';
-import { type RunSnapshot, runStateOf } from '../../src/store/records';
+import { type EventRecord, type RunSnapshot, runStateOf } from '../../src/store/records';
 import { decodeRunFile, encodeRunFile } from '../../src/store/run-file';
 import { RunStore } from '../../src/store/run-store';
-import { builtinTask } from '../../src/tasks/builtin';
 import { rejected } from '../store/recorded-run';
+import { tinyClassificationTask } from '../store/tiny-task';
 
 const files = (seed: number) => new Map(Object.entries(tinyLlamaFixtureFiles({ seed })));
-const SETTINGS = { steps: 5, warmupSteps: 2, conditionFreezeStep: 3, referencesFromStep: 4, microBatches: 2, microBatchSize: 2, maxNewTokens: 6, lrWarmupUpdates: 2, seed: 11 };
-const models = (): LabResume => ({ task: builtinTask('sum'), promptLM: { kind: 'files', files: files(1) }, targetLM: { kind: 'files', files: files(2) }, backend: 'wasm' });
+const SETTINGS = { steps: 4, warmupSteps: 1, conditionFreezeStep: 2, referencesFromStep: 3, microBatches: 2, microBatchSize: 1, maxNewTokens: 4, lrWarmupUpdates: 2, seed: 11 };
+const models = (): LabResume => ({ task: tinyClassificationTask(), promptLM: { kind: 'files', files: files(1) }, targetLM: { kind: 'files', files: files(2) }, backend: 'wasm' });
 const setup = (): LabSetup => ({ ...models(), settings: SETTINGS });
 
 interface Tab {
@@ -67,26 +68,37 @@ describe('runs that survive (lab worker, IndexedDB)', () => {
     let tab = openTab(label);
     const ref = await tab.lab.createRun(setup(), { name: 'reference' });
     const t1 = performance.now();
-    await tab.lab.start(Comlink.proxy(() => undefined));
+    const stepMs: number[] = [];
+    let last = t1;
+    await tab.lab.start(Comlink.proxy((e: StepEvent) => {
+      if (e.type !== 'budget' || e.step <= stepMs.length) return; // one per step (the final selection's is not)
+      stepMs.push(performance.now() - last);
+      last = performance.now();
+    }));
     const runTime = performance.now() - t1;
     const expected = comparable(await store.loadSnapshot(ref.runId!));
     const t2 = performance.now();
 
     // The interrupted run (same worker to start with: the models are loaded), then closed at random moments and
-    // reopened in a fresh worker each time; once, the storage quota is exceeded instead.
+    // reopened in a fresh worker each time; once, the storage quota is exceeded instead. A moment is drawn within
+    // about 1.5 steps, or within 0.8 of the fastest step once the steps left are as few as the interruptions still
+    // to make (a step cannot complete then), so the run never ends before five interruptions.
     const random = mulberry32(7);
     const runId = (await tab.lab.createRun(setup(), { name: 'interrupted' })).runId!;
     const interruptions: { afterMs: number; step: number; journalled: number }[] = [];
     let quotaTried = false;
+    let following: { from: number; seqs: number[] } | null = null;
     for (;;) {
+      const left = SETTINGS.steps - (await store.getRun(runId))!.step;
       const going = tab.lab.start(Comlink.proxy(() => undefined));
       if (interruptions.length >= 5) {
         expect(await going).toBe(true);
         break;
       }
-      const afterMs = Math.floor(random() * Math.min(runTime / 2, 1500));
+      const range = left <= 5 - interruptions.length ? 0.8 * Math.min(...stepMs) : (1.5 * runTime) / stepMs.length;
+      const afterMs = Math.floor(random() * range);
       const outcome = await Promise.race([going, wait(afterMs).then(() => 'closed' as const)]);
-      if (outcome === true) break;
+      if (outcome === true) throw new Error(`the run ended before interruption ${interruptions.length + 1}`);
       tab.worker.terminate();
       // The store is consistent: a committed step (a whole, valid run file), and a journal only for the next step.
       const stored = await store.loadSnapshot(runId);
@@ -99,8 +111,9 @@ describe('runs that survive (lab worker, IndexedDB)', () => {
       tab = openTab(label);
       expect((await tab.lab.resumeRun(runId, models())).step).toBe(stored.run.step);
 
-      if (interruptions.length === 2) {
-        // A second "tab" while the run is open: refused, told where it runs; it reads the run and follows its commits.
+      if (interruptions.length === 1) {
+        // A second "tab" while the run is open: refused, told where it runs; it reads the run and follows its
+        // commits to the end, whichever worker makes them.
         const other = openTab('second tab');
         const e = await rejected(other.lab.resumeRun(runId, models()));
         expect(e.name).toBe('RunLockedError');
@@ -108,13 +121,9 @@ describe('runs that survive (lab worker, IndexedDB)', () => {
         const view = await other.lab.viewRun(runId);
         expect([view.summary.open, view.holder?.label, view.events.length]).toEqual(['elsewhere', label, stored.events.length]);
         await expect(other.lab.deleteRun(runId)).rejects.toThrow(`this run is open in ${label}; close it there before deleting it`);
-        const followed: number[] = [];
-        await other.lab.subscribe(runId, stored.run.counts.events, Comlink.proxy((events) => void followed.push(...events.map((x) => x.step))));
-        await tab.lab.step();
-        await wait(300);
-        expect(followed.length).toBeGreaterThan(0);
-        expect(new Set(followed)).toEqual(new Set([stored.run.step + 1]));
-        other.worker.terminate();
+        following = { from: stored.run.counts.events, seqs: [] };
+        const seqs = following.seqs;
+        await other.lab.subscribe(runId, following.from, Comlink.proxy((events: EventRecord[]) => void seqs.push(...events.map((x) => x.seq))));
       }
       if (interruptions.length === 3 && !quotaTried) {
         // A full disk at the step's commit: the step fails with a message naming what to delete, and the store is
@@ -129,7 +138,7 @@ describe('runs that survive (lab worker, IndexedDB)', () => {
         await wait(50);
         faults.close();
         expect(e.name).toBe('StoreQuotaError');
-        expect(e.message).toMatch(new RegExp(`^the browser's storage for this site is full \\(.* used\\): step ${before.run.step + 1} of run 'interrupted' was not saved and the store is as it was before it\\. To continue, delete a run you no longer need \\(export it first to keep it\\): 'reference' \\(\\d+ kB, finished, step 5/5\\), 'interrupted' \\(\\d+ kB, \\w+, step ${before.run.step}/5\\); then retry\\.$`));
+        expect(e.message).toMatch(new RegExp(`^the browser's storage for this site is full \\(.* used\\): step ${before.run.step + 1} of run 'interrupted' was not saved and the store is as it was before it\\. To continue, delete a run you no longer need \\(export it first to keep it\\): 'reference' \\(\\d+ kB, finished, step 4/4\\), 'interrupted' \\(\\d+ kB, \\w+, step ${before.run.step}/4\\); then retry\\.$`));
         expect(await store.loadSnapshot(runId)).toEqual(before);
         expect(await store.pending(runId)).toEqual([]);
       }
@@ -137,10 +146,14 @@ describe('runs that survive (lab worker, IndexedDB)', () => {
     const t3 = performance.now();
     expect(interruptions.length).toBeGreaterThanOrEqual(5);
     expect(quotaTried).toBe(true);
+    // The second tab followed every commit after it subscribed, in order, each event once.
+    const total = (await store.getRun(runId))!.counts.events;
+    for (let i = 0; i < 50 && following!.seqs.length < total - following!.from; i++) await wait(100);
+    expect(following!.seqs).toEqual(Array.from({ length: total - following!.from }, (_, i) => following!.from + i));
     expect(comparable(await store.loadSnapshot(runId))).toEqual(expected);
     console.log(
       `interruptions (ms after start -> committed step, journalled answers): ${interruptions.map((i) => `${i.afterMs}->${i.step},${i.journalled}`).join('; ')}; ` +
-        `models loaded in ${Math.round(t1 - t0)} ms, uninterrupted run ${Math.round(runTime)} ms, interrupted run ${Math.round(t3 - t2)} ms`,
+        `models loaded in ${Math.round(t1 - t0)} ms, uninterrupted run ${Math.round(runTime)} ms (steps ${stepMs.map(Math.round).join(', ')}), interrupted run ${Math.round(t3 - t2)} ms`,
     );
     store.close();
   }, 400_000);

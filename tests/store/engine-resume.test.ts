@@ -9,16 +9,16 @@ import { describe, expect, it } from 'vitest';
 import { LabEngine, type LabSetup } from '../../src/engines/lab-engine';
 import { tinyLlamaFixtureFiles } from '../../src/models/llama/fixture';
 import { mulberry32 } from '../../src/random/mulberry32';
+import { tinyClassificationTask } from './tiny-task';
 import { loadOrtNode } from '../../src/runtime/ort-node';
 import { type RunSnapshot, runStateOf } from '../../src/store/records';
 import type { RunRepository } from '../../src/store/repository';
 import { decodeRunFile, encodeRunFile } from '../../src/store/run-file';
 import { RunStore } from '../../src/store/run-store';
-import { builtinTask } from '../../src/tasks/builtin';
 
 const files = (seed: number) => new Map(Object.entries(tinyLlamaFixtureFiles({ seed })));
-const SETTINGS = { steps: 5, warmupSteps: 2, conditionFreezeStep: 3, referencesFromStep: 4, microBatches: 2, microBatchSize: 2, maxNewTokens: 6, lrWarmupUpdates: 2, seed: 4 };
-const setup = (): LabSetup => ({ task: builtinTask('sum'), promptLM: { kind: 'files', files: files(1) }, targetLM: { kind: 'files', files: files(2) }, backend: 'wasm', settings: SETTINGS });
+const SETTINGS = { steps: 5, warmupSteps: 1, conditionFreezeStep: 2, referencesFromStep: 3, microBatches: 2, microBatchSize: 2, maxNewTokens: 4, lrWarmupUpdates: 2, seed: 4 };
+const setup = (): LabSetup => ({ task: tinyClassificationTask(), promptLM: { kind: 'files', files: files(1) }, targetLM: { kind: 'files', files: files(2) }, backend: 'wasm', settings: SETTINGS });
 
 type Crash = { at: 'pending' | 'commit'; n: number };
 
@@ -83,14 +83,16 @@ describe('LabEngine on a RunStore', () => {
 
     // Crash points drawn from a seeded generator: a journal write (mid-step, after some target calls) or a commit.
     const random = mulberry32(2024);
-    const crashes: Crash[] = (['pending', 'commit', 'pending'] as const).map((at) => ({ at, n: 1 + Math.floor(random() * (at === 'commit' ? 2 : 8)) }));
+    // Each crash lets at most one step complete first (a journal write #1 or #2, or the first commit), so all three
+    // land before the five steps are done.
+    const crashes: Crash[] = (['pending', 'commit', 'pending'] as const).map((at) => ({ at, n: at === 'commit' ? 1 : 1 + Math.floor(random() * 2) }));
     const open = async (crash: Crash, resume: boolean) => {
       let onCrash!: () => void;
       const crashed = new Promise<'crashed'>((resolve) => (onCrash = () => resolve('crashed')));
       const repository = crashing(store, crash, onCrash);
       const engine = new LabEngine(loadOrtNode, undefined, { repository: async () => repository, newId: () => 'interrupted' });
       if (resume) {
-        const info = await engine.resumeRun('interrupted', { task: builtinTask('sum'), promptLM: { kind: 'files', files: files(1) }, targetLM: { kind: 'files', files: files(2) }, backend: 'wasm' });
+        const info = await engine.resumeRun('interrupted', { task: tinyClassificationTask(), promptLM: { kind: 'files', files: files(1) }, targetLM: { kind: 'files', files: files(2) }, backend: 'wasm' });
         expect(info.step).toBe((await store.getRun('interrupted'))!.step);
       } else await engine.createRun(setup());
       repository.arm();
