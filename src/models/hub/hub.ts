@@ -1,6 +1,7 @@
 // Model download from a Hugging Face-compatible hub (`${host}/${modelId}/resolve/${revision}/${file}`): streamed
-// with byte progress, checked (length, JSON, safetensors header) before anything is cached, then served from a
-// ModelCache. It does not parse configs or build models; files the user picks from disk are in local-files.ts.
+// with byte progress into a buffer that grows with the bytes received and is capped per file type (http.ts, shared
+// with the datasets-server client), checked (length, JSON, safetensors header) before anything is cached, then served
+// from a ModelCache. It does not parse configs or build models; files the user picks from disk are in local-files.ts.
 import { parseSafetensorsHeader } from '../../onnx/safetensors';
 import { HttpBodyError, downloadCap, httpFailure, httpOrigin, isRepoId, networkFailure, readBody } from './http';
 import type { ModelCache } from './model-cache';
