@@ -1,6 +1,7 @@
 // Vite + Vitest config: Svelte SPA, cross-origin isolation for threaded wasm, ORT served from our origin, node and browser test projects.
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { playwright } from '@vitest/browser-playwright';
+import { readFileSync } from 'node:fs';
 import { defineConfig } from 'vitest/config';
 
 /** Cross-origin isolation (SharedArrayBuffer, multi-threaded wasm) needs both headers. */
@@ -8,6 +9,15 @@ const isolationHeaders = {
   'Cross-Origin-Opener-Policy': 'same-origin',
   'Cross-Origin-Embedder-Policy': 'require-corp',
 };
+
+/**
+ * The lab's Content-Security-Policy, one source: the <meta> of index.html (which covers dev, preview and the built
+ * output); vite preview also sends it as a header, with frame-ancestors (a directive a <meta> cannot carry). Not on
+ * the dev server's headers: vitest's browser runner is served by it and uses inline scripts.
+ */
+const cspMeta = /http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(readFileSync(new URL('./index.html', import.meta.url), 'utf8'))?.[1];
+if (!cspMeta) throw new Error('index.html has no Content-Security-Policy <meta>: restore it (issue 14, lockdown)');
+const CSP = `${cspMeta}; frame-ancestors 'none'`;
 
 /** Flags for Debian's headless Chromium: WebGPU (SwiftShader adapter) and no calls out of the closed network. */
 const chromiumArgs = [
@@ -26,7 +36,7 @@ export default defineConfig({
   // under public/ or a test hub) is a 404 instead of index.html.
   appType: 'mpa',
   server: { headers: isolationHeaders },
-  preview: { headers: isolationHeaders },
+  preview: { headers: { ...isolationHeaders, 'Content-Security-Policy': CSP } },
   worker: { format: 'es' },
   optimizeDeps: {
     // ORT and transformers.js locate their wasm relative to their own files: never pre-bundle them.
