@@ -14,15 +14,14 @@ import type { ModelCache } from '../models/hub/model-cache';
 import type { BackendPreference } from '../runtime/device';
 import type { Ort } from '../runtime/host-tensor';
 import { RunLockedError, RunMismatchError, StoreQuotaError } from '../store/errors';
-import { decodeRunFile } from '../store/run-file';
-import type { EvaluationRecord, EventRecord, MetaPromptRecord, RunRecord, RunSnapshot } from '../store/records';
-import { runStateOf } from '../store/records';
+import { type EventRecord, runStateOf } from '../store/records';
 import type { RunRepository } from '../store/repository';
+import { RunLibrary, type RunListing, type RunView } from '../store/run-library';
+import { RunLock, findHolder } from '../store/run-lock';
 import { type PerExample, RunRecorder } from '../store/run-recorder';
-import { type LockHolder, RunLock, findHolder, isLocked, watchRun } from '../store/run-lock';
-import { type ImportMode, RunStore, type RunSummary, summaryOf } from '../store/run-store';
+import { type ImportMode, RunStore } from '../store/run-store';
 import type { StoreNotice } from '../store/schema';
-import { type StorageState, storageState } from '../store/storage';
+import type { StorageState } from '../store/storage';
 import { scoreOutput } from '../tasks/metrics';
 import type { Task } from '../tasks/task';
 import { type ModelInfo, type ModelSource, PromptLM } from './prompt-lm';
@@ -75,27 +74,10 @@ export interface LabInfo {
   step: number;
 }
 
-/** A run in the library, with where it is open. */
-export interface LabRunSummary extends RunSummary {
-  /** 'here': this engine has it open; 'elsewhere': another tab or worker does; null: nobody (resumable). */
-  open: 'here' | 'elsewhere' | null;
-  /** Its status says running but nobody has it open: the tab closed or crashed mid-run (resume continues it). */
-  interrupted: boolean;
-}
-
-/** A stored run as a read-only view reads it (all but the checkpoint bytes). */
-export interface LabRunView {
-  summary: LabRunSummary;
-  /** Who has it open when that is not this engine (the view is then read-only and says where it runs). */
-  holder: LockHolder | null;
-  settings: GflowpoSettings;
-  events: EventRecord[];
-  evaluations: EvaluationRecord[];
-  metaPrompts: MetaPromptRecord[];
-  buffer: RunSnapshot['buffer'];
-  queue: RunSnapshot['queue'];
-  checkpointBytes: number;
-}
+/** A run in the library, with where it is open (src/store/run-library.ts). */
+export type LabRunSummary = RunListing;
+/** A stored run as a read-only view reads it. */
+export type LabRunView = RunView;
 
 /** Each example's metric score of an evaluation in split order (null when predictions are missing or disagree). */
 const perExampleScores: PerExample = (task, split, evaluation) => {
@@ -140,8 +122,7 @@ export class LabEngine {
   private stopRequested = false;
   private repositoryPromise: Promise<RunRepository> | undefined;
   private label: string;
-  private readonly watchers = new Map<number, () => void>();
-  private nextWatcher = 1;
+  private readonly runLibrary: RunLibrary;
   private readonly noticeListeners = new Set<(notice: StoreNotice) => void | Promise<void>>();
   /** The loaded target-LM's id (its content hash, implementation and backend). */
   private targetId = '';
@@ -154,6 +135,7 @@ export class LabEngine {
     this.promptLM = new PromptLM(loadOrt, cache);
     this.target = new TargetEngine(loadOrt, cache);
     this.label = options.label ?? `a lab tab opened at ${new Date().toLocaleTimeString()}`;
+    this.runLibrary = new RunLibrary(() => this.library(), { openHere: () => this.runId, label: () => this.label, ...(options.newId ? { newId: options.newId } : {}) });
   }
 
   private now(): number {
@@ -398,20 +380,12 @@ export class LabEngine {
 
   async release(): Promise<void> {
     await this.closeRun();
-    for (const stop of this.watchers.values()) stop();
-    this.watchers.clear();
+    this.runLibrary.close();
     await this.promptLM.release();
     await this.target.release();
   }
 
-  // ---- The run library (a RunStore repository: the lab worker) ----
-
-  private async withOpen(run: RunRecord): Promise<LabRunSummary> {
-    const here = this.runId === run.id;
-    const elsewhere = !here && (await isLocked(run.id));
-    const open = here ? 'here' : elsewhere ? 'elsewhere' : null;
-    return { ...summaryOf(run), open, interrupted: run.status === 'running' && open === null };
-  }
+  // ---- The run library (a RunStore repository: the lab worker), src/store/run-library.ts ----
 
   /**
    * Calls `onNotice` when the store's connection is blocked by an older tab, closed for a newer version of the lab
@@ -421,96 +395,50 @@ export class LabEngine {
     this.noticeListeners.add(onNotice);
   }
 
-  /** Every stored run, most recently changed first, with where it is open. */
-  async listRuns(): Promise<LabRunSummary[]> {
-    const store = await this.library();
-    const out: LabRunSummary[] = [];
-    for (const s of await store.listRuns()) out.push(await this.withOpen((await store.getRun(s.id))!));
-    return out;
+  /** Every stored run, most recently changed first, with where it is open and whether it was interrupted. */
+  listRuns(): Promise<LabRunSummary[]> {
+    return this.runLibrary.list();
   }
 
   /** A stored run for reading (works while another tab has it open: then `holder` says where). */
-  async viewRun(runId: string): Promise<LabRunView> {
-    const store = await this.library();
-    const s = await store.loadSnapshot(runId);
-    const summary = await this.withOpen(s.run);
-    const holder = summary.open === 'elsewhere' ? await findHolder(runId) : null;
-    return { summary, holder, settings: s.run.core.settings, events: s.events, evaluations: s.evaluations, metaPrompts: s.metaPrompts, buffer: s.buffer, queue: s.queue, checkpointBytes: s.checkpoint?.bytes.byteLength ?? 0 };
+  viewRun(runId: string): Promise<LabRunView> {
+    return this.runLibrary.view(runId);
   }
 
   /** A run's events from sequence number `from` (charts fetch what a subscription announced). */
-  async runEvents(runId: string, from = 0): Promise<EventRecord[]> {
-    return (await this.library()).events(runId, from);
+  runEvents(runId: string, from = 0): Promise<EventRecord[]> {
+    return this.runLibrary.events(runId, from);
   }
 
   /**
-   * Calls `onEvents` with the events of each step committed to the run after event `from` (in any tab or worker,
-   * this one included), in order; returns an id for unsubscribe(). Pass a Comlink.proxy from the page.
+   * Calls `onEvents` with the events committed to the run after event `from` (in any tab or worker, this one
+   * included), in order, each once; returns an id for unsubscribe(). Pass a Comlink.proxy from the page.
    */
-  async subscribe(runId: string, from: number, onEvents: (events: EventRecord[]) => void | Promise<void>): Promise<number> {
-    const store = await this.library();
-    let next = from;
-    let busy = Promise.resolve();
-    const pull = () => {
-      busy = busy.then(async () => {
-        const events = await store.events(runId, next);
-        if (events.length === 0) return;
-        next = events.at(-1)!.seq + 1;
-        await onEvents(events);
-      }).catch(() => undefined);
-    };
-    const id = this.nextWatcher++;
-    this.watchers.set(id, watchRun(runId, (m) => {
-      if (m.type === 'committed') pull();
-    }));
-    pull();
-    return id;
+  subscribe(runId: string, from: number, onEvents: (events: EventRecord[]) => void | Promise<void>): Promise<number> {
+    return this.runLibrary.subscribe(runId, from, onEvents);
   }
 
   unsubscribe(id: number): void {
-    this.watchers.get(id)?.();
-    this.watchers.delete(id);
+    this.runLibrary.unsubscribe(id);
   }
 
   /** Removes every record of a run; refuses one open here or in another tab. */
-  async deleteRun(runId: string): Promise<void> {
-    const store = await this.library();
-    if (this.runId === runId) throw new RunLockedError('this run is open here; stop and close it (release) before deleting it');
-    const lock = await RunLock.acquire(runId, { label: `${this.label} (deleting)`, step: -1 });
-    if (!lock) {
-      const holder = await findHolder(runId);
-      throw new RunLockedError(`this run is open in ${holder?.label ?? 'another tab'}; close it there before deleting it`);
-    }
-    try {
-      await store.delete(runId);
-    } finally {
-      await lock.release();
-    }
+  deleteRun(runId: string): Promise<void> {
+    return this.runLibrary.delete(runId);
   }
 
   /** The run as one run file (the headless command's --state format); readable while it is open elsewhere. */
-  async exportRun(runId: string): Promise<Uint8Array> {
-    return (await this.library()).exportRun(runId);
+  exportRun(runId: string): Promise<Uint8Array> {
+    return this.runLibrary.export(runId);
   }
 
-  /**
-   * Imports a run file (checked completely before anything is written). An existing run with its id is never
-   * overwritten silently: 'refuse' (default) throws, 'copy' imports it under a new id, 'replace' replaces it
-   * (refused while the existing run is open somewhere).
-   */
-  async importRun(bytes: Uint8Array, mode: ImportMode = 'refuse'): Promise<LabRunSummary> {
-    const store = await this.library();
-    if (mode === 'replace') {
-      const id = decodeRunFile(bytes).run.id;
-      if (this.runId === id || (await isLocked(id))) throw new RunLockedError('the run this file would replace is open; close it first, or import the file as a copy');
-    }
-    const run = await store.importRun(bytes, { mode, ...(this.options.newId ? { newId: this.options.newId } : {}) });
-    return this.withOpen(run);
+  /** Imports a run file, checked before anything is written; an existing run: 'refuse' (default), 'copy' or 'replace'. */
+  importRun(bytes: Uint8Array, mode: ImportMode = 'refuse'): Promise<LabRunSummary> {
+    return this.runLibrary.import(bytes, mode);
   }
 
   /** Whether the site's storage is persistent, bytes used and allowed, and each run's share. */
-  async storage(): Promise<StorageState & { runs: { id: string; name: string; bytes: number }[] }> {
-    const runs = (await (await this.library()).listRuns()).map((r) => ({ id: r.id, name: r.name, bytes: r.bytes }));
-    return { ...(await storageState()), runs };
+  storage(): Promise<StorageState & { runs: { id: string; name: string; bytes: number }[] }> {
+    return this.runLibrary.storage();
   }
 }
