@@ -14,7 +14,10 @@
 // - Tied embeddings when lm_head is absent or exactly the embedding's transpose.
 // - bos/eos come from genai_config.json, which copies the HF config.json (it may disagree with tokenizer.json).
 import { decodeModel, onnx } from '../../onnx/proto';
+import { CONFIG_BOUNDS } from '../llama/config';
 import type { LlamaConfig, LlamaWeights, WeightTensor } from '../llama/types';
+
+type BoundedField = keyof typeof CONFIG_BOUNDS;
 import { type OnnxInitialiser, float16ToFloat32Array } from './onnx-initialisers';
 
 /** The export is not a Llama the model builder wrote as assumed above; the message names what differs. */
@@ -82,14 +85,23 @@ interface GenaiDecoder {
 
 /** Validates the fields of genai_config.json (parsed object or text) that fix the architecture. */
 function parseGenaiConfig(json: unknown): GenaiDecoder {
-  const root = (typeof json === 'string' ? JSON.parse(json) : json) as { model?: Record<string, unknown> };
+  let root: { model?: Record<string, unknown> } | null;
+  try {
+    root = (typeof json === 'string' ? JSON.parse(json) : json) as { model?: Record<string, unknown> } | null;
+  } catch (error) {
+    throw new GenaiExportError(`genai_config.json is not valid JSON (${(error as Error).message})`);
+  }
   const model = root?.model;
-  if (typeof model !== 'object' || model === null) throw new GenaiExportError('genai_config.json has no "model" object');
+  if (typeof model !== 'object' || model === null || Array.isArray(model)) throw new GenaiExportError('genai_config.json has no "model" object');
   if (model['type'] !== 'llama') throw new GenaiExportError(`genai_config.json model.type is ${JSON.stringify(model['type'])}; only "llama" is supported`);
-  const decoder = (model['decoder'] ?? {}) as Record<string, unknown>;
+  const decoder = (typeof model['decoder'] === 'object' && model['decoder'] !== null ? model['decoder'] : {}) as Record<string, unknown>;
+  const bound: Readonly<Record<string, BoundedField>> = { vocab_size: 'vocab_size', hidden_size: 'hidden_size', num_hidden_layers: 'num_hidden_layers', num_attention_heads: 'num_attention_heads', num_key_value_heads: 'num_key_value_heads', head_size: 'head_dim', context_length: 'max_position_embeddings' };
   const int = (obj: Record<string, unknown>, key: string, where: string): number => {
     const v = obj[key];
     if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) throw new GenaiExportError(`genai_config.json ${where}.${key} = ${JSON.stringify(v)}; a positive integer is required`);
+    if (Object.hasOwn(bound, key) && v > CONFIG_BOUNDS[bound[key]!]) {
+      throw new GenaiExportError(`genai_config.json ${where}.${key} = ${v} is above ${CONFIG_BOUNDS[bound[key]!]}, the most a model in a browser tab can have (CONFIG_BOUNDS)`);
+    }
     return v;
   };
   const token = (v: unknown): number | null => (typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : null);
