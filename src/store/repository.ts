@@ -18,15 +18,25 @@ export interface RunRepository {
   clearPending(id: string): Promise<void>;
 }
 
+/** An append-only journal beside a state file (the headless command: FILE.journal, one JSON line per answer). */
+export interface JournalFile {
+  append(line: string): Promise<void> | void;
+  /** The whole journal ('' when there is none). */
+  read(): string;
+  clear(): Promise<void> | void;
+}
+
 /**
  * One run in memory, written whole through `write` (a run file) after every change; the in-memory copy moves on
- * only when the write succeeded. It keeps no journal: a step interrupted before its write is redone from the
- * last written step (its target-LM calls are made again and counted once, as the written state counted them).
+ * only when the write succeeded. With a journal, each target-LM answer of the step in progress is appended to it
+ * before the run uses it, so a step killed mid-way is redone without calling the target again for those answers;
+ * without one, they are made again (and counted once: the written state counted none of them).
  */
 export class RunFileRepository implements RunRepository {
   constructor(
     private readonly write: (bytes: Uint8Array) => Promise<void> | void,
     private snapshot: RunSnapshot | null = null,
+    private readonly journal: JournalFile | null = null,
   ) {}
 
   /** The run as last written. */
@@ -51,12 +61,14 @@ export class RunFileRepository implements RunRepository {
   async create(snapshot: RunSnapshot): Promise<void> {
     if (this.snapshot) throw new RunStoreError(`this state file already holds run ${this.snapshot.run.id}; resume it, or write the new run to another file`);
     await this.save(snapshot);
+    await this.journal?.clear();
   }
 
   async commit(commit: StepCommit, expected: { step: number; events: number }): Promise<void> {
     const s = this.require(commit.run.id);
     if (s.run.step !== expected.step || s.run.counts.events !== expected.events) throw new RunStoreError(`the state file moved on (step ${s.run.step}) while this run followed step ${expected.step}`);
     await this.save(applyCommit(s, commit));
+    await this.journal?.clear();
   }
 
   async setStatus(id: string, status: RunRecord['status'], error: string | null = null): Promise<RunRecord> {
@@ -66,11 +78,30 @@ export class RunFileRepository implements RunRepository {
     return run;
   }
 
-  async putPending(): Promise<void> {}
-
-  async pending(): Promise<PendingEvaluation[]> {
-    return [];
+  async putPending(record: PendingEvaluation): Promise<void> {
+    this.require(record.runId);
+    await this.journal?.append(`${JSON.stringify(record)}\n`);
   }
 
-  async clearPending(): Promise<void> {}
+  /** The journalled answers of this run (a last line cut by a kill is skipped). */
+  async pending(id: string): Promise<PendingEvaluation[]> {
+    if (!this.journal || this.snapshot?.run.id !== id) return [];
+    const out: PendingEvaluation[] = [];
+    for (const line of this.journal.read().split('\n')) {
+      if (!line.trim()) continue;
+      let r: PendingEvaluation;
+      try {
+        r = JSON.parse(line) as PendingEvaluation;
+      } catch {
+        continue;
+      }
+      const ok = r && r.runId === id && typeof r.key === 'string' && Number.isInteger(r.step) && typeof r.score === 'number' && Number.isFinite(r.score) && (r.perExample === null || Array.isArray(r.perExample));
+      if (ok) out.push(r);
+    }
+    return out;
+  }
+
+  async clearPending(): Promise<void> {
+    await this.journal?.clear();
+  }
 }

@@ -42,7 +42,8 @@ export class RunRecorder {
   /** Continues a stored run: its last committed state and checkpoint, and the journal of its interrupted step. */
   static async resume(repository: RunRepository, snapshot: RunSnapshot): Promise<RunRecorder> {
     const recorder = new RunRecorder(repository, headOf(snapshot), runStateOf(snapshot), snapshot.checkpoint?.bytes ?? null);
-    for (const p of await repository.pending(snapshot.run.id)) recorder.journal.set(p.key, { score: p.score, perExample: p.perExample });
+    // Only answers of the step after the last commit (older lines belong to a step that committed after all).
+    for (const p of await repository.pending(snapshot.run.id)) if (p.step === snapshot.run.step + 1) recorder.journal.set(p.key, { score: p.score, perExample: p.perExample });
     return recorder;
   }
 
