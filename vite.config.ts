@@ -2,6 +2,7 @@
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { playwright } from '@vitest/browser-playwright';
 import { readFileSync } from 'node:fs';
+import { VitePWA } from 'vite-plugin-pwa';
 import { defineConfig } from 'vitest/config';
 
 /** Cross-origin isolation (SharedArrayBuffer, multi-threaded wasm) needs both headers. */
@@ -31,7 +32,31 @@ const chromiumArgs = [
 ];
 
 export default defineConfig({
-  plugins: [svelte({ configFile: false })],
+  plugins: [
+    svelte({ configFile: false }),
+    // Offline (issue 14): Workbox precaches the app shell, ORT's wasm and any demo models under public/models; hub
+    // downloads are kept by the model cache (Cache API). 'prompt' + an external registerSW.js (no inline script):
+    // a new version waits until every tab of the lab is closed, never replacing the app mid-run.
+    VitePWA({
+      registerType: 'prompt',
+      injectRegister: 'script',
+      manifest: {
+        name: 'GFlowPO lab',
+        short_name: 'GFlowPO',
+        description: 'Prompt optimisation with GFlowNets, in the browser, offline.',
+        start_url: './',
+        display: 'standalone',
+        background_color: '#ffffff',
+        theme_color: '#1f4e79',
+        icons: [{ src: 'favicon.svg', sizes: 'any', type: 'image/svg+xml', purpose: 'any' }],
+      },
+      workbox: {
+        globPatterns: ['**/*.{js,mjs,css,html,svg,wasm,json,onnx,bin,safetensors,model}'],
+        maximumFileSizeToCacheInBytes: 128 * 1024 * 1024,
+        navigateFallback: null,
+      },
+    }),
+  ],
   // The lab routes by hash (#/setup, #/run/<id>): no HTML fallback, so a missing file (an optional model file
   // under public/ or a test hub) is a 404 instead of index.html.
   appType: 'mpa',

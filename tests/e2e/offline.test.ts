@@ -1,0 +1,55 @@
+// Offline (issue 14): on the built app in Chromium, the service worker (vite-plugin-pwa / Workbox) precaches the app
+// shell and ORT's wasm; a first online run puts the fixture models in the model cache; then with the browser context
+// offline a reload opens the lab and a new run advances two steps. Every request of the session stays on our origin.
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { chooseFixtureModels, launch, shortSchedule, waitForStep } from './browser';
+
+const baseUrl = inject('baseUrl');
+let browser: Browser;
+
+beforeAll(async () => {
+  browser = await launch();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+describe('offline', () => {
+  it('opens and runs with the network off after one online load; no request leaves our origin', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const requests: string[] = [];
+    context.on('request', (r) => requests.push(r.url()));
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+    await page.goto(`${baseUrl}/#/setup`);
+    // The worker installed (precache filled) and active; a reload puts the page under its control.
+    await expect.poll(() => page.evaluate(async () => (await navigator.serviceWorker.ready).active?.state), { timeout: 30_000 }).toBe('activated');
+    expect(await page.evaluate(() => fetch('/manifest.webmanifest').then((r) => r.json() as Promise<{ name: string }>))).toMatchObject({ name: 'GFlowPO lab' });
+    await page.reload();
+    expect(await page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);
+    // Online: one run downloads the fixture models into the model cache.
+    await chooseFixtureModels(page, baseUrl);
+    await shortSchedule(page, 3);
+    await page.getByTestId('run-start').click();
+    await waitForStep(page, 1);
+
+    await context.setOffline(true);
+    await page.goto(`${baseUrl}/#/setup`);
+    await page.reload();
+    await page.getByTestId('run-start').waitFor({ timeout: 30_000 });
+    await chooseFixtureModels(page, baseUrl);
+    await shortSchedule(page, 3);
+    await page.getByTestId('run-start').click();
+    await waitForStep(page, 2);
+    expect(await page.evaluate(() => navigator.onLine)).toBe(false);
+
+    const origin = new URL(baseUrl).origin;
+    const outside = requests.filter((u) => !u.startsWith(`${origin}/`) && !u.startsWith('blob:') && !u.startsWith('data:'));
+    expect(outside).toEqual([]);
+    expect(requests.length).toBeGreaterThan(10);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+});
