@@ -242,8 +242,14 @@ function checkVocabulary(model: Record<string, unknown>, addedTokens: unknown): 
     if (typeof vocab !== 'object' || vocab === null || Array.isArray(vocab)) {
       throw new TokenizerError(`tokenizer.json model.vocab of a ${String(model['type'])} model must be an object of token -> id, got ${kindOf(vocab)}`);
     }
-    for (const [token, id] of Object.entries(vocab)) {
+    const entries = Object.entries(vocab);
+    if (entries.length === 0) throw new TokenizerError(`tokenizer.json model.vocab of a ${String(model['type'])} model is empty`);
+    for (const [token, id] of entries) {
       if (!isTokenId(id)) throw new TokenizerError(`tokenizer.json model.vocab[${JSON.stringify(token)}] must be a non-negative integer token id, got ${JSON.stringify(id)}`);
+    }
+    const unk = model['unk_token'];
+    if (typeof unk === 'string' && !Object.hasOwn(vocab, unk)) {
+      throw new TokenizerError(`tokenizer.json model.unk_token ${JSON.stringify(unk)} is not in model.vocab: words outside the vocabulary would get no id`);
     }
   }
   const added = addedTokens ?? [];

@@ -183,6 +183,14 @@ describe('PromptTokenizer: errors', () => {
     );
   });
 
+  it('rejects an empty vocabulary and an unk_token it lacks (found by the fuzz suite: unknown words got undefined ids)', async () => {
+    const model = wordLevelJson['model'] as Record<string, unknown>;
+    expect((await rejection(PromptTokenizer.fromJson({ ...wordLevelJson, model: { ...model, vocab: {} } }, wordLevelConfig))).message).toBe('tokenizer.json model.vocab of a WordLevel model is empty');
+    expect((await rejection(PromptTokenizer.fromJson({ ...wordLevelJson, model: { ...model, unk_token: '[UNK]' } }, wordLevelConfig))).message).toBe(
+      'tokenizer.json model.unk_token "[UNK]" is not in model.vocab: words outside the vocabulary would get no id',
+    );
+  });
+
   it('rejects ids far beyond the vocabulary (found by the fuzz suite: id 2^31 - 1 made transformers.js build a table that size)', async () => {
     const vocab = (wordLevelJson['model'] as { vocab: Record<string, number> }).vocab;
     const model = { ...(wordLevelJson['model'] as object), vocab: { ...vocab, hello: 2 ** 31 - 1 } };
