@@ -1,6 +1,6 @@
 // Task-import worker (UI only): exposes the setup view's TaskImporter so parsing, mapping and splitting a user
 // file or hub dataset never blocks the page. No logic lives here.
 import * as Comlink from 'comlink';
-import { TaskImporter } from '../src/ui/setup/task-importer';
+import { TaskImporter } from '../src/engines/task-importer';
 
 Comlink.expose(new TaskImporter());

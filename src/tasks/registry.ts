@@ -20,7 +20,7 @@
 import { BBH_TASKS, bbhTask } from './bbh';
 import { BBII_PRIMARY_TARGET, BBII_TASKS, type BenchmarkSplitOptions, bigBenchTask } from './bigbench';
 import { BUILTIN_TASKS, builtinTask, type BuiltinOptions } from './builtin';
-import { DEMO_TASKS, demoTask, type DemoTaskOptions } from '../demo/world/tasks';
+import { DEMO_TASKS, demoTask, type DemoTaskOptions } from './demo-world/tasks';
 import { decodeText } from './import/detect';
 import { GLUE_TASKS, glueTask, type GlueTaskName } from './glue';
 import { INSTRUCTION_INDUCTION_TASKS, instructionInductionTask, parseAnnotations, type InstructionInductionOptions } from './instruction-induction';

@@ -10,10 +10,11 @@ function recording(): { read: ReadFile; paths: string[] } {
 }
 
 describe('registry', () => {
-  it('names 6 GLUE, 24 Instruction Induction, 57 MMLU, 12 built-in, 19 BBII and 27 BBH tasks', () => {
+  it('names 6 GLUE, 24 Instruction Induction, 57 MMLU, 12 built-in, 19 BBII, 27 BBH and 8 demo tasks', () => {
     const names = sharedTaskNames();
-    expect(names).toHaveLength(145);
-    expect(new Set(names).size).toBe(145);
+    expect(names).toHaveLength(153);
+    expect(new Set(names).size).toBe(153);
+    expect(names.filter((n) => n.startsWith('demo/'))).toHaveLength(8);
     expect(names.filter((n) => n.startsWith('ii/'))).toHaveLength(24);
     expect(names.filter((n) => n.startsWith('mmlu/'))).toHaveLength(57);
     expect(names.filter((n) => n.startsWith('builtin/'))).toHaveLength(12);

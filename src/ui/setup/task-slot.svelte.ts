@@ -7,7 +7,7 @@ import type { DatasetSplitId } from '../../tasks/hub-datasets';
 import { BUILTIN_TASKS, builtinTask } from '../../tasks/builtin';
 import type { Metric, Task, TaskFamily } from '../../tasks/task';
 import { type ShownError, toShownError } from '../common/errors';
-import type { ImportFlag, ImportPreview, PickedFile, TaskImporter, TaskMapping } from './task-importer';
+import type { ImportFlag, ImportPreview, PickedFile, TaskImporter, TaskMapping } from '../../engines/task-importer';
 
 export type TaskKind = 'builtin' | 'benchmark' | 'file' | 'hub';
 

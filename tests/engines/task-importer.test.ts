@@ -1,9 +1,9 @@
 // The task importer (the setup view's worker engine): a user file becomes a preview with a suggested mapping, and a
 // mapping becomes a checked Task with seeded splits; markup in a cell is kept as text; a bad mapping is named.
 import { describe, expect, it } from 'vitest';
-import { loadSharedTask } from '../../../src/tasks/registry';
-import { TaskImporter, TaskImporterError } from '../../../src/ui/setup/task-importer';
-import { readShared } from '../../support/shared-data';
+import { loadSharedTask } from '../../src/tasks/registry';
+import { TaskImporter, TaskImporterError } from '../../src/engines/task-importer';
+import { readShared } from '../support/shared-data';
 
 const encode = (s: string) => new TextEncoder().encode(s);
 const rows = Array.from({ length: 20 }, (_, i) => `"review ${i} <img src=x onerror=alert(${i})>",${i % 2 ? 'pos' : 'neg'}`);

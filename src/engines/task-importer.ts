@@ -2,14 +2,14 @@
 // blocks the page: a user file (CSV/TSV/JSON/JSONL) or a hub dataset split becomes a table with a preview and a
 // guessed mapping with its flags (tasks/import/to-task.ts); a mapping is reviewed and becomes a Task; a benchmark
 // folder (the shared-data layout) becomes a registry task. Keeps the last table; renders nothing.
-import { type DatasetSplitId, fetchDatasetRows, listDatasetSplits } from '../../tasks/hub-datasets';
-import { decodeText, parseImport } from '../../tasks/import/detect';
-import { previewRows } from '../../tasks/import/mapping';
-import { recogniseTaskFile, taskFromFile } from '../../tasks/import/task-file';
-import { type ImportFlag, type TaskMapping, importTask, reviewMapping, suggestTask } from '../../tasks/import/to-task';
-import type { ColumnSummary, Row, Table } from '../../tasks/import/types';
-import { loadSharedTask, sharedTaskNames } from '../../tasks/registry';
-import { type Task, TaskError } from '../../tasks/task';
+import { type DatasetSplitId, fetchDatasetRows, listDatasetSplits } from '../tasks/hub-datasets';
+import { decodeText, parseImport } from '../tasks/import/detect';
+import { previewRows } from '../tasks/import/mapping';
+import { recogniseTaskFile, taskFromFile } from '../tasks/import/task-file';
+import { type ImportFlag, type TaskMapping, importTask, reviewMapping, suggestTask } from '../tasks/import/to-task';
+import type { ColumnSummary, Row, Table } from '../tasks/import/types';
+import { loadSharedTask, sharedTaskNames } from '../tasks/registry';
+import { type Task, TaskError } from '../tasks/task';
 
 export type { ImportFlag, TaskMapping };
 
