@@ -218,7 +218,11 @@ export class LabEngine {
   }
 
   /** Loads both models and starts a stored run (step 0 committed: settings, random streams, initial adapter). */
-  async createRun(setup: LabSetup, options: { name?: string } = {}, onProgress?: (p: DownloadProgress) => void): Promise<LabInfo> {
+  /**
+   * `options.name` names the run in the library; `options.promptLM` says where its prompt-LM came from (a hub id or
+   * a folder: what to load to resume it; default: the hub id, or the names of the files).
+   */
+  async createRun(setup: LabSetup, options: { name?: string; promptLM?: string } = {}, onProgress?: (p: DownloadProgress) => void): Promise<LabInfo> {
     await this.closeRun();
     const repository = await this.repository();
     const settings = resolveSettings(setup.settings ?? {}, setup.task, setup.preset);
@@ -231,7 +235,7 @@ export class LabEngine {
       const inner = this.targetView();
       const name = options.name ?? `${settings.mode} on ${setup.task.name}, seed ${settings.seed}`;
       const probe = new GflowpoRun(settings, setup.task, sampler, inner);
-      const recorder = await RunRecorder.create(repository, { id, name, promptLM: describeSource(setup.promptLM), createdAt: this.now() }, probe.state(), await this.promptLM.saveCheckpoint(), this.now());
+      const recorder = await RunRecorder.create(repository, { id, name, promptLM: options.promptLM ?? describeSource(setup.promptLM), createdAt: this.now() }, probe.state(), await this.promptLM.saveCheckpoint(), this.now());
       const target = recorder.target(inner, perExampleScores);
       const run = new GflowpoRun(settings, setup.task, sampler, target);
       this.current = { run, task: setup.task, sampler, target, recorder, lock };
