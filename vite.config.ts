@@ -35,11 +35,11 @@ export default defineConfig({
   plugins: [
     svelte({ configFile: false }),
     // Offline (issue 14): Workbox precaches the app shell, ORT's wasm and any demo models under public/models; hub
-    // downloads are kept by the model cache (Cache API). 'prompt' + an external registerSW.js (no inline script):
-    // a new version waits until every tab of the lab is closed, never replacing the app mid-run.
+    // downloads are kept by the model cache (Cache API). 'prompt': src/ui/shell/UpdateBanner.svelte registers the
+    // worker and offers a waiting new version with a button, never replacing the app mid-run (no inline script).
     VitePWA({
       registerType: 'prompt',
-      injectRegister: 'script',
+      injectRegister: false,
       manifest: {
         name: 'GFlowPO lab',
         short_name: 'GFlowPO',

@@ -26,6 +26,9 @@ describe('offline', () => {
     await page.goto(`${baseUrl}/#/setup`);
     // The worker installed (precache filled) and active; a reload puts the page under its control.
     await expect.poll(() => page.evaluate(async () => (await navigator.serviceWorker.ready).active?.state), { timeout: 30_000 }).toBe('activated');
+    // UpdateBanner registered it and says so (to screen readers); no update is offered on a first install.
+    await expect.poll(() => page.getByTestId('app-offline-ready').count(), { timeout: 30_000 }).toBe(1);
+    expect(await page.getByTestId('app-update').count()).toBe(0);
     expect(await page.evaluate(() => fetch('/manifest.webmanifest').then((r) => r.json() as Promise<{ name: string }>))).toMatchObject({ name: 'GFlowPO lab' });
     await page.reload();
     expect(await page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);
