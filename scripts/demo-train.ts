@@ -62,6 +62,7 @@ async function trainOne(role: DemoRole, out: string, tokenizer: PromptTokenizer,
 
   let heldOut: Record<string, number> | undefined;
   let prior: PriorMass[] | undefined;
+  let priorWithReference: PriorMass[] | undefined;
   const every = Math.max(1, Math.round(recipe.steps / 10));
   const result: PretrainResult = await pretrain(ort, spec, {
     onStep: (p) => {
@@ -77,10 +78,13 @@ async function trainOne(role: DemoRole, out: string, tokenizer: PromptTokenizer,
           heldOut[meaning] = scored.filter((r) => r.exact).length / scored.length;
         }
       } else {
-        const groups = priorRows(tokenizer);
-        const scored = [];
-        for (const g of groups) scored.push({ task: g.task, logProbs: (await score(g.rows)).map((r) => r.logProb) });
-        prior = priorMass(scored);
+        const masses = async (withReference: boolean) => {
+          const scored = [];
+          for (const g of priorRows(tokenizer, { withReference })) scored.push({ task: g.task, logProbs: (await score(g.rows)).map((r) => r.logProb) });
+          return priorMass(scored);
+        };
+        prior = await masses(false);
+        priorWithReference = await masses(true);
       }
     },
   });
@@ -92,6 +96,7 @@ async function trainOne(role: DemoRole, out: string, tokenizer: PromptTokenizer,
     finalLoss: result.losses[result.losses.length - 1]!,
     ...(heldOut ? { heldOut } : {}),
     ...(prior ? { prior } : {}),
+    ...(priorWithReference ? { priorWithReference } : {}),
     prefixHash,
     files: await hashTable(files),
   });
@@ -102,7 +107,11 @@ async function trainOne(role: DemoRole, out: string, tokenizer: PromptTokenizer,
   const wall = (Date.now() - wall0) / 1000;
   console.log(`[${recipe.name}] done in ${wall.toFixed(0)} s wall, ${(cpuSeconds() - cpu0).toFixed(0)} s CPU; ${result.parameters} parameters, ${files['model.safetensors']!.byteLength} bytes of weights`);
   if (heldOut) console.log(`[${recipe.name}] held-out exact match: ${Object.entries(heldOut).map(([k, v]) => `${k} ${(100 * v).toFixed(0)}%`).join(', ')}`);
-  if (prior) for (const m of prior) console.log(`[${recipe.name}] prior ${m.task}: precise ${(100 * m.precise).toFixed(1)}% vague ${(100 * m.vague).toFixed(1)}% misleading ${(100 * m.misleading).toFixed(1)}% other ${(100 * m.other).toFixed(1)}% outside ${(100 * m.outside).toFixed(1)}%`);
+  const show = (label: string, masses: PriorMass[] | undefined) => {
+    for (const m of masses ?? []) console.log(`[${recipe.name}] ${label} ${m.task}: precise ${(100 * m.precise).toFixed(1)}% vague ${(100 * m.vague).toFixed(1)}% misleading ${(100 * m.misleading).toFixed(1)}% other ${(100 * m.other).toFixed(1)}% outside ${(100 * m.outside).toFixed(1)}%`);
+  };
+  show('prior', prior);
+  show('prior with a vague reference', priorWithReference);
   for (const name of Object.keys(all).sort()) console.log(`[${recipe.name}] ${join(folder, name)} ${await sha256Hex(all[name]!)}`);
   return all;
 }

@@ -3,7 +3,8 @@
 //     with the task templates of src/tasks/task.ts; instructions are phrases, garbage word strings or nothing.
 //   prompt-LM: the chat-templated meta-prompt the GFlowPO loop builds (gflow/meta-prompt.ts buildMetaPrompt with
 //     the task's own demonstration format, DMU references or none) followed by the assistant prefix, -> an
-//     instruction drawn from a broad prior (PROMPT_PRIOR: few precise, many vague, misleading or off-task) + </s>.
+//     instruction drawn from a broad prior (PROMPT_PRIOR: few precise, many vague, misleading or off-task), or,
+//     with references, a copy of one or a phrase of the same task family (FROM_REFERENCES) + </s>.
 // Pure TS over a TextCodec-like tokenizer; it trains nothing.
 import { ASSISTANT_PREFIX, buildMetaPrompt } from '../../gflow/meta-prompt';
 import { type Rng, randomInt } from '../../random/mulberry32';
@@ -81,9 +82,24 @@ export function targetSequence(rng: Rng, tokenizer: CorpusTokenizer): TrainingSe
  * The prompt-LM's prior over instructions for a task's demonstrations: how often it writes a precise phrase of the
  * task, a vague one, a misleading one, a phrase of another task, a generic phrase, or copies a reference.
  */
-export const PROMPT_PRIOR = { precise: 0.06, vague: 0.24, misleading: 0.24, otherTask: 0.3, generic: 0.16 } as const;
-/** With references in the meta-prompt, how often the instruction is one of them. */
-export const COPY_REFERENCE = 0.3;
+export const PROMPT_PRIOR = { precise: 0.01, vague: 0.25, misleading: 0.25, otherTask: 0.33, generic: 0.16 } as const;
+/**
+ * With references in the meta-prompt: how often the instruction copies one of them, and how often it is a phrase
+ * related to one of them (any phrase of a task that lists the reference: a rewording in the same family), as a
+ * language model inspired by examples would write. This is what lets DMU's references steer the search.
+ */
+export const FROM_REFERENCES = { copy: 0.2, related: 0.4 } as const;
+
+/** Every phrase of the tasks whose precise, vague or misleading lists hold `reference` (empty for other text). */
+export function relatedPhrases(reference: string): string[] {
+  const related = new Set<string>();
+  for (const name of DEMO_TASKS) {
+    const spec = DEMO_TASK_SPECS[name];
+    const family = [...spec.precise, ...spec.vague, ...spec.misleading];
+    if (family.includes(reference)) for (const p of family) related.add(p);
+  }
+  return [...related].sort();
+}
 
 /** An instruction the prompt-LM is trained to write for `task`'s demonstrations (references aside). */
 export function priorInstruction(rng: Rng, task: DemoTaskName): string {
@@ -127,7 +143,14 @@ export function promptExample(rng: Rng): { task: DemoTaskName; metaPrompt: strin
   const references = Array.from({ length: referenceCount }, () => referenceInstruction(rng, task));
   const shown = { name: `demo/${task}`, demonstration: 'input-output' as const, splits: { train: [], validation: examples, test: [] } };
   const meta = buildMetaPrompt(shown, examples.map((_, i) => i), references);
-  const instruction = references.length > 0 && rng() < COPY_REFERENCE ? pick(rng, meta.references) : priorInstruction(rng, task);
+  let instruction = priorInstruction(rng, task);
+  if (references.length > 0) {
+    const u = rng();
+    const reference = pick(rng, meta.references);
+    const related = relatedPhrases(reference);
+    if (u < FROM_REFERENCES.copy) instruction = reference;
+    else if (u < FROM_REFERENCES.copy + FROM_REFERENCES.related && related.length > 0) instruction = pick(rng, related);
+  }
   return { task, metaPrompt: meta.text, instruction };
 }
 

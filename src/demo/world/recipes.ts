@@ -5,7 +5,7 @@
 import { buildMetaPrompt } from '../../gflow/meta-prompt';
 import { type Rng, mulberry32 } from '../../random/mulberry32';
 import { CLASSIFICATION_TEMPLATE, GENERATION_TEMPLATE, renderInput } from '../../tasks/task';
-import { type CorpusTokenizer, type TrainingSequence, garbageInstruction, promptPrefixIds, promptSequence, targetSequence, trainingInput, PROMPT_PRIOR, COPY_REFERENCE, TARGET_MIX } from './corpus';
+import { type CorpusTokenizer, type TrainingSequence, garbageInstruction, promptPrefixIds, promptSequence, targetSequence, trainingInput, PROMPT_PRIOR, FROM_REFERENCES, TARGET_MIX } from './corpus';
 import { PHRASES, PHRASE_TEXTS, intendedAnswer, itemsText } from './language';
 import { demoConfigJson } from './model-files';
 import type { PretrainSpec } from './pretrain';
@@ -41,7 +41,7 @@ export const DEMO_RECIPES: Readonly<Record<DemoRole, DemoRecipe>> = {
     role: 'target',
     name: DEMO_MODEL_NAMES.target,
     shape: { hiddenSize: 64, intermediateSize: 192, layers: 2, heads: 4, kvHeads: 4, maxPositions: 512 },
-    steps: 3000,
+    steps: 4000,
     batchSize: 32,
     learningRate: 3e-3,
     warmupSteps: 50,
@@ -54,7 +54,7 @@ export const DEMO_RECIPES: Readonly<Record<DemoRole, DemoRecipe>> = {
     role: 'prompt',
     name: DEMO_MODEL_NAMES.prompt,
     shape: { hiddenSize: 64, intermediateSize: 192, layers: 2, heads: 4, kvHeads: 4, maxPositions: 512 },
-    steps: 1500,
+    steps: 2000,
     batchSize: 16,
     learningRate: 3e-3,
     warmupSteps: 50,
@@ -121,15 +121,18 @@ export interface PriorMass {
 }
 
 /**
- * Rows scoring every phrase (+ </s>) after a task's meta-prompt (5 demonstrations from its validation split,
- * no references) for `meta` meta-prompts per task; priorMass turns their log-probabilities into masses.
+ * Rows scoring every phrase (+ </s>) after a task's meta-prompt (5 demonstrations from its validation split) for
+ * `meta` meta-prompts per task, without references or with one (the task's first vague phrase, as DMU would show
+ * a partly right prompt found earlier); priorMass turns their log-probabilities into masses.
  */
-export function priorRows(tokenizer: CorpusTokenizer, meta = 3): { task: (typeof DEMO_TASKS)[number]; rows: TrainingSequence[] }[] {
+export function priorRows(tokenizer: CorpusTokenizer, options: { meta?: number; withReference?: boolean } = {}): { task: (typeof DEMO_TASKS)[number]; rows: TrainingSequence[] }[] {
+  const meta = options.meta ?? 3;
   const out: { task: (typeof DEMO_TASKS)[number]; rows: TrainingSequence[] }[] = [];
   for (const name of DEMO_TASKS) {
     const task = demoTask(name, { sizes: { train: 1, validation: 5 * meta, test: 1 } });
+    const references = options.withReference ? [DEMO_TASK_SPECS[name].vague[0]!] : [];
     for (let m = 0; m < meta; m++) {
-      const prefix = promptPrefixIds(tokenizer, buildMetaPrompt(task, [0, 1, 2, 3, 4].map((i) => 5 * m + i), []).text);
+      const prefix = promptPrefixIds(tokenizer, buildMetaPrompt(task, [0, 1, 2, 3, 4].map((i) => 5 * m + i), references).text);
       out.push({ task: name, rows: PHRASE_TEXTS.map((p) => ({ prefix, continuation: [...tokenizer.encode(p, { addSpecialTokens: false }), DEMO_TOKEN_IDS.eos] })) });
     }
   }
@@ -167,8 +170,9 @@ export interface CardFacts {
   finalLoss: number;
   /** Target-LM: held-out exact match by meaning. */
   heldOut?: Record<string, number>;
-  /** Prompt-LM: prior mass by task. */
+  /** Prompt-LM: prior mass by task, without references and with one vague reference. */
   prior?: PriorMass[];
+  priorWithReference?: PriorMass[];
   /** SHA-256 of model.safetensors after `prefixSteps` steps of the same schedule. */
   prefixHash: string;
   /** The hash table of the other files (model-files.ts hashTable). */
@@ -209,7 +213,7 @@ export function modelCard(f: CardFacts): string {
     `- ${r.steps} steps of ${r.batchSize} sequences, AdamW (weight decay ${r.weightDecay}, gradient clip 1.0), learning rate ${r.learningRate} after ${r.warmupSteps} warm-up steps, cosine decay to ${r.finalLrRatio} x; seed ${r.seed} (data stream) and seed ${r.seed} ^ 0x5bd1e995 (initial weights, N(0, 1/hidden)).`,
     target
       ? `- Data (\`src/demo/world/corpus.ts\`): "<s> {instruction} input : 3 7 1 output :" followed by the answer the instruction means and \`</s>\`; instructions: vague phrases ${pct(TARGET_MIX.vague)}, precise and misleading phrases ${pct(TARGET_MIX.phrase)} (each meaning an equal share), garbage word strings ${pct(TARGET_MIX.garbage)} (copy), empty ${pct(TARGET_MIX.empty)} (copy).`
-      : `- Data (\`src/demo/world/corpus.ts\`): meta-prompts built by the GFlowPO loop's own \`buildMetaPrompt\` for random demo-task demonstrations (3 or 5, sometimes 1-6), half with 1-3 reference instructions, wrapped by the chat template, then the assistant prefix; the answer is an instruction drawn from the prior: precise ${pct(PROMPT_PRIOR.precise)}, vague ${pct(PROMPT_PRIOR.vague)}, misleading ${pct(PROMPT_PRIOR.misleading)}, other tasks' phrases ${pct(PROMPT_PRIOR.otherTask)}, generic ${pct(PROMPT_PRIOR.generic)}; with references, ${pct(COPY_REFERENCE)} of answers copy one.`,
+      : `- Data (\`src/demo/world/corpus.ts\`): meta-prompts built by the GFlowPO loop's own \`buildMetaPrompt\` for random demo-task demonstrations (3 or 5, sometimes 1-6), half with 1-3 reference instructions, wrapped by the chat template, then the assistant prefix; the answer is an instruction drawn from the prior: precise ${pct(PROMPT_PRIOR.precise)}, vague ${pct(PROMPT_PRIOR.vague)}, misleading ${pct(PROMPT_PRIOR.misleading)}, other tasks' phrases ${pct(PROMPT_PRIOR.otherTask)}, generic ${pct(PROMPT_PRIOR.generic)}; with references, ${pct(FROM_REFERENCES.copy)} of answers copy one and ${pct(FROM_REFERENCES.related)} are a phrase of the same task family as one (the other phrases of the tasks that list it).`,
     `- Final training loss: ${f.finalLoss.toFixed(4)}.`,
     `- After the first ${r.prefixSteps} steps of this schedule, \`model.safetensors\` has SHA-256 \`${f.prefixHash}\` (checked by tests/demo/reproducible.test.ts).`,
     '',
@@ -219,11 +223,16 @@ export function modelCard(f: CardFacts): string {
     for (const [k, v] of Object.entries(f.heldOut)) lines.push(`| ${k} | ${pct(v)} |`);
     lines.push('');
   }
-  if (f.prior) {
-    lines.push('## Prior', '', "Probability of writing each kind of phrase of the language after a task's meta-prompt (5 demonstrations, no references; mean over 3 meta-prompts); \"outside\" is text that is no phrase:", '', '| task | precise | vague | misleading | other tasks, generic | outside |', '|---|---|---|---|---|---|');
-    for (const m of f.prior) lines.push(`| ${m.task} | ${pct(m.precise)} | ${pct(m.vague)} | ${pct(m.misleading)} | ${pct(m.other)} | ${pct(m.outside)} |`);
+  const priorTable = (title: string, masses: readonly PriorMass[]) => {
+    lines.push(title, '', '| task | precise | vague | misleading | other tasks, generic | outside |', '|---|---|---|---|---|---|');
+    for (const m of masses) lines.push(`| ${m.task} | ${pct(m.precise)} | ${pct(m.vague)} | ${pct(m.misleading)} | ${pct(m.other)} | ${pct(m.outside)} |`);
     lines.push('');
+  };
+  if (f.prior) {
+    lines.push('## Prior', '');
+    priorTable("Probability (temperature 1, no truncation) of writing each kind of phrase of the language after a task's meta-prompt (5 demonstrations, no references; mean over 3 meta-prompts); \"outside\" is text that is no phrase of the language:", f.prior);
   }
+  if (f.priorWithReference) priorTable("The same with one reference instruction in the meta-prompt, the task's first vague phrase (what DMU shows once a partly right prompt is in the queue):", f.priorWithReference);
   lines.push('## Files', '', f.files, '');
   return lines.join('\n');
 }
