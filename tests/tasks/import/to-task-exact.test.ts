@@ -1,0 +1,154 @@
+// Table -> Task edges found by mutation testing (each case fails on some one-token change of to-task.ts or
+// task-file.ts): the review's flags for JSON cells in inputs and targets (message, blocking), a table with no
+// answer column, label order, every refusal of generation lists and alternatives, every way a multiple-choice row
+// names its choices and answer and every refusal there, and taskFromFile's family and name overrides.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { taskFromFile } from '../../../src/tasks/import/task-file';
+import { type TaskMapping, importTask, reviewMapping, suggestTask } from '../../../src/tasks/import/to-task';
+import type { Table } from '../../../src/tasks/import/types';
+
+const table = (columns: string[], rows: Record<string, string>[]): Table => ({ source: 'd/t.csv', format: 'csv', columns, rows, rowLines: rows.map((_, i) => i + 2) });
+/** Nine rows (a third each to train, validation, test); row 4 (file line 6) gets `row4` over `base`. */
+const nine = (base: (i: number) => Record<string, string>, row4: Record<string, string> = {}) => Array.from({ length: 9 }, (_, i) => (i === 4 ? { ...base(i), ...row4 } : base(i)));
+const allExamples = (t: ReturnType<typeof importTask>) => [...t.splits.train, ...t.splits.validation, ...t.splits.test];
+
+describe('reviewMapping flags for JSON cells', () => {
+  const cls: Omit<TaskMapping, 'family'> = { inputColumns: ['q'], targetColumn: 'a' };
+  it('JSON objects or lists in an input column block', () => {
+    expect(reviewMapping(table(['q', 'a'], [{ q: '{"x":1}', a: 'y' }, { q: '[1]', a: 'n' }]), { family: 'classification', ...cls })).toEqual([
+      { kind: 'dict-cells', column: 'q', blocking: true, message: '2 cells of input column "q" are JSON objects; the model would read them as JSON text: choose a text column' },
+    ]);
+    expect(reviewMapping(table(['q', 'a'], [{ q: '[1]', a: 'y' }, { q: 'text', a: 'n' }]), { family: 'classification', ...cls })).toEqual([
+      { kind: 'list-cells', column: 'q', blocking: true, message: '1 cells of input column "q" are JSON lists; the model would read them as JSON text: choose a text column' },
+    ]);
+  });
+
+  it('JSON objects in the target fit multiple choice, lists fit generation (then not blocking)', () => {
+    const rows = [{ q: 'x', a: '{"a":1}' }, { q: 'y', a: '["b"]' }];
+    expect(reviewMapping(table(['q', 'a'], rows), { family: 'multiple_choice', ...cls })).toEqual([
+      { kind: 'dict-cells', column: 'a', blocking: true, message: `1 cells of "a" are JSON objects (like BIG-bench's target_scores): read as {choice: score}, the top score the answer` },
+      { kind: 'list-cells', column: 'a', blocking: true, message: '1 cells of "a" are JSON lists; as a label they would be JSON text: use family generation (alternatives) or choicesColumn' },
+    ]);
+    expect(reviewMapping(table(['q', 'a'], rows), { family: 'generation', ...cls })).toEqual([
+      { kind: 'dict-cells', column: 'a', blocking: true, message: `1 cells of "a" are JSON objects (like BIG-bench's target_scores); as a label or output they would be JSON text: use family multiple_choice` },
+      { kind: 'list-cells', column: 'a', blocking: false, message: '1 cells of "a" are JSON lists: the first entry is the gold output, the others its alternatives' },
+    ]);
+  });
+
+  it('a table with no answer column gives no mapping and a no-target flag on its input', () => {
+    expect(suggestTask(table(['zz'], [{ zz: 'x' }]))).toEqual({
+      mapping: null,
+      inputColumns: ['zz'],
+      flags: [{ kind: 'no-target', column: 'zz', blocking: true, message: 'no column looks like the answer (label, output, target, answer, ...); the columns are "zz": choose targetColumn' }],
+    });
+  });
+});
+
+describe('importTask: families, label order, generation lists', () => {
+  it('refuses an unknown family', () => {
+    expect(() => importTask(table(['q', 'a'], [{ q: 'x', a: 'y' }]), { family: 'regression' as never, inputColumns: ['q'], targetColumn: 'a' })).toThrow(
+      'd/t.csv: family must be classification, generation or multiple_choice, got "regression"',
+    );
+  });
+
+  it('labels are sorted numerically when all are numbers, else as text', () => {
+    const m = { family: 'classification', inputColumns: ['q'], targetColumn: 'a' } as const;
+    expect(importTask(table(['q', 'a'], nine((i) => ({ q: `x${i}`, a: ['10', '9', '2'][i % 3]! }))), m).labelWords).toEqual(['2', '9', '10']);
+    expect(importTask(table(['q', 'a'], nine((i) => ({ q: `x${i}`, a: ['b', 'c', 'a'][i % 3]! }))), m).labelWords).toEqual(['a', 'b', 'c']);
+  });
+
+  it.each([
+    ['{"k": 1}', 'has a JSON object in "a"; an output is text: use family multiple_choice for {choice: score} objects'],
+    ['[]', 'has [] in "a"; a list of answers holds strings (at least one)'],
+    ['[{"k":1}]', 'has [{"k":1}] in "a"; a list of answers holds strings (at least one)'],
+    ['["", "x"]', 'has an empty first answer in "a"; the gold output must have text'],
+  ])('a generation target %s is refused', (a, message) => {
+    expect(() => importTask(table(['q', 'a'], nine((i) => ({ q: `x${i}`, a: 'ok' }), { a })), { family: 'generation', inputColumns: ['q'], targetColumn: 'a' })).toThrow(
+      `d/t.csv: the row at line 6 ${message}`,
+    );
+  });
+
+  it('alternatives: a list, one plain text, nothing for an empty cell; a JSON object is refused', () => {
+    const gen = (alt: string) => {
+      const task = importTask(table(['q', 'a', 'alt'], nine((i) => ({ q: `x${i}`, a: 'ok', alt: '' }), { alt })), { family: 'generation', inputColumns: ['q'], targetColumn: 'a', alternativesColumn: 'alt' });
+      return allExamples(task).find((e) => e.input === 'x4')!;
+    };
+    expect(gen('["p", "ok", "q"]').alternatives).toEqual(['p', 'q']); // the output itself is not its own alternative
+    expect(gen('single').alternatives).toEqual(['single']);
+    expect(gen('   ')).not.toHaveProperty('alternatives');
+    expect(() => gen('{"k": 1}')).toThrow('d/t.csv: the row at line 6 has a JSON object in alternatives column "alt"; give a list of strings');
+  });
+});
+
+describe('importTask: multiple choice', () => {
+  const cols = (i: number) => ({ q: `x${i}`, a: 'A', c1: 'red', c2: 'blue', list: '' });
+  const mc = (extra: Partial<TaskMapping>, row4: Record<string, string>, base: (i: number) => Record<string, string> = cols) => {
+    const task = importTask(table(['q', 'a', 'c1', 'c2', 'list'], nine(base, row4)), { family: 'multiple_choice', inputColumns: ['q'], targetColumn: 'a', ...extra });
+    return { labelWords: task.labelWords, row: allExamples(task).find((e) => e.fields!['q'] === 'x4')! };
+  };
+
+  it('the answer as a letter, a letter in parentheses, a 0-based index or the choice text', () => {
+    for (const a of ['B', '(B)', '1', 'blue']) {
+      expect(mc({ choiceColumns: ['c1', 'c2'] }, { a })).toEqual({
+        labelWords: ['A', 'B'],
+        row: { input: 'x4\nchoices :\nA : red\nB : blue', output: 'B', fields: { q: 'x4', question: 'x4', A: 'red', B: 'blue' } },
+      });
+    }
+  });
+
+  it('choices from a column of JSON lists, or from {choice: score} objects (the top score wins)', () => {
+    const listed = mc({ choicesColumn: 'list' }, {}, (i) => ({ q: `x${i}`, a: 'B', c1: '', c2: '', list: '["p", "q", "r"]' }));
+    expect(listed.labelWords).toEqual(['A', 'B', 'C']);
+    expect(listed.row.input).toBe('x4\nchoices :\nA : p\nB : q\nC : r');
+    const scored = mc({}, {}, (i) => ({ q: `x${i}`, a: '{"p": 0, "q": 1, "r": 0.5}', c1: '', c2: '', list: '' }));
+    expect([scored.row.output, scored.row.fields]).toEqual(['B', { q: 'x4', question: 'x4', A: 'p', B: 'q', C: 'r' }]);
+  });
+
+  it.each([
+    [{ choiceColumns: ['c1', 'c2'] }, { a: 'C' }, undefined, 'line 6 has answer "C" in "a", which names none of its 2 choices (a letter A-B, a 0-based index or a choice\'s text)'],
+    [{ choiceColumns: ['c1', 'c2'] }, { a: '2' }, undefined, 'line 6 has answer "2" in "a", which names none of its 2 choices'],
+    [{ choiceColumns: ['c1', 'c2'] }, { c2: ' ' }, undefined, 'line 6 has an empty choice B; every choice needs text'],
+    [{ choiceColumns: ['c1'] }, {}, undefined, 'line 2 has 1 choices; multiple choice needs 2 to 26'],
+    [{ choicesColumn: 'list' }, { list: 'not a list' }, 'list', 'line 6 has no JSON list of choices in "list"'],
+    [{ choicesColumn: 'list' }, { list: '{"p": 1}' }, 'list', 'line 6 has no JSON list of choices in "list"'],
+    [{}, {}, 'plain', 'line 2 : multiple choice needs choiceColumns, a choicesColumn of lists, or {choice: score} objects in "a"'],
+    [{}, { a: '{"p": 0, "q": "1"}' }, 'scores', 'line 6 has {"p": 0, "q": "1"} in "a"; {choice: score} objects need a number for each choice'],
+    [{}, { a: '{"p": 0, "q": 0}' }, 'scores', 'line 6 has no choice scoring above 0 in "a", so none is correct'],
+    [{}, { a: '{"p": 1}' }, 'scores', 'line 6 has 1 choices; multiple choice needs 2 to 26'],
+  ] as const)('%j with row %j (%s) is refused', (extra, row4, base, message) => {
+    const bases = {
+      list: (i: number) => ({ q: `x${i}`, a: 'B', c1: '', c2: '', list: '["p", "q", "r"]' }),
+      plain: (i: number) => ({ q: `x${i}`, a: 'B', c1: '', c2: '', list: '' }),
+      scores: (i: number) => ({ q: `x${i}`, a: '{"p": 0, "q": 1}', c1: '', c2: '', list: '' }),
+    };
+    expect(() => mc(extra as Partial<TaskMapping>, row4, base ? bases[base] : cols)).toThrow(`d/t.csv: the row at ${message}`);
+  });
+});
+
+describe('taskFromFile overrides', () => {
+  const fixture = (path: string) => readFileSync(new URL(`../../fixtures/${path}`, import.meta.url));
+  const both = JSON.stringify({
+    name: 'both', description: 'd', keywords: ['k'], metrics: ['exact_str_match'],
+    examples: Array.from({ length: 9 }, (_, i) => ({ input: `mix ${i}`, target: `c${i}`, target_scores: { [`c${i}`]: 1, other: 0 } })),
+  });
+
+  it('refuses an unknown family, and classification for benchmark files', () => {
+    expect(() => taskFromFile('t.csv', 'text,label\na,x\n', { family: 'regression' as never })).toThrow('t.csv: family must be classification, generation or multiple_choice, got "regression"');
+    expect(() => taskFromFile('b.json', fixture('bigbench/colour_mixing/task.json'), { family: 'classification' })).toThrow('b.json: a BIG-bench file is multiple_choice or generation, not classification');
+    expect(() => taskFromFile('b.json', fixture('bbh/polygon_sides.json'), { family: 'classification' })).toThrow('b.json: a BBH file is multiple_choice or generation, not classification');
+  });
+
+  it('a BIG-bench file takes the name and family given', () => {
+    expect(taskFromFile('b.json', both).task).toMatchObject({ name: 'bigbench/both', family: 'multiple_choice' });
+    expect(taskFromFile('b.json', both, { family: 'generation', name: 'mine' }).task).toMatchObject({ name: 'mine', family: 'generation' });
+    expect(taskFromFile('b.json', fixture('bbh/polygon_sides.json'), { name: 'mine2' }).task).toMatchObject({ name: 'mine2', family: 'multiple_choice' });
+  });
+
+  it('a table takes the family and name given over the guess (the name also picks the metric)', () => {
+    const csv = 'text,label\n' + Array.from({ length: 9 }, (_, i) => `sentence ${i},${i % 2 ? 'yes' : 'no'}`).join('\n');
+    const r = taskFromFile('t.csv', csv, { family: 'generation', name: 'ii/tense' });
+    expect([r.task.name, r.task.family, r.task.metric]).toEqual(['ii/tense', 'generation', 'f1']);
+    expect(r.mapping).toEqual({ family: 'generation', inputColumns: ['text'], targetColumn: 'label', name: 'ii/tense' });
+  });
+});
