@@ -53,7 +53,7 @@ describe('importTask: families, label order, generation lists', () => {
   });
 
   it('labels are sorted numerically when all are numbers, else as text', () => {
-    const m = { family: 'classification', inputColumns: ['q'], targetColumn: 'a' } as const;
+    const m: TaskMapping = { family: 'classification', inputColumns: ['q'], targetColumn: 'a' };
     expect(importTask(table(['q', 'a'], nine((i) => ({ q: `x${i}`, a: ['10', '9', '2'][i % 3]! }))), m).labelWords).toEqual(['2', '9', '10']);
     expect(importTask(table(['q', 'a'], nine((i) => ({ q: `x${i}`, a: ['b', 'c', 'a'][i % 3]! }))), m).labelWords).toEqual(['a', 'b', 'c']);
   });
