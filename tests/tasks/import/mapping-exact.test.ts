@@ -1,8 +1,8 @@
 // Column mapping edges found by mutation testing (each case fails on some one-token change of mapping.ts): the
 // input fallback when every other column is numeric, the label candidate with fewest values (numbers first), a
-// "__proto__" input column kept as data, and a row without the target cell.
+// "__proto__" input column kept as data, a row without the target cell, and column summaries at their limits.
 import { describe, expect, it } from 'vitest';
-import { mapExamples, suggestMapping } from '../../../src/tasks/import/mapping';
+import { mapExamples, previewRows, suggestMapping } from '../../../src/tasks/import/mapping';
 import type { Table } from '../../../src/tasks/import/types';
 
 describe('suggestMapping edges', () => {
@@ -39,5 +39,20 @@ describe('mapExamples edges', () => {
     expect(() => mapExamples(table(['text', 'label'], [{ text: 'x', label: 'a' }, { text: 'y' }]), { inputColumns: ['text'], labelColumn: 'label' })).toThrow(
       't.json: the row at line 2 has an empty "label"; fill it in or remove the row',
     );
+  });
+});
+
+describe('previewRows column summaries at their limits', () => {
+  it('an all-blank column is a string column and no label candidate', () => {
+    expect(previewRows([{ a: '', b: 'x'.repeat(40) }, { a: ' ', b: 'y' }]).columns).toEqual([
+      { name: 'a', type: 'string', empty: 2, distinct: 0, labelCandidate: false },
+      { name: 'b', type: 'string', empty: 0, distinct: 2, labelCandidate: true, valueCounts: [{ value: 'x'.repeat(40), count: 1 }, { value: 'y', count: 1 }] },
+    ]);
+    expect(previewRows([{ b: 'x'.repeat(41) }]).columns[0]!.labelCandidate).toBe(false);
+  });
+
+  it('20 distinct values make a label candidate, 21 do not', () => {
+    const rows = Array.from({ length: 21 }, (_, i) => ({ a: String(i % 20), b: String(i) }));
+    expect(previewRows(rows).columns.map((c) => [c.name, c.type, c.distinct, c.labelCandidate])).toEqual([['a', 'number', 20, true], ['b', 'number', 21, false]]);
   });
 });
