@@ -56,3 +56,33 @@ describe('previewRows column summaries at their limits', () => {
     expect(previewRows(rows).columns.map((c) => [c.name, c.type, c.distinct, c.labelCandidate])).toEqual([['a', 'number', 20, true], ['b', 'number', 21, false]]);
   });
 });
+
+describe('suggestMapping choices, one rule at a time', () => {
+  const sm = (columns: string[], rows: Record<string, string>[]) => suggestMapping({ columns, rows });
+
+  it('label values are listed in text order', () => {
+    expect(previewRows([{ a: 'b' }, { a: 'a' }, { a: 'c' }, { a: 'a' }]).columns[0]!.valueCounts).toEqual([{ value: 'a', count: 2 }, { value: 'b', count: 1 }, { value: 'c', count: 1 }]);
+  });
+
+  it('of two names that normalise alike, the first column is used', () => {
+    expect(sm(['Label', 'label', 'text'], [{ Label: 'x', label: 'y', text: 'hello there' }, { Label: 'z', label: 'w', text: 'hi' }])).toEqual({ inputColumns: ['text'], labelColumn: 'Label' });
+  });
+
+  it('without a known input name: the string column with the longest cells, never a number column or the label', () => {
+    expect(sm(['a', 'b', 'c'], [{ a: 'short', b: 'a much longer text here', c: 'p' }, { a: 'tiny', b: 'another long text', c: 'q' }])).toEqual({ inputColumns: ['b'], labelColumn: 'a' });
+    expect(sm(['n', 's', 'c'], [{ n: '123456789012345', s: 'short', c: 'p' }, { n: '98765432109876', s: 'tiny', c: 'q' }])).toEqual({ inputColumns: ['s'], labelColumn: 'n' });
+    expect(sm(['label', 'x'], [{ label: 'a very long label text that is long', x: 'short' }, { label: 'another very long label text', x: 'tiny' }])).toEqual({ inputColumns: ['x'], labelColumn: 'label' });
+    // A row without the cell counts as empty text.
+    expect(sm(['a', 'b'], [{ a: 'some long text here' }, { a: 'x', b: 'yy' }, { a: 'z', b: 'q' }])).toEqual({ inputColumns: ['a'], labelColumn: 'b' });
+  });
+
+  it('a label candidate needs two values or more; free text is no candidate', () => {
+    expect(sm(['text', 'k', 'c2'], [{ text: 'a long sentence here', k: 'same', c2: 'y' }, { text: 'another long sentence', k: 'same', c2: 'n' }, { text: 'third sentence', k: 'same', c2: 'y' }])).toEqual({ inputColumns: ['text'], labelColumn: 'c2' });
+    expect(sm(['text', 'notes'], [{ text: 'short text a', notes: 'x'.repeat(50) }, { text: 'short text b', notes: 'y'.repeat(50) }])).toEqual({ inputColumns: ['text'] });
+  });
+
+  it('an output-named column is the label when its values look like labels, else the output', () => {
+    expect(sm(['text', 'answer'], [{ text: 'question one', answer: 'yes' }, { text: 'question two', answer: 'no' }])).toEqual({ inputColumns: ['text'], labelColumn: 'answer' });
+    expect(sm(['text', 'answer'], [{ text: 'question one', answer: 'x'.repeat(50) }, { text: 'question two', answer: 'y'.repeat(45) }])).toEqual({ inputColumns: ['text'], outputColumn: 'answer' });
+  });
+});
