@@ -86,3 +86,13 @@ describe('suggestMapping choices, one rule at a time', () => {
     expect(sm(['text', 'answer'], [{ text: 'question one', answer: 'x'.repeat(50) }, { text: 'question two', answer: 'y'.repeat(45) }])).toEqual({ inputColumns: ['text'], outputColumn: 'answer' });
   });
 });
+
+describe('mapExamples refusals of the mapping', () => {
+  const t: Table = { source: 't.json', format: 'json', columns: ['a', 'b'], rows: [{ a: 'x', b: 'y' }], rowLines: [1] };
+  it('an output column must exist and must not also be an input', () => {
+    expect(() => mapExamples(t, { inputColumns: ['a'], outputColumn: 'nope' })).toThrow('t.json: there is no column "nope"; the columns are "a", "b"');
+    expect(() => mapExamples(t, { inputColumns: ['a', 'b'], outputColumn: 'a' })).toThrow(
+      't.json: a column is used twice in the mapping ("a", "b", "a"); the output must not also be an input',
+    );
+  });
+});
