@@ -1,11 +1,13 @@
 // Global setup of the e2e project: builds the app (vite build, into a temporary folder, not dist/), adds a test hub
 // with two tiny random fixture models in the Hugging Face URL layout (test-only: never committed, never in
 // public/), serves it with vite preview (the production headers), and provides the URL to the tests.
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { access, mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build, preview } from 'vite';
 import type { TestProject } from 'vitest/node';
+import { hashTable } from '../../src/demo/world/model-files';
+import { DEMO_MODEL_NAMES } from '../../src/demo/world/recipes';
 import { tinyLlamaFixtureFiles } from '../../src/models/llama/fixture';
 import { XSS_PAYLOADS } from './payloads';
 
@@ -15,6 +17,8 @@ declare module 'vitest' {
     baseUrl: string;
     /** Folder of the built app. */
     distDir: string;
+    /** The build had no demo models (public/models/), so fixture models stand in for them (with model cards). */
+    demoStandIn: boolean;
   }
 }
 
@@ -57,6 +61,18 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await mkdir(dir, { recursive: true });
     for (const [file, bytes] of Object.entries(files)) await writeFile(join(dir, file), bytes);
   }
+  // The demo world's models come with the build (public/models/); without them, fixture models stand in, carded.
+  let demoStandIn = false;
+  for (const [role, seed] of [['prompt', 1], ['target', 2]] as const) {
+    const dir = join(outDir, 'models', DEMO_MODEL_NAMES[role]);
+    if (await access(join(dir, 'README.md')).then(() => true, () => false)) continue;
+    demoStandIn = true;
+    const files = tinyLlamaFixtureFiles({ seed });
+    await mkdir(dir, { recursive: true });
+    for (const [file, bytes] of Object.entries(files)) await writeFile(join(dir, file), bytes);
+    await writeFile(join(dir, 'README.md'), `# Stand-in for ${DEMO_MODEL_NAMES[role]} (e2e only)\n\n${await hashTable(files)}\n`);
+  }
+
   // A datasets-server stand-in: static answers to /splits and /rows (the query string is ignored).
   const datasets = join(outDir, 'test-datasets');
   await mkdir(datasets, { recursive: true });
@@ -69,6 +85,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   if (!url) throw new Error('vite preview started without a local URL');
   project.provide('baseUrl', url);
   project.provide('distDir', outDir);
+  project.provide('demoStandIn', demoStandIn);
   return async () => {
     await server.close();
     await rm(outDir, { recursive: true, force: true });

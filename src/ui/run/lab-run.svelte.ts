@@ -20,7 +20,7 @@ import { ratesKey, rememberRates } from '../setup/rates-memory';
 import { type DownloadRow, DownloadTracker } from './download-tracker';
 import { type MetaPromptRecord, type PromptRow, RunLog, type StepPoint } from './run-log';
 import { MODE_LABELS, type RunSpec, modelLabel, modelSource } from './run-spec';
-import { type StoredSpec, saveSpec, storedSpec } from './spec-store';
+import { type StoredSpec, loadableChoice, saveSpec, storedSpec } from './spec-store';
 
 /**
  * queued: waits for the run before it; loading: models downloading/compiling; calibrating: one micro-batch of real
@@ -102,7 +102,7 @@ export class LabRun {
   /** A run from the library, its charts and prompts rebuilt from its stored events. */
   static fromStored(view: LabRunView, stored: StoredSpec | null): LabRun {
     const s = view.summary;
-    const choice = (c: StoredSpec['promptModel']) => (c.kind === 'hub' ? modelLabel({ kind: 'hub', modelId: c.modelId, host: c.host }) : `${c.label} (local folder)`);
+    const choice = (c: StoredSpec['promptModel']) => (c.kind === 'files' ? `${c.label} (local folder)` : modelLabel(c));
     const meta: RunMeta = {
       name: s.name,
       label: stored?.label ?? MODE_LABELS[s.mode as keyof typeof MODE_LABELS] ?? s.mode,
@@ -116,9 +116,10 @@ export class LabRun {
     };
     const run = new LabRun(s.id, meta, resolveSettings(view.settings));
     run.runId = s.id;
-    if (stored && stored.promptModel.kind === 'hub' && stored.targetModel.kind === 'hub') {
-      const hub = (c: { modelId: string; host: string | null }) => ({ kind: 'hub' as const, modelId: c.modelId, host: c.host });
-      run.spec = { id: s.id, label: meta.label, group: meta.group, task: stored.task, promptModel: hub(stored.promptModel), targetModel: hub(stored.targetModel), settings: view.settings, backend: stored.backend, createdAt: s.createdAt };
+    const promptModel = stored && loadableChoice(stored.promptModel);
+    const targetModel = stored && loadableChoice(stored.targetModel);
+    if (stored && promptModel && targetModel) {
+      run.spec = { id: s.id, label: meta.label, group: meta.group, task: stored.task, promptModel, targetModel, settings: view.settings, backend: stored.backend, createdAt: s.createdAt };
     }
     run.ingestStored(view.events.map((e) => e.event));
     run.evaluations = view.evaluations;
@@ -197,7 +198,7 @@ export class LabRun {
       const onProgress = Comlink.proxy((p: DownloadProgress) => {
         this.downloads = tracker.update(p, performance.now());
       });
-      const models = { promptLM: modelSource(spec.promptModel), targetLM: modelSource(spec.targetModel), backend: spec.backend };
+      const models = { promptLM: await modelSource(spec.promptModel), targetLM: await modelSource(spec.targetModel), backend: spec.backend };
       const info = this.runId === null
         ? await lab.createRun({ ...models, task: spec.task, settings: spec.settings }, { name: this.title }, onProgress)
         : await lab.resumeRun(this.runId, { ...models, task: spec.task }, onProgress);

@@ -1,5 +1,6 @@
 // What the setup view hands to a run: the models for each role, the task, the settings and the backend, with a
 // label ("GFlowPO", "prior-only", …) and a group for runs launched together. Pure data and its small helpers.
+import { DEMO_MODEL_NAMES, type DemoRole, demoModelSource } from '../../demo/world/models';
 import type { ModelSource } from '../../engines/prompt-lm';
 import type { TargetSource } from '../../engines/target-engine';
 import type { GflowpoMode, GflowpoSettingsInput } from '../../gflow/settings';
@@ -7,6 +8,8 @@ import type { BackendPreference } from '../../runtime/device';
 import type { Task } from '../../tasks/task';
 
 export type ModelChoice =
+  /** The demo world's model for a role (public/models/, served with the app, checked against its model card). */
+  | { kind: 'demo'; role: DemoRole }
   /** A Hugging Face model id, from the hub or a mirror with the hub's URL layout (`host`; null: huggingface.co). */
   | { kind: 'hub'; modelId: string; host: string | null }
   /** A model folder the user picked or dropped, read into memory (config.json, tokenizer, safetensors). */
@@ -36,11 +39,19 @@ export const MODE_LABELS: Readonly<Record<GflowpoMode, string>> = {
 };
 
 export function modelLabel(choice: ModelChoice): string {
+  if (choice.kind === 'demo') return `${DEMO_MODEL_NAMES[choice.role]} (demo world)`;
   if (choice.kind === 'hub') return choice.host ? `${choice.modelId} (from ${choice.host})` : choice.modelId;
   return `${choice.label} (local folder)`;
 }
 
-export function modelSource(choice: ModelChoice): ModelSource & TargetSource {
+/** Where the app serves the demo models (public/models/ in the source tree). */
+export function demoModelsUrl(): string {
+  return new URL('models/', location.href).href;
+}
+
+/** The source the engines load: hub ids and picked files as they are; the demo models fetched and checked first. */
+export async function modelSource(choice: ModelChoice): Promise<ModelSource & TargetSource> {
+  if (choice.kind === 'demo') return demoModelSource(choice.role, { baseUrl: demoModelsUrl() });
   if (choice.kind === 'hub') return { kind: 'hub', modelId: choice.modelId, ...(choice.host ? { settings: { host: choice.host } } : {}) };
   return { kind: 'files', files: choice.files };
 }

@@ -3,12 +3,13 @@
 // came from (hub id and host; a picked folder only by name, to be picked again), and the backend. One IndexedDB
 // object store of the page (idb), keyed by the library's run id. No engine, no worker.
 import { type DBSchema, type IDBPDatabase, openDB } from 'idb';
+import type { DemoRole } from '../../demo/world/models';
 import type { BackendPreference } from '../../runtime/device';
 import type { Task } from '../../tasks/task';
 import type { ModelChoice, RunSpec } from './run-spec';
 
 /** A model choice as kept: a folder's files are not stored (the user picks the folder again to resume). */
-export type StoredChoice = { kind: 'hub'; modelId: string; host: string | null } | { kind: 'files'; label: string };
+export type StoredChoice = { kind: 'demo'; role: DemoRole } | { kind: 'hub'; modelId: string; host: string | null } | { kind: 'files'; label: string };
 
 export interface StoredSpec {
   runId: string;
@@ -51,7 +52,13 @@ function db(): Promise<IDBPDatabase<ViewsDB>> {
 }
 
 export function storedChoice(choice: ModelChoice): StoredChoice {
-  return choice.kind === 'hub' ? { kind: 'hub', modelId: choice.modelId, host: choice.host } : { kind: 'files', label: choice.label };
+  if (choice.kind === 'files') return { kind: 'files', label: choice.label };
+  return choice.kind === 'hub' ? { kind: 'hub', modelId: choice.modelId, host: choice.host } : { kind: 'demo', role: choice.role };
+}
+
+/** The choice a stored one loads again; null for a picked folder (its files are not kept). */
+export function loadableChoice(choice: StoredChoice): ModelChoice | null {
+  return choice.kind === 'files' ? null : choice;
 }
 
 export function storedSpec(runId: string, spec: RunSpec): StoredSpec {

@@ -1,5 +1,6 @@
-// The model chosen for one role (prompt-LM or target-LM): a curated hub id, a custom hub id, or a local folder
-// the user picked or dropped (read into memory and checked as a model before it can be used). No DOM.
+// The model chosen for one role (prompt-LM or target-LM): the demo world's (when the build serves it), a curated hub
+// id, a custom hub id, or a local folder the user picked or dropped (read into memory and checked as a model
+// before it can be used). No DOM.
 import { readLocalModelFiles } from '../../models/formats/local-files';
 import { type ShownError, toShownError } from '../common/errors';
 import type { ModelChoice } from '../run/run-spec';
@@ -16,7 +17,7 @@ export const CURATED_MODELS: readonly CuratedModel[] = [
   { id: 'Qwen/Qwen2.5-0.5B-Instruct', note: '494M parameters, about 2 GB; WebGPU advised' },
 ];
 
-export type ModelKind = 'curated' | 'custom' | 'folder';
+export type ModelKind = 'demo' | 'curated' | 'custom' | 'folder';
 
 /** 'owner/name' or 'name', as the hub allows. */
 const HUB_ID = /^(?:[A-Za-z0-9][A-Za-z0-9._-]{0,95}\/)?[A-Za-z0-9][A-Za-z0-9._-]{0,95}$/;
@@ -28,12 +29,16 @@ export class ModelSlot {
   folder = $state.raw<{ label: string; files: Map<string, Uint8Array>; bytes: number } | null>(null);
   folderError = $state<ShownError | null>(null);
   reading = $state(false);
+  /** The user chose a source (the demo world, once detected, does not replace their choice). */
+  touched = false;
 
   constructor(readonly role: 'prompt' | 'target') {}
 
   /** The choice to run with, or a sentence saying what is missing. */
   choice(hubHost: string | null): ModelChoice | string {
     switch (this.kind) {
+      case 'demo':
+        return { kind: 'demo', role: this.role };
       case 'curated':
         return { kind: 'hub', modelId: this.curatedId, host: hubHost };
       case 'custom': {

@@ -4,6 +4,7 @@
 import { GFLOWPO_MODES, type GflowpoMode, type GflowpoSettings, type PresetName, resolveSettings } from '../../gflow/settings';
 import type { BackendPreference } from '../../runtime/device';
 import { MODE_LABELS, type ModelChoice, type RunSpec, modelLabel, newRunId } from '../run/run-spec';
+import { demoWorldServed } from './demo-world';
 import { setupEstimate } from './estimate';
 import { ModelSlot } from './model-slot.svelte';
 import { ratesKey, recallRates } from './rates-memory';
@@ -24,6 +25,8 @@ export class SetupState {
   /** Settings the user edited: key -> text as typed. */
   fields = $state<Record<string, string>>({});
   baselines = $state<GflowpoMode[]>([]);
+  /** Whether the build serves the demo world (null until checked): then it is offered and selected first. */
+  demo = $state<boolean | null>(null);
 
   readonly form = $derived(resolveForm(this.fields, this.task.task, this.preset));
   /** The settings with no edits: the defaults, the task's defaults and the preset (what "Default" means in the form). */
@@ -61,6 +64,18 @@ export class SetupState {
     const modes: GflowpoMode[] = [s.mode, ...this.baselines.filter((m) => m !== s.mode)];
     const perRun = modes.map((mode) => ({ mode, ...setupEstimate({ ...s, mode }, task, rates) }));
     return { perRun, measured: rates !== null };
+  }
+
+  /** Checks for the demo world; when served, models and task start on it (unless the user chose already). */
+  async detectDemo(): Promise<void> {
+    if (this.demo !== null) return;
+    this.demo = await demoWorldServed();
+    if (!this.demo) return;
+    for (const slot of [this.prompt, this.target]) if (slot.kind === 'curated' && !slot.touched) slot.kind = 'demo';
+    if (this.task.kind === 'builtin' && !this.task.touched) {
+      this.task.kind = 'demo';
+      this.task.chooseBuiltin();
+    }
   }
 
   setField(key: string, text: string): void {

@@ -4,21 +4,25 @@
 import * as Comlink from 'comlink';
 import type { Remote } from 'comlink';
 import type { DatasetSplitId } from '../../tasks/hub-datasets';
+import { DEMO_TASKS, demoTask } from '../../demo/world/tasks';
 import { BUILTIN_TASKS, builtinTask } from '../../tasks/builtin';
 import type { Metric, Task, TaskFamily } from '../../tasks/task';
 import { type ShownError, toShownError } from '../common/errors';
 import type { ImportFlag, ImportPreview, PickedFile, TaskImporter, TaskMapping } from '../../engines/task-importer';
 
-export type TaskKind = 'builtin' | 'benchmark' | 'file' | 'hub';
+export type TaskKind = 'demo' | 'builtin' | 'benchmark' | 'file' | 'hub';
 
 export const GENERATION_METRICS: readonly Metric[] = ['exact_match', 'contains', 'f1', 'exact_set'];
 
 export class TaskSlot {
   kind = $state<TaskKind>('builtin');
+  /** The user chose a task (the demo world, once detected, does not replace their choice). */
+  touched = false;
   task = $state.raw<Task | null>(null);
   error = $state<ShownError | null>(null);
   busy = $state<string | null>(null);
 
+  demoName = $state<string>(DEMO_TASKS[0]!);
   builtinName = $state<string>(BUILTIN_TASKS[0]!);
   builtinSeed = $state(0);
 
@@ -56,6 +60,10 @@ export class TaskSlot {
 
   get builtinNames(): readonly string[] {
     return BUILTIN_TASKS;
+  }
+
+  get demoNames(): readonly string[] {
+    return DEMO_TASKS;
   }
 
   /** The label values of the chosen target column (from the preview's summary of every row), for label words. */
@@ -100,9 +108,10 @@ export class TaskSlot {
     });
   }
 
+  /** A built-in or demo task (generated, no files), with the data seed. */
   chooseBuiltin(): void {
     this.#attempt(() => {
-      this.task = builtinTask(this.builtinName, { seed: this.builtinSeed });
+      this.task = this.kind === 'demo' ? demoTask(this.demoName, { seed: this.builtinSeed }) : builtinTask(this.builtinName, { seed: this.builtinSeed });
     });
   }
 
