@@ -1,0 +1,74 @@
+// Split edges found by mutation testing (each case fails on some one-token change of split.ts): stratified counts
+// are the floor or ceiling of each label's share in every split (controlled rounding, not "all leftovers to the
+// first label"), the shuffle reaches every order equally often, partly labelled data is not stratified, fraction
+// checks one by one, and largest-remainder ties.
+import { describe, expect, it } from 'vitest';
+import { SplitError, largestRemainder, splitExamples } from '../../../src/tasks/import/split';
+import { thrown } from '../../support/thrown';
+
+const SPLITS = ['train', 'validation', 'test'] as const;
+
+describe('stratified counts', () => {
+  it.each([
+    [[7, 5, 3], [0.5, 0.25, 0.25]],
+    [[9, 4, 2, 1], [0.6, 0.2, 0.2]],
+    [[5, 5, 5], [0.4, 0.3, 0.3]],
+    [[13, 8, 3], [0.7, 0.15, 0.15]],
+  ])('labels of sizes %j split %j: every count is the floor or ceiling of its share, totals by largest remainder', (sizes, w) => {
+    const examples = sizes.flatMap((n, g) => Array.from({ length: n }, (_, i) => ({ id: `${g}-${i}`, label: `L${g}` })));
+    const n = examples.length;
+    for (const seed of [1, 2, 3]) {
+      const s = splitExamples(examples, { train: w[0]!, validation: w[1]!, test: w[2]! }, seed);
+      expect(SPLITS.map((k) => s[k].length)).toEqual(largestRemainder(n, w));
+      sizes.forEach((size, g) => {
+        const counts = SPLITS.map((k) => s[k].filter((e) => e.label === `L${g}`).length);
+        expect(counts.reduce((a, b) => a + b, 0)).toBe(size);
+        counts.forEach((c, k) => expect([Math.floor(size * w[k]! + 1e-9), Math.ceil(size * w[k]! - 1e-9)], `label ${g} ${SPLITS[k]}`).toContain(c));
+      });
+    }
+  });
+});
+
+describe('the shuffle', () => {
+  it('reaches all 6 orders of 3 examples about equally often over 600 seeds', () => {
+    const counts = new Map<string, number>();
+    for (let seed = 0; seed < 600; seed++) {
+      const order = splitExamples([{ id: 'a' }, { id: 'b' }, { id: 'c' }], { train: 1, validation: 0, test: 0 }, seed).train.map((e) => e.id).join('');
+      counts.set(order, (counts.get(order) ?? 0) + 1);
+    }
+    expect([...counts.keys()].sort()).toEqual(['abc', 'acb', 'bac', 'bca', 'cab', 'cba']);
+    // Each order is Binomial(600, 1/6): mean 100, sd 9.1; 55..145 is five standard deviations.
+    for (const [order, c] of counts) {
+      expect(c, order).toBeGreaterThan(55);
+      expect(c, order).toBeLessThan(145);
+    }
+  });
+
+  it('stratifies only when every example has a string label', () => {
+    const partly = Array.from({ length: 30 }, (_, i) => (i % 3 === 0 ? { id: i } : { id: i, label: i % 2 ? 'a' : 'b' }));
+    const f = { train: 0.5, validation: 0.25, test: 0.25 };
+    expect(splitExamples(partly, f, 4)).toEqual(splitExamples(partly, f, 4, { stratify: false }));
+  });
+});
+
+describe('fractions', () => {
+  const data = Array.from({ length: 10 }, (_, i) => ({ id: i }));
+  it('each must be a number in [0, 1], together 1', () => {
+    expect(() => splitExamples(data, { train: 0.6, validation: 0.5, test: -0.1 }, 1)).toThrow(SplitError);
+    expect(() => splitExamples(data, { train: Number.NaN, validation: 0.5, test: 0.5 }, 1)).toThrow(SplitError);
+    expect(() => splitExamples(data, { train: 0.5, validation: 0.5, test: 0.1 }, 1)).toThrow(
+      'split fractions must each be in [0, 1] and sum to 1, got train 0.5, validation 0.5, test 0.1',
+    );
+    expect(splitExamples(data, { train: 1, validation: 0, test: 0 }, 1).train).toHaveLength(10);
+    expect(splitExamples(data, { train: 0, validation: 0, test: 1 }, 1).test).toHaveLength(10);
+    expect(thrown(() => splitExamples(data, { train: 2, validation: 0, test: 0 }, 1), SplitError).name).toBe('SplitError');
+  });
+
+  it('largest remainder: floors, then the largest remainders, earlier splits first on ties', () => {
+    expect(largestRemainder(10, [1 / 3, 1 / 3, 1 / 3])).toEqual([4, 3, 3]);
+    expect(largestRemainder(5, [0.5, 0.3, 0.2])).toEqual([3, 1, 1]);
+    expect(largestRemainder(7, [0.1, 0.45, 0.45])).toEqual([1, 3, 3]);
+    expect(largestRemainder(4, [0.3, 0.3, 0.4])).toEqual([1, 1, 2]);
+    expect(largestRemainder(0, [0.5, 0.25, 0.25])).toEqual([0, 0, 0]);
+  });
+});
