@@ -6,11 +6,12 @@
 //   --data DIR (the shared data root)   --hub-host URL
 //   --target-lm openai:<base URL>#<model>: the target-LM on an OpenAI-compatible server (vLLM), key from $OPENAI_API_KEY
 //   --state FILE: the run is saved to FILE (a run file, the lab's export format) after every completed step,
-//     written to FILE.tmp then renamed over FILE, so a kill at any moment leaves the last completed step.
+//     written to FILE.tmp then renamed over FILE, so a kill at any moment leaves the last completed step; the
+//     target-LM answers of the step in progress go to FILE.journal, so a killed step is redone without them.
 //   --resume FILE: continues the run saved in FILE (and keeps saving to it, or to --state). The task defaults to
 //     the saved one; the models must be the saved run's (their ids are checked); settings flags must agree.
 // Without --prompt-lm and --target-lm the command uses the demo world's models (see demoModels below).
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, statSync, writeFileSync, writeSync, appendFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { LabEngine, type LabModels } from '../src/engines/lab-engine';
 import type { TargetSource } from '../src/engines/target-engine';
@@ -20,12 +21,12 @@ import { GFLOWPO_MODES, type GflowpoMode, type GflowpoSettingsInput, PRESET_NAME
 import { loadOrtNode } from '../src/runtime/ort-node';
 import { RunFileError } from '../src/store/errors';
 import type { RunSnapshot } from '../src/store/records';
-import { RunFileRepository } from '../src/store/repository';
 import { decodeRunFile } from '../src/store/run-file';
 import { taskFromFile } from '../src/tasks/import/task-file';
 import type { TaskMapping } from '../src/tasks/import/to-task';
 import { loadSharedTask } from '../src/tasks/registry';
 import type { Task, TaskFamily } from '../src/tasks/task';
+import { stateRepository } from './lab-state';
 import { modelSource } from './model-source';
 
 class UsageError extends Error {
@@ -151,20 +152,6 @@ async function modelsFrom(flags: Map<string, string>): Promise<LabModels & { nam
   return { promptLM, targetLM: target as TargetSource, backend: 'wasm', names: { promptLM: flags.get('prompt-lm')!, targetLM: flags.get('target-lm')! } };
 }
 
-/** Replaces `file` by `bytes` so that a kill at any moment leaves either the old file or the new one, whole. */
-function writeAtomically(file: string, bytes: Uint8Array): void {
-  const tmp = `${file}.tmp`;
-  const fd = openSync(tmp, 'w');
-  try {
-    let at = 0;
-    while (at < bytes.length) at += writeSync(fd, bytes, at, bytes.length - at);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, file);
-}
-
 function readState(file: string): RunSnapshot {
   let bytes: Uint8Array;
   try {
@@ -229,7 +216,7 @@ async function savedRun(flags: Map<string, string>, log: string | undefined): Pr
   const stateFile = resolve(flags.get('state') ?? resumeFile!);
   const saved = resumeFile ? readState(resumeFile) : null;
   if (!saved && existsSync(stateFile)) throw new UsageError(`--state ${stateFile} exists; continue that run with --resume ${stateFile}, or choose another file`);
-  const repository = new RunFileRepository((bytes) => writeAtomically(stateFile, bytes), saved);
+  const repository = stateRepository(stateFile, saved);
   const engine = new LabEngine(loadOrtNode, undefined, { repository: async () => repository, label: `the headless command (pid ${process.pid})` });
   const models = await modelsFrom(flags);
   const input = settingsFrom(flags);
@@ -244,7 +231,7 @@ async function savedRun(flags: Map<string, string>, log: string | undefined): Pr
   } else {
     task = loadTask(flags.get('task')!, flags);
     const p = preset(flags);
-    await engine.createRun({ task, ...models, settings: input, ...(p ? { preset: p } : {}) }, { name: basename(stateFile) });
+    await engine.createRun({ task, ...models, settings: input, ...(p ? { preset: p } : {}) }, { name: basename(stateFile), promptLM: models.names.promptLM });
     if (log) writeFileSync(log, '');
   }
   const mode = engine.state().settings.mode;

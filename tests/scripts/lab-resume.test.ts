@@ -1,7 +1,8 @@
 // `npm run lab -- --state FILE` / `--resume FILE` on tiny fixture models: a run killed with SIGKILL at random
 // points (after a random step's line plus a random delay, so mostly mid-step) and resumed ends with the same report
-// and event log as the uninterrupted run of the same seed; the state file is always a whole run file; bad and
-// foreign state files, and flags that contradict the saved run, are refused naming what differs.
+// and event log as the uninterrupted run of the same seed; the state file is always a whole run file and its journal
+// holds only answers of the step after it; bad and foreign state files, and flags that contradict the saved run,
+// are refused naming what differs.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -53,11 +54,21 @@ describe('npm run lab --state / --resume', () => {
     const kills = [1, 3].map((afterStep) => ({ afterStep, delayMs: Math.floor(random() * 1500) }));
     await killedRun([...runArgs, ...models(), '--state', state, '--log', log], kills[0]!.afterStep, kills[0]!.delayMs);
     const saved: number[] = [];
+    const journalled: number[] = [];
+    /** After a kill: the state file is a whole run; the journal holds only answers of the step after it. */
+    const afterKill = () => {
+      const step = decodeRunFile(readFileSync(state)).run.step;
+      const lines = existsSync(`${state}.journal`) ? readFileSync(`${state}.journal`, 'utf8').split('\n').filter(Boolean) : [];
+      const complete = lines.filter((l) => l.endsWith('}')).map((l) => JSON.parse(l) as { step: number; score: number });
+      expect(complete.every((r) => r.step === step + 1 && r.score >= 0 && r.score <= 1)).toBe(true);
+      saved.push(step);
+      journalled.push(complete.length);
+    };
     for (const kill of kills.slice(1)) {
-      saved.push(decodeRunFile(readFileSync(state)).run.step); // whole after every kill
+      afterKill();
       await killedRun([...models(), '--resume', state, '--log', log], kill.afterStep, kill.delayMs);
     }
-    saved.push(decodeRunFile(readFileSync(state)).run.step);
+    afterKill();
     expect(saved.every((s, i) => s >= (kills[i]!.afterStep) && s < 5)).toBe(true);
     const { stdout } = await lab([...models(), '--resume', state, '--report', report, '--log', log]);
     expect(stdout).toContain(`resumed ${state} after step ${saved.at(-1)} of 5`);
@@ -66,7 +77,8 @@ describe('npm run lab --state / --resume', () => {
     const finished = decodeRunFile(readFileSync(state));
     expect([finished.run.status, finished.run.step]).toEqual(['finished', 5]);
     expect(existsSync(`${state}.tmp`)).toBe(false);
-    console.log(`killed after step lines ${kills.map((k) => `${k.afterStep} (+${k.delayMs} ms)`).join(', ')}; saved steps at the kills: ${saved.join(', ')}`);
+    expect(existsSync(`${state}.journal`)).toBe(false);
+    console.log(`killed after step lines ${kills.map((k) => `${k.afterStep} (+${k.delayMs} ms)`).join(', ')}; saved steps at the kills: ${saved.join(', ')}; journalled answers then: ${journalled.join(', ')}`);
   }, 300_000);
 
   it('refuses bad and foreign state files and contradicting flags, naming what differs', async () => {
