@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { taskFromFile } from '../../../src/tasks/import/task-file';
 import { type TaskMapping, importTask, reviewMapping, suggestTask } from '../../../src/tasks/import/to-task';
-import type { Table } from '../../../src/tasks/import/types';
+import { ImportError, type Table } from '../../../src/tasks/import/types';
+import { thrown } from '../../support/thrown';
 
 const table = (columns: string[], rows: Record<string, string>[]): Table => ({ source: 'd/t.csv', format: 'csv', columns, rows, rowLines: rows.map((_, i) => i + 2) });
 /** Nine rows (a third each to train, validation, test); row 4 (file line 6) gets `row4` over `base`. */
@@ -150,5 +151,39 @@ describe('taskFromFile overrides', () => {
     const r = taskFromFile('t.csv', csv, { family: 'generation', name: 'ii/tense' });
     expect([r.task.name, r.task.family, r.task.metric]).toEqual(['ii/tense', 'generation', 'f1']);
     expect(r.mapping).toEqual({ family: 'generation', inputColumns: ['text'], targetColumn: 'label', name: 'ii/tense' });
+  });
+});
+
+describe('taskFromFile: when a guess is used, and what an explicit mapping is', () => {
+  const numeric = 'text,label\n' + Array.from({ length: 9 }, (_, i) => `sentence ${i},${i % 2}`).join('\n');
+  const confirm = 'n.csv: the guessed mapping needs your confirmation: the labels of "label" are numbers (0, 1)';
+
+  it('a mapping is explicit only with both a family and a target column', () => {
+    expect(() => taskFromFile('n.csv', numeric, { map: { targetColumn: 'label' } })).toThrow(confirm);
+    expect(() => taskFromFile('n.csv', numeric, { map: { family: 'classification' } })).toThrow(confirm);
+    expect(taskFromFile('n.csv', numeric, { map: { family: 'classification', targetColumn: 'label' } }).flags.map((f) => f.kind)).toEqual(['numeric-labels']);
+  });
+
+  it('every blocking flag is listed, "; "-separated, at line 1 column 1; a non-blocking flag does not stop a guess', () => {
+    const twoFlags = 'text,label\n' + Array.from({ length: 9 }, (_, i) => `sentence ${i},${i === 3 ? '' : i % 2}`).join('\n');
+    const e = thrown(() => taskFromFile('e.csv', twoFlags), ImportError);
+    expect(e.message).toBe(
+      'e.csv: the guessed mapping needs your confirmation: 1 of 9 rows have an empty "label" (the first at line 5); every example needs a gold answer: fill them in, remove them, or choose another column; ' +
+        'the labels of "label" are numbers (0, 1); the model would have to answer with them: give labelWords (e.g. {"0": "negative", "1": "positive"}). ' +
+        'Pass it, changed as needed, as the mapping: {"family":"classification","inputColumns":["text"],"targetColumn":"label"}',
+    );
+    expect([e.file, e.line, e.column]).toEqual(['e.csv', 1, 1]);
+    const lists = Array.from({ length: 9 }, (_, i) => JSON.stringify({ input: `q${i}`, target: [`a${i}`, `b${i}`] })).join('\n');
+    const r = taskFromFile('l.jsonl', lists);
+    expect(r.flags).toEqual([{ kind: 'list-cells', column: 'target', blocking: false, message: '9 cells of "target" are JSON lists: the first entry is the gold output, the others its alternatives' }]);
+    expect([...r.task.splits.train, ...r.task.splits.validation, ...r.task.splits.test].find((x) => x.input === 'q5')).toEqual({ input: 'q5', output: 'a5', fields: { input: 'q5' }, alternatives: ['b5'] });
+  });
+
+  it('without a guessed answer: the guessed input is kept; a family and a target are both needed', () => {
+    const notes = 'text,notes\n' + Array.from({ length: 9 }, (_, i) => `s${i},${'long free text '.repeat(4)}${i}`).join('\n');
+    expect(taskFromFile('x.csv', notes, { map: { family: 'generation', targetColumn: 'notes' } }).mapping).toEqual({ inputColumns: ['text'], family: 'generation', targetColumn: 'notes' });
+    const none = 'x.csv: no mapping to a task: no column looks like the answer (label, output, target, answer, ...); the columns are "text", "notes": choose targetColumn; give one, e.g.';
+    expect(() => taskFromFile('x.csv', notes, { map: { targetColumn: 'notes' } })).toThrow(none);
+    expect(() => taskFromFile('x.csv', notes, { map: { family: 'generation' } })).toThrow(none);
   });
 });
