@@ -187,3 +187,22 @@ describe('taskFromFile: when a guess is used, and what an explicit mapping is', 
     expect(() => taskFromFile('x.csv', notes, { map: { family: 'generation' } })).toThrow(none);
   });
 });
+
+describe('reviewMapping counts', () => {
+  const cls: TaskMapping = { family: 'classification', inputColumns: ['q'], targetColumn: 'a' };
+  it('empty targets: blank or whitespace-only, the first named by its line', () => {
+    const rows = Array.from({ length: 8 }, (_, i) => ({ q: `x${i}`, a: i === 0 || i === 5 ? ' ' : 'yes' }));
+    expect(reviewMapping(table(['q', 'a'], rows), cls)).toEqual([
+      { kind: 'empty-targets', column: 'a', blocking: true, message: '2 of 8 rows have an empty "a" (the first at line 2); every example needs a gold answer: fill them in, remove them, or choose another column' },
+    ]);
+    const later = rows.map((r, i) => ({ ...r, a: i === 2 || i === 6 ? '' : 'yes' }));
+    expect(reviewMapping(table(['q', 'a'], later), cls)[0]!.message).toContain('(the first at line 4)');
+  });
+
+  it('distinct labels are counted up to 10,001', () => {
+    const rows = Array.from({ length: 10_005 }, (_, i) => ({ q: `x${i}`, a: `label${i}` }));
+    expect(reviewMapping(table(['q', 'a'], rows), cls)).toEqual([
+      { kind: 'many-labels', column: 'a', blocking: true, message: '"a" has 10001 distinct values, more than 20 labels; it looks like free text: use family generation' },
+    ]);
+  });
+});
