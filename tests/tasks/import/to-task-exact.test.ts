@@ -206,3 +206,81 @@ describe('reviewMapping counts', () => {
     ]);
   });
 });
+
+describe('suggestTask and importTask details', () => {
+  it('a column of JSON objects is the answer whatever its name; a free-text output makes generation', () => {
+    expect(suggestTask(table(['question', 'scores'], [{ question: 'q1', scores: '{"a": 1, "b": 0}' }, { question: 'q2', scores: '{"a": 0, "b": 1}' }])).mapping).toEqual({
+      family: 'multiple_choice', inputColumns: ['question'], targetColumn: 'scores',
+    });
+    expect(suggestTask(table(['text', 'answer'], [{ text: 'q1', answer: 'x'.repeat(50) }, { text: 'q2', answer: 'y'.repeat(50) }])).mapping).toEqual({
+      family: 'generation', inputColumns: ['text'], targetColumn: 'answer',
+    });
+    expect(suggestTask(table(['x', 'text'], [{ x: '1', text: 'hello' }])).flags[0]!.column).toBe('text'); // the guessed input, not the first column
+  });
+
+  it('name from the file name (last extension only, either slash), template, description and notes per family', () => {
+    const rows = nine((i) => ({ q: `x${i}`, a: i % 2 ? 'y' : 'n' }));
+    const c = importTask({ ...table(['q', 'a'], rows), source: 'dir\\data.v2.csv' }, { family: 'classification', inputColumns: ['q'], targetColumn: 'a' });
+    expect([c.name, c.template, c.description, c.notes]).toEqual([
+      'import/data.v2', '{prompt} Input : {text} Output:', 'Imported from dir\\data.v2.csv: classification, input q, answer a; 9 rows.',
+      ['splits: seeded shuffle (seed 0) stratified by label, train 3, validation 3, test 3 (fewer than 65 rows: a third each)'],
+    ]);
+    const g = importTask({ ...table(['q', 'p', 'a'], nine((i) => ({ q: `x${i}`, p: `p${i}`, a: `o${i}` }))), source: 'a/b/gen.tsv' }, { family: 'generation', inputColumns: ['q', 'p'], targetColumn: 'a' });
+    expect([g.name, g.template, g.description, g.notes]).toEqual([
+      'import/gen', '{prompt}\nInput : {input}\nOutput :', 'Imported from a/b/gen.tsv: generation (exact_match), input q + p, answer a; 9 rows.',
+      ['splits: seeded shuffle (seed 0), train 3, validation 3, test 3 (fewer than 65 rows: a third each)'],
+    ]);
+  });
+
+  it('split sizes: 32/32/rest from 65 rows, a third each below, refused below 3', () => {
+    const sizes = (n: number) => {
+      const k = importTask(table(['q', 'a'], Array.from({ length: n }, (_, i) => ({ q: `x${i}`, a: `o${i}` }))), { family: 'generation', inputColumns: ['q'], targetColumn: 'a' });
+      return [k.splits.train.length, k.splits.validation.length, k.splits.test.length];
+    };
+    expect(sizes(65)).toEqual([32, 32, 1]);
+    expect(sizes(64)).toEqual([21, 21, 22]);
+    expect(sizes(3)).toEqual([1, 1, 1]);
+    const e = thrown(() => sizes(2), ImportError);
+    expect([e.message, e.line, e.column]).toEqual(['d/t.csv: 2 rows are too few; train, validation and test need at least one example each', 1, 1]);
+  });
+
+  it('labels: JSON is refused (shown cut to 40 characters), unused label words are dropped', () => {
+    const long = `["${'z'.repeat(50)}"]`;
+    expect(() => importTask(table(['q', 'a'], nine((i) => ({ q: `x${i}`, a: i === 4 ? long : 'y' }))), { family: 'classification', inputColumns: ['q'], targetColumn: 'a' })).toThrow(
+      `d/t.csv: the row at line 6 has JSON ${JSON.stringify(long).slice(0, 40)} as its label in "a"; a label is one word: use family multiple_choice or generation`,
+    );
+    const worded = importTask(table(['q', 'a'], nine((i) => ({ q: `x${i}`, a: i % 2 ? '1' : '0' }))), { family: 'classification', inputColumns: ['q'], targetColumn: 'a', labelWords: { '0': 'no', '1': 'yes', '2': 'maybe' } });
+    expect(worded.labelWords).toEqual(['no', 'yes']);
+  });
+
+  it('a list target: the first entry is the output, the rest deduplicated alternatives without the output or blanks', () => {
+    const k = importTask(table(['q', 'a'], nine((i) => ({ q: `x${i}`, a: '["x", "y", "y", "x", " "]' }))), { family: 'generation', inputColumns: ['q'], targetColumn: 'a' });
+    for (const e of allExamples(k)) expect([e.output, e.alternatives]).toEqual(['x', ['y']]);
+  });
+});
+
+describe('multiple-choice answers at their edges', () => {
+  const listed = (choices: string[], answer: string) => {
+    const rows = nine((i) => ({ q: `x${i}`, a: i === 4 ? answer : 'A', list: JSON.stringify(choices) }));
+    const k = importTask(table(['q', 'a', 'list'], rows), { family: 'multiple_choice', inputColumns: ['q'], targetColumn: 'a', choicesColumn: 'list' });
+    return allExamples(k).find((e) => e.fields!['q'] === 'x4')!.output;
+  };
+  it('accepted forms', () => {
+    expect(listed(['Red', 'Blue'], ' (B) ')).toBe('B');
+    expect(listed(['Red', 'Blue'], 'Red')).toBe('A'); // a choice text that starts with a capital is text, not a letter
+    expect(listed(Array.from({ length: 11 }, (_, i) => `c${i}`), '10')).toBe('K');
+  });
+
+  it.each(['xB', 'x1', '1x', 'green', '-1'])('answer %j names no choice', (answer) => {
+    expect(() => listed(['Red', 'Blue'], answer)).toThrow(`d/t.csv: the row at line 6 has answer ${JSON.stringify(answer)} in "a", which names none of its 2 choices`);
+  });
+
+  it('2 to 26 choices, none empty (the first included)', () => {
+    expect(() => listed(Array.from({ length: 27 }, (_, i) => `c${i}`), 'A')).toThrow('d/t.csv: the row at line 2 has 27 choices; multiple choice needs 2 to 26');
+    expect(listed(Array.from({ length: 26 }, (_, i) => `c${i}`), 'Z')).toBe('Z');
+    const rows = nine((i) => ({ q: `x${i}`, a: 'B', c1: i === 4 ? '' : 'red', c2: 'blue' }));
+    expect(() => importTask(table(['q', 'a', 'c1', 'c2'], rows), { family: 'multiple_choice', inputColumns: ['q'], targetColumn: 'a', choiceColumns: ['c1', 'c2'] })).toThrow(
+      'd/t.csv: the row at line 6 has an empty choice A; every choice needs text',
+    );
+  });
+});
