@@ -19,6 +19,8 @@ describe('parseCsv edges', () => {
 
   it('error messages in full', () => {
     expect(() => parseCsv('t.csv', 'a', { delimiter: ';;' })).toThrow('CSV delimiter must be one character other than a quote or line break, got ";;"');
+    for (const d of ['', '"', '\n', '\r']) expect(() => parseCsv('t.csv', 'a', { delimiter: d }), JSON.stringify(d)).toThrow(`got ${JSON.stringify(d)}`);
+    expect(parseCsv('t.csv', 'a|b\n1|2', { delimiter: '|' }).rows).toEqual([{ a: '1', b: '2' }]);
     expect(() => parseCsv('t.csv', 'a,b\n"x"y,z')).toThrow(
       `t.csv: found "y" at line 2 column 4 after the closing quote of a field; a field that starts with '"' must end with '"' right before the ',' or line end: write a quote inside it as two (""), or import with quoting 'none' if quotes are literal text`,
     );
