@@ -33,6 +33,11 @@ describe('parseCsv edges', () => {
     // A header below blank lines is named with its line; without a header it is "the first row".
     expect(() => parseCsv('t.csv', '\n\na,b\n1')).toThrow('t.csv: the row starting at line 4 has 1 fields where the header (line 3) has 2; it ends at line 4 column 2');
     expect(() => parseCsv('t.csv', '1,2\n3', { header: false })).toThrow('where the first row has 2;');
+    expect(() => parseCsv('t.csv', '1,2\n3', { header: 'auto' })).toThrow('where the first row has 2;');
+  });
+
+  it("longRows 'last': the last field fills the last column, the extra ones before it are dropped", () => {
+    expect(parseCsv('t.csv', 'a,b,c\n1,2,3,4,5\n6,7,8', { longRows: 'last' }).rows).toEqual([{ a: '1', b: '2', c: '5' }, { a: '6', b: '7', c: '8' }]);
   });
 });
 
