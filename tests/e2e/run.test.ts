@@ -5,7 +5,7 @@
 // and resume, the two runs compared, export and import; no main-thread task over 50 ms of CPU while runs step; the
 // markup shown as text and never run; keyboard use; screenshots of each view at 1280 and 360 px (__artifacts__/).
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ARTIFACTS, TRACE_CATEGORIES, chooseFixtureModels, launch, longTasksSince, mainThreadTasks, openPage, pageNow, screenshot, shortSchedule, statusOf, waitForStep } from './browser';
 import { XSS_PAYLOADS } from './payloads';
 
@@ -27,6 +27,14 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await browser?.close();
+});
+// A failed test leaves a screenshot and says what the page showed (status, alerts).
+afterEach(async (context) => {
+  if (context.task.result?.state !== 'fail' || !page) return;
+  await screenshot(page, `failed-${context.task.name.slice(0, 40).replace(/[^a-z0-9]+/gi, '-')}`).catch(() => undefined);
+  const status = await page.getByTestId('run-status').getAttribute('data-status', { timeout: 1000 }).catch(() => null);
+  const alerts = await page.getByRole('alert').allTextContents().catch(() => []);
+  console.log(`page at failure: ${page.url()} status=${status} alerts=${JSON.stringify(alerts)} errors=${JSON.stringify(errors)}`);
 });
 
 const points = async (chart: string) => Number(await page.getByTestId(chart).getAttribute('data-points'));
@@ -119,7 +127,10 @@ describe('the lab', () => {
     expect(Number(await page.getByTestId('run-step').textContent())).toBe(3);
     expect(await points('chart-accuracy')).toBe(3);
     expect(await page.getByTestId('result-selected').textContent()).toMatch(/test/);
+    // The setup kept its choices across the reload.
     await go('#/setup');
+    await expect.poll(() => page.getByTestId('setup-task-demo').inputValue()).toBe('reverse');
+    expect(await page.getByTestId('setting-steps').inputValue()).toBe('3');
   });
 
   it('sets up a task from a CSV file of markup, previewed as text', async () => {

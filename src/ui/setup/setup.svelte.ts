@@ -1,13 +1,14 @@
 // Everything the setup view chooses: the model per role, the task, the preset and edited settings, the baselines
 // to launch alongside GFlowPO, the backend; the resolved settings with per-field errors; the estimate; and the
 // run specs to start. No DOM.
-import { GFLOWPO_MODES, type GflowpoMode, type GflowpoSettings, type PresetName, resolveSettings } from '../../gflow/settings';
+import { GFLOWPO_MODES, type GflowpoMode, type GflowpoSettings, PRESET_NAMES, type PresetName, resolveSettings } from '../../gflow/settings';
 import type { BackendPreference } from '../../runtime/device';
 import { MODE_LABELS, type ModelChoice, type RunSpec, modelLabel, newRunId } from '../run/run-spec';
 import { demoWorldServed } from './demo-world';
 import { setupEstimate } from './estimate';
 import { ModelSlot } from './model-slot.svelte';
 import { ratesKey, recallRates } from './rates-memory';
+import { type SetupMemory, readSetupMemory, writeSetupMemory } from './setup-memory';
 import { resolveForm } from './settings-form';
 import { TaskSlot } from './task-slot.svelte';
 
@@ -70,11 +71,59 @@ export class SetupState {
   async detectDemo(): Promise<void> {
     if (this.demo !== null) return;
     this.demo = await demoWorldServed();
-    if (!this.demo) return;
+    if (!this.demo) {
+      // A kept choice of the demo world in a build without it: back to the defaults.
+      for (const slot of [this.prompt, this.target]) if (slot.kind === 'demo') slot.kind = 'curated';
+      if (this.task.kind === 'demo') {
+        this.task.kind = 'builtin';
+        this.task.chooseBuiltin();
+      }
+      return;
+    }
     for (const slot of [this.prompt, this.target]) if (slot.kind === 'curated' && !slot.touched) slot.kind = 'demo';
     if (this.task.kind === 'builtin' && !this.task.touched) {
       this.task.kind = 'demo';
       this.task.chooseBuiltin();
+    }
+  }
+
+  /** The choices to keep across reloads (files are not kept). */
+  memory(): SetupMemory {
+    const slot = (m: ModelSlot) => ({ kind: m.kind === 'folder' ? 'curated' : m.kind, curatedId: m.curatedId, customId: m.customId });
+    const t = this.task;
+    const kind = t.kind === 'demo' || t.kind === 'builtin' ? t.kind : 'builtin';
+    return { prompt: slot(this.prompt), target: slot(this.target), hubHost: this.hubHost, backend: this.backend, preset: this.preset, fields: { ...this.fields }, baselines: [...this.baselines], task: { kind, demoName: t.demoName, builtinName: t.builtinName, seed: t.builtinSeed } };
+  }
+
+  remember(): void {
+    writeSetupMemory(this.memory());
+  }
+
+  /** Restores the kept choices (unknown values are ignored; the demo world only if it turns out to be served). */
+  restore(memory: SetupMemory | null = readSetupMemory()): void {
+    if (!memory) return;
+    const slot = (m: ModelSlot, kept: SetupMemory['prompt']) => {
+      if (['demo', 'curated', 'custom'].includes(kept.kind)) {
+        m.kind = kept.kind as ModelSlot['kind'];
+        m.touched = true;
+      }
+      m.curatedId = kept.curatedId;
+      m.customId = kept.customId;
+    };
+    slot(this.prompt, memory.prompt);
+    slot(this.target, memory.target);
+    this.hubHost = memory.hubHost;
+    if (['auto', 'webgpu', 'wasm'].includes(memory.backend)) this.backend = memory.backend as BackendPreference;
+    if ((PRESET_NAMES as readonly string[]).includes(memory.preset)) this.preset = memory.preset as PresetName;
+    this.fields = memory.fields;
+    this.baselines = BASELINE_MODES.filter((m) => memory.baselines.includes(m));
+    const t = this.task;
+    if (this.task.demoNames.includes(memory.task.demoName)) t.demoName = memory.task.demoName;
+    if (this.task.builtinNames.includes(memory.task.builtinName)) t.builtinName = memory.task.builtinName;
+    t.builtinSeed = memory.task.seed;
+    if (memory.task.kind === 'demo' || memory.task.kind === 'builtin') {
+      t.kind = memory.task.kind;
+      t.touched = true;
     }
   }
 

@@ -1,0 +1,40 @@
+// The setup's kept choices: a round trip through storage, and anything malformed read as "nothing kept".
+import { describe, expect, it } from 'vitest';
+import { type SetupMemory, readSetupMemory, writeSetupMemory } from '../../../src/ui/setup/setup-memory';
+
+function memoryStorage() {
+  const items = new Map<string, string>();
+  return { getItem: (k: string) => items.get(k) ?? null, setItem: (k: string, v: string) => void items.set(k, v), items };
+}
+
+const kept: SetupMemory = {
+  prompt: { kind: 'demo', curatedId: 'HuggingFaceTB/SmolLM2-135M-Instruct', customId: '' },
+  target: { kind: 'custom', curatedId: 'HuggingFaceTB/SmolLM2-135M-Instruct', customId: 'owner/model' },
+  hubHost: 'http://mirror.example',
+  backend: 'wasm',
+  preset: 'quick',
+  fields: { steps: '12', targetCallBudget: '' },
+  baselines: ['prior-only'],
+  task: { kind: 'demo', demoName: 'reverse', builtinName: 'sum', seed: 3 },
+};
+
+describe('setup memory', () => {
+  it('round-trips the choices', () => {
+    const storage = memoryStorage();
+    writeSetupMemory(kept, storage);
+    expect(readSetupMemory(storage)).toEqual(kept);
+  });
+
+  it('reads nothing from missing, broken or ill-typed memory, and drops non-text fields', () => {
+    const storage = memoryStorage();
+    expect(readSetupMemory(storage)).toBeNull();
+    storage.setItem('gflowpo-lab.setup.v1', '{not json');
+    expect(readSetupMemory(storage)).toBeNull();
+    storage.setItem('gflowpo-lab.setup.v1', JSON.stringify({ ...kept, task: { ...kept.task, seed: 'x' } }));
+    expect(readSetupMemory(storage)).toBeNull();
+    storage.setItem('gflowpo-lab.setup.v1', JSON.stringify({ ...kept, prompt: null }));
+    expect(readSetupMemory(storage)).toBeNull();
+    storage.setItem('gflowpo-lab.setup.v1', JSON.stringify({ ...kept, fields: { steps: 12, seed: '1' }, baselines: ['no-dmu', 4] }));
+    expect(readSetupMemory(storage)).toMatchObject({ fields: { seed: '1' }, baselines: ['no-dmu'] });
+  });
+});
