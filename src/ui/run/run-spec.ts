@@ -1,6 +1,6 @@
 // What the setup view hands to a run: the models for each role, the task, the settings and the backend, with a
 // label ("GFlowPO", "prior-only", …) and a group for runs launched together. Pure data and its small helpers.
-import { DEMO_MODEL_NAMES, type DemoRole, demoModelSource } from '../../demo/world/models';
+import { DEMO_MODEL_NAMES, type DemoRole } from '../../demo/world/recipes';
 import type { ModelSource } from '../../engines/prompt-lm';
 import type { TargetSource } from '../../engines/target-engine';
 import type { GflowpoMode, GflowpoSettingsInput } from '../../gflow/settings';
@@ -51,7 +51,11 @@ export function demoModelsUrl(): string {
 
 /** The source the engines load: hub ids and picked files as they are; the demo models fetched and checked first. */
 export async function modelSource(choice: ModelChoice): Promise<ModelSource & TargetSource> {
-  if (choice.kind === 'demo') return demoModelSource(choice.role, { baseUrl: demoModelsUrl() });
+  if (choice.kind === 'demo') {
+    // Loaded when a demo run starts: the reader and its hash check are not part of the page's first download.
+    const { demoModelSource } = await import('../../demo/world/models');
+    return demoModelSource(choice.role, { baseUrl: demoModelsUrl() });
+  }
   if (choice.kind === 'hub') return { kind: 'hub', modelId: choice.modelId, ...(choice.host ? { settings: { host: choice.host } } : {}) };
   return { kind: 'files', files: choice.files };
 }

@@ -3,7 +3,7 @@
 // came from (hub id and host; a picked folder only by name, to be picked again), and the backend. One IndexedDB
 // object store of the page (idb), keyed by the library's run id. No engine, no worker.
 import { type DBSchema, type IDBPDatabase, openDB } from 'idb';
-import type { DemoRole } from '../../demo/world/models';
+import type { DemoRole } from '../../demo/world/recipes';
 import type { BackendPreference } from '../../runtime/device';
 import type { Task } from '../../tasks/task';
 import type { ModelChoice, RunSpec } from './run-spec';
