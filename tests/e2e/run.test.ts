@@ -207,9 +207,19 @@ describe('the lab', () => {
     expect(await page.getByTestId('compare-table').textContent()).toContain('prior-only');
   });
 
-  it('exports a run and imports it back (a copy when it is already there)', async () => {
+  it('exports a run and imports it back (a copy when it is already there); exports its prompts as CSV and JSON', async () => {
     await go(`#/run/${ids.gflowpo}`);
     const selected = await page.getByTestId('result-selected').textContent();
+    const text = async (button: string) => {
+      const [d] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: button }).click()]);
+      return Buffer.concat(await (await d.createReadStream()).toArray()).toString('utf8');
+    };
+    const csv = await text('Export CSV');
+    const json = JSON.parse(await text('Export JSON')) as { run: string; prompts: { text: string }[] };
+    expect(csv.split('\n')[0]).toBe('text,trainAccuracy,validationAccuracy,testAccuracy,firstStep,sampled,replayed,bestLogReward,inBuffer,initial');
+    expect(json.run).toBe(ids.gflowpo);
+    expect(csv.trim().split('\n').length).toBeGreaterThan(json.prompts.length); // quoted prompts may span lines
+    expect(json.prompts.some((p) => XSS_PAYLOADS.some((x) => p.text.includes(x)))).toBe(true);
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('run-export').click()]);
     const bytes = await (await download.createReadStream()).toArray();
     const file = Buffer.concat(bytes);
