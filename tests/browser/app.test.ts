@@ -1,5 +1,5 @@
 // The app shell in real Chromium (mounted by the test, not built): it opens on the setup view with the model and
-// task pickers and a built-in task's splits, and the toy view (#/toy) still trains the compiler's toy model live,
+// task pickers and a built-in (or demo) task's splits, and the toy view (#/toy) still trains the compiler's toy model live,
 // on wasm since the only WebGPU adapter here is SwiftShader's fallback. The built app is tested in tests/e2e.
 import { flushSync, mount, unmount } from 'svelte';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -39,7 +39,8 @@ describe('the app', () => {
     const q = (id: string) => target.querySelector(`[data-testid="${id}"]`);
     for (const id of ['setup-model-prompt', 'setup-model-target', 'setup-task', 'run-start']) expect(q(id), id).not.toBeNull();
     await until(() => q('task-preview') !== null, 5000);
-    expect(q('task-preview')!.textContent).toContain('builtin/');
+    // A built-in task, or a demo task once the demo world's models are found being served.
+    expect(q('task-preview')!.textContent).toMatch(/(builtin|demo)\/[a-z_]+/);
     expect(target.querySelectorAll('[data-testid="task-example"]').length).toBe(5);
     // Every setting of the build is in the form, with its explanation.
     expect(target.querySelector('[data-testid="setting-steps"]')).not.toBeNull();
