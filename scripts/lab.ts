@@ -24,17 +24,18 @@ import type { RunSnapshot } from '../src/store/records';
 import { decodeRunFile } from '../src/store/run-file';
 import { taskFromFile } from '../src/tasks/import/task-file';
 import type { TaskMapping } from '../src/tasks/import/to-task';
-import { loadSharedTask } from '../src/tasks/registry';
+import { loadSharedTask, sharedTaskNames } from '../src/tasks/registry';
 import type { Task, TaskFamily } from '../src/tasks/task';
 import { stateRepository } from './lab-state';
 import { modelSource } from './model-source';
+import { DEMO_MODEL_NAMES, demoModelSource } from '../src/demo/world/models';
 
 class UsageError extends Error {
   override name = 'UsageError';
 }
 
 const USAGE =
-  'usage: npm run lab -- --task <name|folder|file [--map JSON] [--family F]> [--prompt-lm <id|path> --target-lm <id|path>] [--steps N] [--seed S] [--mode M | --modes a,b] [--manual-prompt P] [--budget N] [--settings JSON] [--preset P] [--state FILE | --resume FILE] [--report FILE] [--log FILE] [--data DIR]';
+  'usage: npm run lab -- --list-tasks | --task <name|folder|file [--map JSON] [--family F]> [--prompt-lm <id|path> --target-lm <id|path>] [--steps N] [--seed S] [--mode M | --modes a,b] [--manual-prompt P] [--budget N] [--settings JSON] [--preset P] [--state FILE | --resume FILE] [--report FILE] [--log FILE] [--data DIR]';
 const GLUE_FOLDERS: Record<string, string> = { 'SST-2': 'sst2', MRPC: 'mrpc', RTE: 'rte', QNLI: 'qnli', MNLI: 'mnli', SNLI: 'snli' };
 const FLAGS = ['task', 'prompt-lm', 'target-lm', 'steps', 'seed', 'mode', 'modes', 'manual-prompt', 'budget', 'settings', 'preset', 'state', 'resume', 'report', 'log', 'data', 'hub-host', 'revision', 'map', 'family'];
 
@@ -126,12 +127,10 @@ function preset(flags: Map<string, string>): PresetName | undefined {
   return p as PresetName | undefined;
 }
 
-/**
- * The demo world's prompt-LM and target-LM (hook: wired when the demo models land in the tree; until then the
- * command says so). Called when neither --prompt-lm nor --target-lm is given.
- */
+/** The demo world's prompt-LM and target-LM (public/models/, checked against their model cards): used when neither --prompt-lm nor --target-lm is given. */
 async function demoModels(): Promise<Pick<LabModels, 'promptLM' | 'targetLM'> & { names: { promptLM: string; targetLM: string } }> {
-  throw new UsageError('the demo world\'s models are not in this build yet: pass --prompt-lm and --target-lm (e.g. two folders from npm run fixture:tiny-llama)');
+  const [promptLM, targetLM] = await Promise.all([demoModelSource('prompt'), demoModelSource('target')]);
+  return { promptLM, targetLM, names: { promptLM: DEMO_MODEL_NAMES.prompt, targetLM: DEMO_MODEL_NAMES.target } };
 }
 
 /** `openai:<base URL>#<model>`, key from $OPENAI_API_KEY (kept in memory): a target-LM on an OpenAI-compatible server (vLLM). */
@@ -259,6 +258,10 @@ async function memoryRun(engine: LabEngine, task: Task, models: LabModels, input
 }
 
 async function main(): Promise<void> {
+  if (process.argv.includes('--list-tasks')) {
+    for (const name of sharedTaskNames()) console.log(name);
+    return;
+  }
   const flags = parseFlags(process.argv.slice(2));
   const log = flags.get('log');
   const reportPath = flags.get('report');

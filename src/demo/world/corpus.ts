@@ -80,15 +80,29 @@ export function targetSequence(rng: Rng, tokenizer: CorpusTokenizer): TrainingSe
 
 /**
  * The prompt-LM's prior over instructions for a task's demonstrations: how often it writes a precise phrase of the
- * task, a vague one, a misleading one, a phrase of another task, a generic phrase, or copies a reference.
+ * task, a vague one, a misleading one, another task's vague or misleading phrase (other tasks' precise phrases are
+ * left out, so a task's precise phrases stay rare whatever the model makes of the demonstrations), or a generic one.
  */
-export const PROMPT_PRIOR = { precise: 0.01, vague: 0.25, misleading: 0.25, otherTask: 0.33, generic: 0.16 } as const;
+export const PROMPT_PRIOR = { precise: 0.003, vague: 0.3, misleading: 0.3, otherTask: 0.25, generic: 0.147 } as const;
 /**
  * With references in the meta-prompt: how often the instruction copies one of them, and how often it is a phrase
  * related to one of them (any phrase of a task that lists the reference: a rewording in the same family), as a
  * language model inspired by examples would write. This is what lets DMU's references steer the search.
  */
-export const FROM_REFERENCES = { copy: 0.2, related: 0.4 } as const;
+export const FROM_REFERENCES = { copy: 0.15, related: 0.5 } as const;
+/** Share of training meta-prompts that carry 1-3 references. */
+export const WITH_REFERENCES = 0.6;
+
+/** Vague and misleading phrases of every task: what the prior writes for "another task". */
+const OFF_TASK_POOL: Readonly<Record<string, readonly string[]>> = Object.fromEntries(
+  DEMO_TASKS.map((task) => {
+    const spec = DEMO_TASK_SPECS[task];
+    const own = new Set([...spec.precise, ...spec.vague, ...spec.misleading]);
+    const precise = new Set(DEMO_TASKS.flatMap((t) => DEMO_TASK_SPECS[t].precise));
+    const others = DEMO_TASKS.filter((t) => t !== task).flatMap((t) => [...DEMO_TASK_SPECS[t].vague, ...DEMO_TASK_SPECS[t].misleading]);
+    return [task, [...new Set(others)].filter((p) => !own.has(p) && !precise.has(p)).sort()];
+  }),
+);
 
 /** Every phrase of the tasks whose precise, vague or misleading lists hold `reference` (empty for other text). */
 export function relatedPhrases(reference: string): string[] {
@@ -104,7 +118,6 @@ export function relatedPhrases(reference: string): string[] {
 /** An instruction the prompt-LM is trained to write for `task`'s demonstrations (references aside). */
 export function priorInstruction(rng: Rng, task: DemoTaskName): string {
   const spec = DEMO_TASK_SPECS[task];
-  const own = new Set([...spec.precise, ...spec.vague, ...spec.misleading]);
   let u = rng();
   for (const [kind, p] of Object.entries(PROMPT_PRIOR) as [keyof typeof PROMPT_PRIOR, number][]) {
     if (u < p) {
@@ -112,7 +125,7 @@ export function priorInstruction(rng: Rng, task: DemoTaskName): string {
       if (kind === 'vague') return pick(rng, spec.vague);
       if (kind === 'misleading') return pick(rng, spec.misleading);
       if (kind === 'generic') return pick(rng, GENERIC_PHRASES);
-      return pick(rng, PHRASE_TEXTS.filter((p) => !own.has(p) && !GENERIC_PHRASES.includes(p)));
+      return pick(rng, OFF_TASK_POOL[task]!);
     }
     u -= p;
   }
@@ -139,7 +152,7 @@ export function promptExample(rng: Rng): { task: DemoTaskName; metaPrompt: strin
     const xs: Items = spec.draw(rng);
     return { input: itemsText(xs), output: BEHAVIOURS[spec.behaviour](xs) };
   });
-  const referenceCount = rng() < 0.5 ? 0 : 1 + randomInt(rng, 3);
+  const referenceCount = rng() < WITH_REFERENCES ? 1 + randomInt(rng, 3) : 0;
   const references = Array.from({ length: referenceCount }, () => referenceInstruction(rng, task));
   const shown = { name: `demo/${task}`, demonstration: 'input-output' as const, splits: { train: [], validation: examples, test: [] } };
   const meta = buildMetaPrompt(shown, examples.map((_, i) => i), references);

@@ -54,7 +54,7 @@ export const DEMO_RECIPES: Readonly<Record<DemoRole, DemoRecipe>> = {
     role: 'prompt',
     name: DEMO_MODEL_NAMES.prompt,
     shape: { hiddenSize: 64, intermediateSize: 192, layers: 2, heads: 4, kvHeads: 4, maxPositions: 512 },
-    steps: 2000,
+    steps: 3000,
     batchSize: 16,
     learningRate: 3e-3,
     warmupSteps: 50,
