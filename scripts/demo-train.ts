@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { demoModelFiles, hashTable, sha256Hex } from '../src/demo/world/model-files';
 import { type PretrainResult, pretrain } from '../src/demo/world/pretrain';
-import { DEMO_RECIPES, DEMO_ROLES, type DemoRole, modelCard, pretrainSpec, priorMass, priorRows, targetHeldOut } from '../src/demo/world/recipes';
+import { DEMO_RECIPES, DEMO_ROLES, type DemoRole, modelCard, pretrainSpec, priorMass, priorRows, targetChecks } from '../src/demo/world/recipes';
 import type { PriorMass } from '../src/demo/world/recipes';
 import { demoTokenizerConfigJson, demoTokenizerJson } from '../src/demo/world/tokenizer-files';
 import { loadOrtNode } from '../src/runtime/ort-node';
@@ -60,7 +60,7 @@ async function trainOne(role: DemoRole, out: string, tokenizer: PromptTokenizer,
   const prefix = await pretrain(ort, spec, { stopAfter: recipe.prefixSteps });
   const prefixHash = await sha256Hex(demoModelFiles(spec.config, prefix.weights)['model.safetensors']!);
 
-  let heldOut: Record<string, number> | undefined;
+  let checks: Record<string, number> | undefined;
   let prior: PriorMass[] | undefined;
   let priorWithReference: PriorMass[] | undefined;
   const every = Math.max(1, Math.round(recipe.steps / 10));
@@ -72,10 +72,10 @@ async function trainOne(role: DemoRole, out: string, tokenizer: PromptTokenizer,
     },
     inspect: async (score) => {
       if (role === 'target') {
-        heldOut = {};
-        for (const [meaning, rows] of Object.entries(targetHeldOut(tokenizer))) {
+        checks = {};
+        for (const [meaning, rows] of Object.entries(targetChecks(tokenizer))) {
           const scored = await score(rows);
-          heldOut[meaning] = scored.filter((r) => r.exact).length / scored.length;
+          checks[meaning] = scored.filter((r) => r.exact).length / scored.length;
         }
       } else {
         const masses = async (withReference: boolean) => {
@@ -94,7 +94,7 @@ async function trainOne(role: DemoRole, out: string, tokenizer: PromptTokenizer,
     recipe,
     parameters: result.parameters,
     finalLoss: result.losses[result.losses.length - 1]!,
-    ...(heldOut ? { heldOut } : {}),
+    ...(checks ? { checks } : {}),
     ...(prior ? { prior } : {}),
     ...(priorWithReference ? { priorWithReference } : {}),
     prefixHash,
@@ -106,7 +106,7 @@ async function trainOne(role: DemoRole, out: string, tokenizer: PromptTokenizer,
   for (const [name, bytes] of Object.entries(all)) writeFileSync(join(folder, name), bytes);
   const wall = (Date.now() - wall0) / 1000;
   console.log(`[${recipe.name}] done in ${wall.toFixed(0)} s wall, ${(cpuSeconds() - cpu0).toFixed(0)} s CPU; ${result.parameters} parameters, ${files['model.safetensors']!.byteLength} bytes of weights`);
-  if (heldOut) console.log(`[${recipe.name}] held-out exact match: ${Object.entries(heldOut).map(([k, v]) => `${k} ${(100 * v).toFixed(0)}%`).join(', ')}`);
+  if (checks) console.log(`[${recipe.name}] exact match after training: ${Object.entries(checks).map(([k, v]) => `${k} ${(100 * v).toFixed(0)}%`).join(', ')}`);
   const show = (label: string, masses: PriorMass[] | undefined) => {
     for (const m of masses ?? []) console.log(`[${recipe.name}] ${label} ${m.task}: precise ${(100 * m.precise).toFixed(1)}% vague ${(100 * m.vague).toFixed(1)}% misleading ${(100 * m.misleading).toFixed(1)}% other ${(100 * m.other).toFixed(1)}% outside ${(100 * m.outside).toFixed(1)}%`);
   };
