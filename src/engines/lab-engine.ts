@@ -80,6 +80,9 @@ export type LabRunSummary = RunListing;
 export type LabRunView = RunView;
 
 /** Each example's metric score of an evaluation in split order (null when predictions are missing or disagree). */
+/** How long resuming waits for a silent lock holder (a tab just closed or reloaded) to let go. */
+const LOCK_WAIT_MS = 3000;
+
 const perExampleScores: PerExample = (task, split, evaluation) => {
   const examples = task.splits[split];
   if (evaluation.predictions.length !== examples.length || examples.length === 0) return null;
@@ -254,7 +257,7 @@ export class LabEngine {
   async resumeRun(runId: string, resume: LabResume, onProgress?: (p: DownloadProgress) => void): Promise<LabInfo> {
     await this.closeRun();
     const repository = await this.repository();
-    const lock = await RunLock.acquire(runId, { label: this.label, step: 0 });
+    const lock = await this.acquireOpen(runId);
     if (!lock) {
       const holder = await findHolder(runId);
       throw new RunLockedError(`this run is open in ${holder?.label ?? 'another tab'}${holder && holder.step >= 0 ? ` (step ${holder.step})` : ''}: it is shown read-only here; close it there to continue it here`);
@@ -285,6 +288,19 @@ export class LabEngine {
       await lock.release();
       throw error;
     }
+  }
+
+  /**
+   * The run's lock, or null when a live tab or worker holds it. A holder that does not answer may be a context that
+   * was just closed or reloaded and whose lock is about to go: waits up to LOCK_WAIT_MS for it before giving up.
+   */
+  private async acquireOpen(runId: string): Promise<RunLock | null> {
+    const holder = { label: this.label, step: 0 };
+    const lock = await RunLock.acquire(runId, holder);
+    if (lock) return lock;
+    const other = await findHolder(runId);
+    if (other && other.step >= 0) return null;
+    return RunLock.acquire(runId, holder, { waitMs: LOCK_WAIT_MS });
   }
 
   private get open(): Current {

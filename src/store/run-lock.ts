@@ -51,13 +51,18 @@ export class RunLock {
     }
   }
 
-  /** The lock of a run, or null when another tab or worker holds it (then see `findHolder`). */
-  static async acquire(runId: string, holder: Omit<LockHolder, 'since'>): Promise<RunLock | null> {
+  /**
+   * The lock of a run, or null when another tab or worker holds it (then see `findHolder`). With `waitMs`, waits up
+   * to that long for the holder to let go: a context that has just been closed, reloaded or terminated releases its
+   * locks shortly after, not at once.
+   */
+  static async acquire(runId: string, holder: Omit<LockHolder, 'since'>, options: { waitMs?: number } = {}): Promise<RunLock | null> {
     const manager = locks();
     const me: LockHolder = { ...holder, since: Date.now() };
     if (!manager) return new RunLock(runId, me, () => undefined, channel(runId));
+    const how: LockOptions = options.waitMs ? { signal: AbortSignal.timeout(options.waitMs) } : { ifAvailable: true };
     return new Promise<RunLock | null>((resolve, reject) => {
-      const request: Promise<unknown> = manager.request(lockName(runId), { ifAvailable: true }, (lock) => {
+      const request: Promise<unknown> = manager.request(lockName(runId), how, (lock) => {
         if (!lock) {
           resolve(null);
           return undefined;
@@ -65,7 +70,7 @@ export class RunLock {
         // Held until release() resolves this promise (or the context ends); `request` settles after that.
         return new Promise<void>((release) => resolve(new RunLock(runId, me, release, channel(runId), request)));
       });
-      request.catch(reject);
+      request.catch((error: unknown) => (error instanceof DOMException && (error.name === 'TimeoutError' || error.name === 'AbortError') ? resolve(null) : reject(error)));
     });
   }
 

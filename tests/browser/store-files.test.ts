@@ -6,7 +6,7 @@
 // give a run one writer and the holder answers "where does it run"; the storage state is reported.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RunFileError, StoreQuotaError } from '../../src/store/errors';
-import { RunLock, findHolder, isLocked } from '../../src/store/run-lock';
+import { RunLock, findHolder, isLocked, lockName } from '../../src/store/run-lock';
 import { encodeRunFile } from '../../src/store/run-file';
 import { RunStore } from '../../src/store/run-store';
 import { type LabStore, openLabDB } from '../../src/store/schema';
@@ -152,6 +152,25 @@ describe('run store in Chromium', () => {
     const again = await RunLock.acquire('lock-test', { label: 'another', step: 0 });
     expect(again).not.toBeNull();
     await again!.release();
+  });
+
+  it('waiting for a lock: a terminated worker\'s lock is taken once it lets go; a live holder\'s is not', async () => {
+    // A worker takes the lock and never answers on the run's channel, then is terminated (a tab closed or reloaded).
+    const source = `navigator.locks.request('${lockName('lock-wait')}', () => { postMessage('held'); return new Promise(() => {}); });`;
+    const worker = new Worker(URL.createObjectURL(new Blob([source], { type: 'text/javascript' })));
+    await new Promise((resolve) => (worker.onmessage = resolve));
+    expect(await RunLock.acquire('lock-wait', { label: 'new tab', step: 0 })).toBeNull();
+    expect((await findHolder('lock-wait', 100))?.label).toBe('another tab or worker of this lab (it did not answer)');
+    worker.terminate();
+    const taken = await RunLock.acquire('lock-wait', { label: 'new tab', step: 0 }, { waitMs: 5000 });
+    expect(taken).not.toBeNull();
+    // While it is held, a wait ends empty-handed after its time, and the holder keeps the lock.
+    const t0 = performance.now();
+    expect(await RunLock.acquire('lock-wait', { label: 'third', step: 0 }, { waitMs: 300 })).toBeNull();
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(290);
+    expect(await isLocked('lock-wait')).toBe(true);
+    await taken!.release();
+    expect(await isLocked('lock-wait')).toBe(false);
   });
 
   it('reports whether storage is persistent and how much is used; the page can ask for persistence', async () => {
