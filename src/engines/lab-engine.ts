@@ -26,6 +26,7 @@ import { scoreOutput } from '../tasks/metrics';
 import type { Task } from '../tasks/task';
 import { type ModelInfo, type ModelSource, PromptLM } from './prompt-lm';
 import { LabPromptSampler } from './prompt-sampler';
+import { type ClassroomStep, type RecordedMicroBatch, StepRecorder, explainStep } from './classroom';
 import { calibrateRates } from './run-calibration';
 import { TargetEngine, type TargetImplementation, type TargetInfo, type TargetSource } from './target-engine';
 
@@ -129,6 +130,9 @@ export class LabEngine {
   private readonly noticeListeners = new Set<(notice: StoreNotice) => void | Promise<void>>();
   /** The loaded target-LM's id (its content hash, implementation and backend). */
   private targetId = '';
+  /** The open run's sampler records its micro-batches for classroomStep() (only while that call runs). */
+  private stepRecorder: StepRecorder | undefined;
+  private promptEos: number[] = [];
 
   constructor(
     loadOrt: () => Promise<Ort>,
@@ -170,7 +174,14 @@ export class LabEngine {
     const targetLM = await this.target.load(models.targetLM, { implementation: models.targetImplementation ?? 'compiled', backend }, onProgress);
     this.targetId = targetLM.id;
     const promptLM = await this.promptLM.load(models.promptLM, settings, { backend }, onProgress);
+    this.promptEos = promptLM.eosTokenIds;
     return { promptLM, targetLM };
+  }
+
+  /** The sampler a run steps with (timed; recorded for classroomStep()). */
+  private runSampler(): PromptSampler {
+    this.stepRecorder = new StepRecorder(new LabPromptSampler(this.promptLM));
+    return this.timer.sampler(this.stepRecorder);
   }
 
   private targetView(): GflowpoRunTarget {
@@ -213,7 +224,7 @@ export class LabEngine {
     await this.closeRun();
     const settings = resume ? resolveSettings(resume.settings) : resolveSettings(setup.settings ?? {}, setup.task, setup.preset);
     const info = await this.loadModels(setup, settings, onProgress);
-    const sampler = this.timer.sampler(new LabPromptSampler(this.promptLM));
+    const sampler = this.runSampler();
     const target = this.targetView();
     const run = resume ? await GflowpoRun.fromState(resume, setup.task, sampler, target) : new GflowpoRun(settings, setup.task, sampler, target);
     this.current = { run, task: setup.task, sampler, target, recorder: null, lock: null };
@@ -234,7 +245,7 @@ export class LabEngine {
     const lock = await RunLock.acquire(id, { label: this.label, step: 0 });
     if (!lock) throw new RunLockedError(`run id ${id} is already open elsewhere; create the run again`);
     try {
-      const sampler = this.timer.sampler(new LabPromptSampler(this.promptLM));
+      const sampler = this.runSampler();
       const inner = this.targetView();
       const name = options.name ?? `${settings.mode} on ${setup.task.name}, seed ${settings.seed}`;
       const probe = new GflowpoRun(settings, setup.task, sampler, inner);
@@ -278,7 +289,7 @@ export class LabEngine {
         throw new RunMismatchError(`the prompt-LM does not take the saved run's adapter (${(error as Error).message}): load the prompt-LM it was made with (${snapshot.run.promptLM})`);
       }
       const recorder = await RunRecorder.resume(repository, snapshot);
-      const sampler = this.timer.sampler(new LabPromptSampler(this.promptLM));
+      const sampler = this.runSampler();
       const target = recorder.target(this.targetView(), perExampleScores);
       const run = await GflowpoRun.fromState(state, resume.task, sampler, target);
       lock.committed(snapshot.run.step, snapshot.run.counts.events, snapshot.run.status);
@@ -345,6 +356,30 @@ export class LabEngine {
     }
     if (c.recorder && c.lock) c.lock.committed(c.recorder.record.step, c.recorder.record.counts.events, c.recorder.record.status);
     return events;
+  }
+
+  /**
+   * Classroom mode: one step() (committed as usual), then each of its prompts' tokens with per-token log-probs under
+   * the prior and under the adapter before and after the step's update (src/engines/classroom.ts); null when the
+   * call only ran the final selection. The run continues exactly as it would without it (same adapter, optimiser,
+   * logZ, random streams).
+   */
+  async classroomStep(): Promise<{ events: StepEvent[]; explained: ClassroomStep | null }> {
+    const c = this.open;
+    const recorder = this.stepRecorder;
+    if (!recorder) throw new LabEngineError('the open run has no step recorder; set the run up again');
+    const before = await this.promptLM.saveCheckpoint();
+    recorder.begin();
+    let events: StepEvent[];
+    let batches: RecordedMicroBatch[];
+    try {
+      events = await this.step();
+    } finally {
+      batches = recorder.end();
+    }
+    if (!events.some((e) => e.type === 'step')) return { events, explained: null };
+    const explained = await explainStep({ lm: this.promptLM, before, batches, events, eosTokenIds: this.promptEos, dropout: c.run.settings.lora.dropout });
+    return { events, explained };
   }
 
   /** Back to the last committed step: the in-memory run and the adapter as stored, the store as before the step. */
