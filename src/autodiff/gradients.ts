@@ -7,6 +7,8 @@ import {
   reshape, scalarLike, scatterElementsAdd, scatterNDAdd, slice, split, squeeze, sub, transpose, transposeLast,
   unsqueeze, where, END,
 } from './ops';
+import { dequantiseBlocks } from './nn';
+import type { NBitsLayout } from './ops';
 import { type Shape, formatShape, sameShape } from './shape';
 
 export interface GradContext {
@@ -83,6 +85,8 @@ export const gradientRules: Readonly<Record<string, GradRule>> = {
     sumTo(matmul(c.g, transposeLast(x1(c))), x0(c).shape), // (...,n,m) @ (...,m,k) -> (...,n,k)
     sumTo(matmul(transposeLast(x0(c)), c.g), x1(c).shape), // (...,k,n) @ (...,n,m) -> (...,k,m)
   ],
+  // Quantised frozen weight: dx = g @ W^T, with W^T (N,K) dequantised from the codes; codes and scales get none.
+  MatMulNBits: (c) => [matmul(c.g, dequantiseBlocks(x1(c), c.x[2]!, c.attrs as unknown as NBitsLayout)), undefined, undefined], // (...,N) @ (N,K)
   // Embedding lookup: scatter-add the rows' gradients into a zero table (repeated ids accumulate).
   Gather: (c) => {
     if (num(c.attrs, 'axis') !== 0) throw new NoGradientError('Gather: gradients exist only for axis 0 (embedding lookups)');

@@ -4,7 +4,8 @@ import { GraphError } from './errors';
 import type { Dim, Shape } from './shape';
 
 export type FloatDType = 'float32' | 'float64';
-export type DType = FloatDType | 'int64' | 'int32' | 'bool';
+/** 'uint8' holds packed quantised weights (MatMulNBits codes); no arithmetic op takes it except Cast and Gather. */
+export type DType = FloatDType | 'int64' | 'int32' | 'bool' | 'uint8';
 
 export type TypedData = Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array;
 
@@ -121,6 +122,7 @@ const ARRAY_OF: Record<DType, new (n: number) => TypedData> = {
   int64: BigInt64Array,
   int32: Int32Array,
   bool: Uint8Array,
+  uint8: Uint8Array,
 };
 
 /** `data` as the typed array class of `dtype` (a copy when the class differs). */
@@ -144,5 +146,7 @@ export function dataOf(dtype: DType, values: readonly number[]): TypedData {
       return Int32Array.from(values);
     case 'bool':
       return Uint8Array.from(values.map((v) => (v ? 1 : 0)));
+    case 'uint8':
+      return Uint8Array.from(values);
   }
 }

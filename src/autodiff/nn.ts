@@ -6,6 +6,7 @@ import {
   abs, add, and, arange, cast, concat, cos, div, gatherElements, greater, less, lessOrEqual, logSoftmax, mul, neg,
   reduceMean, reduceSum, reshape, sigmoid, sin, slice, sqrt, sub, unsqueeze, where, constantLike, floor,
 } from './ops';
+import type { NBitsLayout } from './ops';
 import { type Dim, formatShape } from './shape';
 
 /** x * sigmoid(x). */
@@ -117,4 +118,30 @@ export function hashDropout(x: Tensor, ratio: number, seed: Tensor, site: number
   const s = mul(sin(h), 43758.5453);
   const u = sub(s, floor(s)); // in [0, 1)
   return where(less(u, ratio), 0, mul(x, 1 / (1 - ratio)));
+}
+
+/**
+ * The float32 weights packed MatMulNBits codes stand for: packed (...lead, K/block, block*bits/8) uint8, scales
+ * (...lead, K/block) -> (...lead, K), value (code - 2^(bits-1)) * scale. With lead = (N) it is the (N, K) weight
+ * (the transpose of the matmul's W; MatMulNBits' gradient uses it), with lead = (B, T) gathered embedding rows.
+ */
+export function dequantiseBlocks(packed: Tensor, scales: Tensor, layout: Pick<NBitsLayout, 'K' | 'bits' | 'block'>): Tensor {
+  const { K, bits, block } = layout;
+  if (packed.dtype !== 'uint8') throw new GraphError(`dequantiseBlocks: packed codes must be uint8, got ${packed.dtype}`);
+  const lead = packed.shape.slice(0, -2);
+  const blocks = packed.shape[packed.rank - 2]!;
+  if (typeof blocks !== 'number' || blocks !== Math.ceil(K / block) || packed.shape[packed.rank - 1] !== (block * bits) / 8) {
+    throw new ShapeError(`dequantiseBlocks: codes ${formatShape(packed.shape)} do not hold K=${K} in ${bits}-bit blocks of ${block}`);
+  }
+  const bytes = cast(packed, scales.dtype); // (...lead, nb, blob)
+  let codes: Tensor; // (...lead, nb, block) unsigned codes
+  if (bits === 8) codes = bytes;
+  else {
+    const high = floor(div(bytes, 16)); // (...lead, nb, blob)
+    const low = sub(bytes, mul(high, 16));
+    codes = reshape(concat([unsqueeze(low, [-1]), unsqueeze(high, [-1])], -1), [...lead, blocks, block]); // low nibble first
+  }
+  const w = mul(sub(codes, 2 ** (bits - 1)), unsqueeze(scales, [-1])); // (...lead, nb, block)
+  const flat = reshape(w, [...lead, blocks * block]);
+  return blocks * block === K ? flat : slice(flat, -1, 0, K); // (...lead, K)
 }

@@ -135,6 +135,42 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   return one('MatMul', [a, b], {}, a.dtype, [...batch, n, m]);
 }
 
+/** Attributes of a blockwise weight-only quantised matmul (onnxruntime's com.microsoft MatMulNBits). */
+export interface NBitsLayout {
+  /** Input features (the reduced dimension). */
+  K: number;
+  /** Output features. */
+  N: number;
+  bits: 4 | 8;
+  /** Input features per block (a power of two >= 16); one scale per (output feature, block). */
+  block: number;
+}
+
+/** (N, ceil(K / block), block * bits / 8): the packed codes' shape; scales are (N, ceil(K / block)). */
+export function nbitsShapes(l: NBitsLayout): { packed: [number, number, number]; scales: [number, number] } {
+  const blocks = Math.ceil(l.K / l.block);
+  return { packed: [l.N, blocks, (l.block * l.bits) / 8], scales: [l.N, blocks] };
+}
+
+/**
+ * x @ W with W stored quantised: x (..., K) float32, packed (N, K/block, block*bits/8) uint8 codes offset by
+ * 2^(bits-1) (4-bit: two per byte, low nibble first), scales (N, K/block) float32; W[k, n] =
+ * (code[n, k] - 2^(bits-1)) * scale[n, k / block]. -> (..., N). Differentiable in x only.
+ */
+export function matMulNBits(x: Tensor, packed: Tensor, scales: Tensor, layout: NBitsLayout): Tensor {
+  const { K, N, bits, block } = layout;
+  if (bits !== 4 && bits !== 8) throw new GraphError(`MatMulNBits: bits must be 4 or 8, got ${String(bits)}`);
+  if (!(Number.isInteger(block) && block >= 16 && (block & (block - 1)) === 0)) throw new GraphError(`MatMulNBits: block must be a power of two >= 16, got ${block}`);
+  if (x.dtype !== 'float32' || scales.dtype !== 'float32') throw new GraphError(`MatMulNBits: x and scales must be float32, got ${x.dtype} and ${scales.dtype}`);
+  if (packed.dtype !== 'uint8') throw new GraphError(`MatMulNBits: packed codes must be uint8, got ${packed.dtype}`);
+  const want = nbitsShapes(layout);
+  if (!sameShape(packed.shape, want.packed) || !sameShape(scales.shape, want.scales)) {
+    throw new ShapeError(`MatMulNBits: K=${K} N=${N} ${bits}-bit block ${block} needs codes ${formatShape(want.packed)} and scales ${formatShape(want.scales)}, got ${formatShape(packed.shape)} and ${formatShape(scales.shape)}`);
+  }
+  if (x.rank < 2 || x.shape[x.rank - 1] !== K) throw new ShapeError(`MatMulNBits: x ${formatShape(x.shape)} needs rank >= 2 and last dim K=${K}`);
+  return one('MatMulNBits', [x, packed, scales], { K, N, bits, block }, 'float32', [...x.shape.slice(0, -1), N]);
+}
+
 // ---- indexing ----
 function requireIndices(op: string, idx: Tensor): void {
   if (idx.dtype !== 'int64' && idx.dtype !== 'int32') throw new GraphError(`${op}: indices must be int64 or int32, got ${idx.dtype}`);

@@ -103,7 +103,7 @@ export const names = {
 };
 
 function declareWeights(g: Graph, specs: readonly ParamSpec[], name: (n: string) => string): Record<string, Tensor> {
-  return Object.fromEntries(specs.map((s) => [s.name, g.input(name(s.name), s.shape)]));
+  return Object.fromEntries(specs.map((s) => [s.name, g.input(name(s.name), s.shape, s.dtype ?? g.dtype)]));
 }
 
 const reserved = (name: string): boolean => /^(param|frozen|adam_m|adam_v|hp|grad_acc)\./.test(name) || name === names.lossAcc;
@@ -143,7 +143,7 @@ function manifestOf(model: TrainableModel, kind: BundleKind, dtype: FloatDType, 
     dtype,
     batchInputs: batchInputs(g),
     params: model.params.map((s) => ({ name: s.name, shape: [...s.shape] })),
-    frozen: (model.frozen ?? []).map((s) => ({ name: s.name, shape: [...s.shape] })),
+    frozen: (model.frozen ?? []).map((s) => ({ name: s.name, shape: [...s.shape], ...(s.dtype ? { dtype: s.dtype } : {}) })),
     evalOutputs: specs(evalOutputs),
     stepOutputs: specs(stepOutputs),
   };

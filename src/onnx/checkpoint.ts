@@ -1,6 +1,6 @@
 // Checkpoints: trainable parameters, AdamW moments and the step count, serialised as safetensors
 // ('param.<name>', 'adam_m.<name>', 'adam_v.<name>'; step in the metadata). Validated against a manifest.
-import type { FloatDType } from '../autodiff/ir';
+import type { DType, FloatDType } from '../autodiff/ir';
 import { type RawTensor, SafetensorsError, bytesOf, decodeSafetensors, encodeSafetensors } from './safetensors';
 
 export type FloatArray = Float32Array | Float64Array;
@@ -8,6 +8,8 @@ export type FloatArray = Float32Array | Float64Array;
 export interface ParamSpec {
   name: string;
   shape: readonly number[];
+  /** Frozen weights only: 'uint8' for quantised codes; absent means the bundle's float dtype. */
+  dtype?: DType;
 }
 
 export interface Checkpoint {

@@ -6,6 +6,8 @@ import { type Dim, type Shape, parseDimExpression } from '../autodiff/shape';
 import { type NodeProto, type TensorProto, attr, elemType, encodeModel, tensorProto, valueInfo } from './proto';
 
 export const OPSET = 17;
+/** onnxruntime's contrib-op domain (MatMulNBits); imported only by graphs that use it. */
+export const MS_DOMAIN = 'com.microsoft';
 
 export interface EmitOptions {
   /** Graph name stored in the model. */
@@ -34,6 +36,7 @@ class Emitter {
   private readonly int64Cache = new Map<string, string>();
   private readonly symbolSources = new Map<string, { input: string; axis: number }>();
   private counter = 0;
+  private usesMsDomain = false;
 
   constructor(private readonly graph: Graph) {
     for (const t of graph.inputs) {
@@ -57,7 +60,7 @@ class Emitter {
     return encodeModel({
       irVersion: 8,
       producerName: 'gflowpo-lab',
-      opsetImport: [{ domain: '', version: OPSET }],
+      opsetImport: [{ domain: '', version: OPSET }, ...(this.usesMsDomain ? [{ domain: MS_DOMAIN, version: 1 }] : [])],
       graph: {
         name,
         node: this.nodes,
@@ -217,6 +220,12 @@ class Emitter {
         const limit = this.fresh('limit');
         this.push('Squeeze', [this.dimTensor(attrs['length'] as Dim), this.int64Const([0])], [limit]);
         return this.push('Range', [this.int64Const([0], []), limit, this.int64Const([1], [])], outs);
+      }
+      case 'MatMulNBits': {
+        this.usesMsDomain = true;
+        const attribute = [attr.int('K', n('K')), attr.int('N', n('N')), attr.int('bits', n('bits')), attr.int('block_size', n('block'))];
+        this.nodes.push({ opType: op, domain: MS_DOMAIN, input: ins, output: outs, attribute, name: this.fresh(op) });
+        return;
       }
       case 'DimProduct': {
         const prod = this.fresh('prod');

@@ -20,6 +20,8 @@ export interface ManifestTensorSpec {
 export interface ManifestParamSpec {
   name: string;
   shape: number[];
+  /** Frozen weights only: 'uint8' quantised codes; absent means the bundle's dtype. */
+  dtype?: DType;
 }
 
 /** The fields of bundle.ts's BundleManifest, as checked here. */
@@ -118,9 +120,16 @@ export function parseBundleManifest(text: string, fail: Fail): ValidatedManifest
     const o = object(v, path);
     return { name: name(o, path), shape: dims(o, path, false) as number[] };
   };
+  const frozenSpec = (v: unknown, path: string): ManifestParamSpec => {
+    const spec = paramSpec(v, path);
+    const o = v as Record<string, unknown>;
+    if (!Object.hasOwn(o, 'dtype')) return spec;
+    if (o['dtype'] !== 'uint8') bad(`${path}.dtype`, '"uint8" (quantised codes) or no dtype', o['dtype']);
+    return { ...spec, dtype: 'uint8' };
+  };
 
   const params = list('params', paramSpec);
-  const frozen = list('frozen', paramSpec);
+  const frozen = list('frozen', frozenSpec);
   const trainable = new Set(params.map((p) => p.name));
   frozen.forEach((f, i) => {
     if (trainable.has(f.name)) bad(`frozen[${i}].name`, 'a name that is not also a trainable parameter', f.name);

@@ -27,6 +27,8 @@ export function elemType(dtype: DType): number {
       return T.INT32;
     case 'bool':
       return T.BOOL;
+    case 'uint8':
+      return T.UINT8;
   }
 }
 

@@ -2,6 +2,7 @@
 // GPU buffers on WebGPU (one upload, no per-run copy), host tensors on wasm (which copies inputs per run;
 // for large weights on wasm prefer initialisers). The owner releases them; sessions only borrow.
 import type * as ortTypes from 'onnxruntime-web';
+import type { TypedData } from '../autodiff/ir';
 import { type HostTensor, type Ort, toOrt } from './host-tensor';
 import type { Backend } from './device';
 import { ortWebGpuDevice } from './webgpu-device';
@@ -9,6 +10,8 @@ import { ortWebGpuDevice } from './webgpu-device';
 export class WeightsError extends Error {
   override name = 'WeightsError';
 }
+
+const BYTES: Record<HostTensor['dtype'], number> = { float64: 8, int64: 8, float32: 4, int32: 4, bool: 1, uint8: 1 };
 
 export class DeviceWeights {
   private released = false;
@@ -46,14 +49,14 @@ export class DeviceWeights {
   /** Total bytes of the uploaded weights. */
   byteLength(): number {
     let n = 0;
-    for (const [name, t] of this.tensors) n += t.dims.reduce((a, b) => a * b, 1) * (this.specs.get(name) === 'float64' || this.specs.get(name) === 'int64' ? 8 : 4);
+    for (const [name, t] of this.tensors) n += t.dims.reduce((a, b) => a * b, 1) * BYTES[this.specs.get(name)!];
     return n;
   }
 
-  /** Host copies of float32 weights (wasm only: WebGPU weights live on the GPU). */
-  hostWeights(): Map<string, Float32Array> {
+  /** Host copies of the weights (float32, or uint8 quantised codes; wasm only: WebGPU weights live on the GPU). */
+  hostWeights(): Map<string, TypedData> {
     if (this.backend !== 'wasm') throw new WeightsError('host copies exist only for wasm weights');
-    return new Map([...this.tensors].map(([name, t]) => [name, t.data as Float32Array]));
+    return new Map([...this.tensors].map(([name, t]) => [name, t.data as TypedData]));
   }
 
   names(): string[] {

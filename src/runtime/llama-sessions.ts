@@ -1,12 +1,13 @@
 // Graphs and sessions of one Llama-family model on onnxruntime-web: where the frozen weights go (baked in as
 // initialisers or fed as shared device inputs), five lazily opened sessions (decoder, shared-prefix decoder,
 // scorer, shared-prefix scorer, next-token scorer), and the feeds every run needs (frozen weights, LoRA weights
-// and switch, logit bias, LoRA dropout). Runs nothing itself; sampling and scoring live in their own files.
+// and switch, logit bias, LoRA dropout). Frozen weights are float32 or quantised at load (options.quant: MatMulNBits
+// codes, the adapter stays float32). Runs nothing itself; sampling and scoring live in their own files.
 import type * as ortTypes from 'onnxruntime-web';
 import { type WeightPlacement, decoderGraph, io, nextTokenGraph, scoringGraph } from '../models/llama/graphs';
 import { dropoutRowSeed } from '../models/llama/lora-dropout';
 import type { LlamaConfig, LlamaWeights } from '../models/llama/types';
-import { graphWeightSpecs, toGraphLayout } from '../models/llama/weights';
+import { type QuantFormat, frozenHostWeights, frozenWeightSpecs } from '../models/llama/quantised-weights';
 import { type LoraSettings, loraParamSpecs } from '../models/llama/lora';
 import type { Backend } from './device';
 import { DeviceWeights } from './device-weights';
@@ -34,12 +35,28 @@ export interface LlamaSessionOptions {
   placement?: 'auto' | 'inputs' | 'initialisers';
   /** Tokens the model may produce (a restricted prompt vocabulary); all when absent. */
   allowedTokens?: readonly number[];
+  /** The frozen weights are held quantised in this format (upload them with the same format); float32 when absent. */
+  quant?: QuantFormat;
 }
 
-/** Uploads a model's frozen weights in graph layout (linears transposed once) for `backend`. */
-export async function uploadLlamaWeights(ort: Ort, backend: Backend, config: LlamaConfig, weights: LlamaWeights): Promise<DeviceWeights> {
-  const data = toGraphLayout(config, weights);
-  return DeviceWeights.upload(ort, backend, Object.fromEntries(graphWeightSpecs(config).map((s) => [s.name, hostTensor('float32', s.shape, data.get(s.name)!)])));
+/**
+ * Uploads a model's frozen weights for `backend`: float32 in graph layout (linears transposed once), or with
+ * `quant` its matrices quantised at load into MatMulNBits codes and scales (quantised-weights.ts).
+ */
+export async function uploadLlamaWeights(ort: Ort, backend: Backend, config: LlamaConfig, weights: LlamaWeights, quant?: QuantFormat): Promise<DeviceWeights> {
+  const data = frozenHostWeights(config, weights, quant);
+  return DeviceWeights.upload(ort, backend, Object.fromEntries(frozenWeightSpecs(config, quant).map((s) => [s.name, hostTensor(s.dtype ?? 'float32', s.shape, data.get(s.name)!)])));
+}
+
+/** Refuses weights uploaded at another precision than the sessions' graphs expect (names, shapes and dtypes). */
+function checkFrozen(config: LlamaConfig, weights: DeviceWeights, quant: QuantFormat | undefined): void {
+  const wanted = quant ? `${quant.bits}-bit blocks of ${quant.block}` : 'float32';
+  for (const spec of frozenWeightSpecs(config, quant)) {
+    const dims = weights.dims(spec.name);
+    if (!dims || dims.join(',') !== spec.shape.join(',') || weights.dtype(spec.name) !== (spec.dtype ?? 'float32')) {
+      throw new FeedError(`frozen weight '${spec.name}' (${spec.dtype ?? 'float32'} (${spec.shape.join(',')})) is not among the uploaded weights as the sessions expect ${wanted}; upload with uploadLlamaWeights(..., quant) using the same quant as the sessions' options`);
+    }
+  }
 }
 
 /** (V) logit bias that forbids every token outside `allowed`. */
@@ -85,11 +102,13 @@ export class LlamaSessions {
   static async create(ort: Ort, config: LlamaConfig, weights: DeviceWeights, options: LlamaSessionOptions = {}): Promise<LlamaSessions> {
     const backend = weights.backend;
     if (backend === 'webgpu') await ortWebGpuDevice(ort);
+    checkFrozen(config, weights, options.quant);
+    const quant = options.quant ? { quant: options.quant } : {};
     const choice = options.placement ?? 'auto';
     const bake = backend === 'wasm' && (choice === 'initialisers' || (choice === 'auto' && weights.byteLength() <= WASM_BAKE_LIMIT_BYTES));
-    const decoderPlacement: WeightPlacement = bake ? { kind: 'initialisers', weights: weights.hostWeights() } : { kind: 'inputs' };
+    const decoderPlacement: WeightPlacement = bake ? { kind: 'initialisers', weights: weights.hostWeights(), ...quant } : { kind: 'inputs', ...quant };
     const bakeScorers = bake && (choice === 'initialisers' || weights.byteLength() <= WASM_BAKE_SCORERS_LIMIT_BYTES);
-    const scorerPlacement: WeightPlacement = bakeScorers ? decoderPlacement : { kind: 'inputs' };
+    const scorerPlacement: WeightPlacement = bakeScorers ? decoderPlacement : { kind: 'inputs', ...quant };
     const presents = Array.from({ length: config.numLayers }, (_, l) => [io.presentKey(l), io.presentValue(l)]).flat();
     const decoderOptions = {
       executionProviders: [backend],

@@ -91,8 +91,9 @@ export class Trainer {
       if (!weights?.has(spec.name)) throw new FeedError(`${what} was not given; upload it with DeviceWeights.upload and pass it as options.frozen`);
       if (weights.backend !== backend) throw new FeedError(`${what} was uploaded for ${weights.backend}, this trainer runs on ${backend}`);
       const dims = weights.dims(spec.name)!;
-      if (weights.dtype(spec.name) !== bundle.manifest.dtype || dims.join(',') !== spec.shape.join(',')) {
-        throw new FeedError(`${what} is ${weights.dtype(spec.name)} (${dims.join(',')}); the model expects ${bundle.manifest.dtype} (${spec.shape.join(',')})`);
+      const dtype = spec.dtype ?? bundle.manifest.dtype; // 'uint8' for quantised codes
+      if (weights.dtype(spec.name) !== dtype || dims.join(',') !== spec.shape.join(',')) {
+        throw new FeedError(`${what} is ${weights.dtype(spec.name)} (${dims.join(',')}); the model expects ${dtype} (${spec.shape.join(',')})`);
       }
       this.frozen.set(names.frozen(spec.name), weights.tensor(spec.name));
     }

@@ -3,15 +3,26 @@
 // linears with an adapter switch. Builds graph tensors only; which graphs exist is artifacts' business.
 import type { Tensor } from '../../autodiff/ir';
 import {
-  add, concat, div, exp, gather, greater, matmul, mul, reduceMax, reduceSum, reshape, softmax, stopGradient, sub, transpose, transposeLast, unsqueeze, where,
+  type NBitsLayout, add, concat, div, exp, gather, greater, matMulNBits, matmul, mul, reduceMax, reduceSum, reshape, softmax, stopGradient, sub, transpose,
+  transposeLast, unsqueeze, where,
 } from '../../autodiff/ops';
-import { applyRotary, rmsNorm, rotaryAngles, silu } from '../../autodiff/nn';
+import { applyRotary, dequantiseBlocks, rmsNorm, rotaryAngles, silu } from '../../autodiff/nn';
 import type { Dim } from '../../autodiff/shape';
 import { type LoraSettings, type LoraTarget, loraParamName } from './lora';
 import type { LlamaConfig } from './types';
 
 /** Graph tensor of a frozen weight by Hugging Face name, in graph layout (linears [in, out]). */
 export type WeightLookup = (name: string) => Tensor;
+
+/** A frozen matrix held quantised (quantised-weights.ts): packed (N, K/block, blob) uint8 codes and (N, K/block) scales. */
+export interface QuantisedMatrix {
+  packed: Tensor;
+  scales: Tensor;
+  layout: NBitsLayout;
+}
+
+/** The quantised form of a frozen matrix by Hugging Face name, or undefined when it is float32. */
+export type QuantisedLookup = (name: string) => QuantisedMatrix | undefined;
 
 export interface LoraBinding {
   settings: LoraSettings;
@@ -75,6 +86,8 @@ export class LlamaBuilder {
     readonly config: LlamaConfig,
     private readonly weight: WeightLookup,
     private readonly lora?: LoraBinding,
+    /** Frozen matrices held quantised (weight-only; the LoRA path stays float32). */
+    private readonly quantised?: QuantisedLookup,
   ) {
     this.invFreq = ropeInverseFrequencies(config);
   }
@@ -82,7 +95,8 @@ export class LlamaBuilder {
   /** x @ W (+ bias) (+ LoRA): x (..., in) -> (..., out). */
   private linear(x: Tensor, layer: number, module: 'self_attn' | 'mlp', target: LoraTarget): Tensor {
     const base = `model.layers.${layer}.${module}.${target}`;
-    let y = matmul(x, this.weight(`${base}.weight`)); // (..., in) @ (in, out)
+    const q = this.quantised?.(`${base}.weight`);
+    let y = q ? matMulNBits(x, q.packed, q.scales, q.layout) : matmul(x, this.weight(`${base}.weight`)); // (..., in) @ (in, out)
     if (this.config.attentionBias && module === 'self_attn' && target !== 'o_proj') y = add(y, this.weight(`${base}.bias`));
     const lora = this.lora;
     if (lora && lora.settings.targets.includes(target)) {
@@ -97,7 +111,10 @@ export class LlamaBuilder {
   /** The decoder stack on a batch of tokens; see DecoderInputs for the mask and cache conventions. */
   decode(inputs: DecoderInputs): DecoderOutputs {
     const cfg = this.config;
-    let x = gather(this.weight('model.embed_tokens.weight'), inputs.ids); // (B,T,C)
+    const qe = this.quantised?.('model.embed_tokens.weight');
+    let x = qe
+      ? dequantiseBlocks(gather(qe.packed, inputs.ids), gather(qe.scales, inputs.ids), qe.layout) // rows (B,T,nb,blob) -> (B,T,C)
+      : gather(this.weight('model.embed_tokens.weight'), inputs.ids); // (B,T,C)
     const { cos, sin } = rotaryAngles(inputs.positions, this.invFreq); // (B,T,D/2)
     const mask = unsqueeze(inputs.mask, [1, 2]); // (B,1,1,T,S)
     const present: KeyValue[] = [];
@@ -116,8 +133,11 @@ export class LlamaBuilder {
 
   /** Logits (..., V) from final hidden states (..., C), plus an optional (V) bias (a restricted vocabulary). */
   logits(hidden: Tensor, bias?: Tensor): Tensor {
-    const head = this.config.tieWordEmbeddings ? transposeLast(this.weight('model.embed_tokens.weight')) : this.weight('lm_head.weight'); // (C,V)
-    const logits = matmul(hidden, head); // (..., C) @ (C, V)
+    const headName = this.config.tieWordEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight';
+    const q = this.quantised?.(headName); // (V, C) rows: MatMulNBits' layout as it is
+    const logits = q
+      ? matMulNBits(hidden, q.packed, q.scales, q.layout) // (..., C) -> (..., V)
+      : matmul(hidden, this.config.tieWordEmbeddings ? transposeLast(this.weight(headName)) : this.weight(headName)); // (..., C) @ (C, V)
     return bias ? add(logits, bias) : logits;
   }
 

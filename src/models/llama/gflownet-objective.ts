@@ -9,7 +9,7 @@ import type { TrainableModel } from '../../onnx/bundle';
 import { LlamaBuilder } from './builder';
 import { loraDropout } from './lora-dropout';
 import { logProbAtPositions } from './target-positions';
-import { graphWeightSpecs } from './weights';
+import { type QuantFormat, frozenLookups, frozenWeightSpecs } from './quantised-weights';
 import type { LlamaConfig } from './types';
 import { type LoraSettings, type LoraTarget, loraParamSpecs, loraSite } from './lora';
 
@@ -31,11 +31,12 @@ export const gflownetInputs = {
 /** Extra outputs of each grad run: logZ after this micro-batch, and logPF (B) of its rows. */
 export const gflownetOutputs = { logZNext: 'logz_next', logPF: 'log_pf' };
 
-export function gflownetModel(config: LlamaConfig, lora: LoraSettings, options: { logitBias?: boolean } = {}): TrainableModel {
+/** options.quant: the frozen base held quantised (its matmuls MatMulNBits; gradients reach the float32 adapter through them). */
+export function gflownetModel(config: LlamaConfig, lora: LoraSettings, options: { logitBias?: boolean; quant?: QuantFormat } = {}): TrainableModel {
   return {
     name: 'gflownet-lora',
     params: loraParamSpecs(config, lora),
-    frozen: graphWeightSpecs(config),
+    frozen: frozenWeightSpecs(config, options.quant),
     forward(g: Graph, params: Readonly<Record<string, Tensor>>, frozen: Readonly<Record<string, Tensor>>) {
       const n = gflownetInputs;
       const ids = g.input(n.ids, ['B', 'T'], 'int64');
@@ -48,12 +49,13 @@ export function gflownetModel(config: LlamaConfig, lora: LoraSettings, options: 
       const logZ = g.input(n.logZ, []);
       const decay = g.input(n.logZDecay, []);
       const seeds = lora.dropout > 0 ? g.input(n.dropoutSeed, ['B']) : undefined;
-      const model = new LlamaBuilder(config, (name) => frozen[name]!, {
+      const base = frozenLookups(config, options.quant, (name) => frozen[name]!);
+      const model = new LlamaBuilder(config, base.weight, {
         settings: lora,
         params,
         scale: g.scalar(lora.alpha / lora.rank),
         ...(seeds ? { dropout: (x: Tensor, layer: number, target: LoraTarget) => loraDropout(x, lora.dropout, seeds, positions, loraSite(layer, target)) } : {}),
-      });
+      }, base.quantised);
       const { hidden } = model.decode({ ids, positions, mask }); // (B,T,C)
       const bias = options.logitBias ? g.input(n.logitBias, [config.vocabSize]) : undefined;
       const logPF = logProbAtPositions(model, hidden, targetIndex, targets, targetMask, bias); // (B)

@@ -1,17 +1,22 @@
 // The Llama graphs the runtime opens: a decoder step (prefill or cached decode) that returns logits and the
 // updated key/value cache, and the scoring graph (summed log-probs of continuations). Weights are either
-// graph inputs ('frozen.<name>', shared device buffers) or baked in as initialisers. Emits ONNX bytes.
-import { Graph, type Tensor } from '../../autodiff/ir';
+// graph inputs ('frozen.<name>', shared device buffers) or baked in as initialisers, float32 or quantised
+// (placement.quant: MatMulNBits codes, see quantised-weights.ts). Emits ONNX bytes.
+import { Graph, type Tensor, type TypedData } from '../../autodiff/ir';
 import { dimProduct, expand, gather, gatherElements, logSoftmax, reshape, unsqueeze } from '../../autodiff/ops';
 import { sequenceLogProb } from '../../autodiff/nn';
 import { emitModel } from '../../onnx/emit';
-import { LlamaBuilder, type KeyValue, type LoraBinding, PAST, TOTAL, type WeightLookup } from './builder';
-import { graphWeightSpecs } from './weights';
+import { LlamaBuilder, type KeyValue, type LoraBinding, PAST, TOTAL, type QuantisedLookup, type WeightLookup } from './builder';
+import { type QuantFormat, frozenLookups, frozenWeightSpecs } from './quantised-weights';
 import type { LlamaConfig } from './types';
 import { type LoraSettings, loraParamSpecs, loraSite } from './lora';
 import { loraDropout } from './lora-dropout';
 
-export type WeightPlacement = { kind: 'inputs' } | { kind: 'initialisers'; weights: ReadonlyMap<string, Float32Array> };
+/**
+ * Where frozen weights live, and (quant) whether matrices are held quantised; initialiser values are keyed by
+ * frozen name (frozenHostWeights: float32 in graph layout, or uint8 codes and float32 scales).
+ */
+export type WeightPlacement = ({ kind: 'inputs' } | { kind: 'initialisers'; weights: ReadonlyMap<string, TypedData> }) & { quant?: QuantFormat };
 
 export interface DecoderGraphOptions {
   weights: WeightPlacement;
@@ -49,21 +54,28 @@ export const io = {
   dropoutRatio: 'dropout_ratio',
 };
 
-export function declareWeights(g: Graph, config: LlamaConfig, placement: WeightPlacement): WeightLookup {
+/** The frozen weights of `config` as graph inputs or initialisers; float32 lookup plus the quantised one. */
+export function declareFrozen(g: Graph, config: LlamaConfig, placement: WeightPlacement): { weight: WeightLookup; quantised: QuantisedLookup } {
   const tensors = new Map<string, Tensor>();
-  for (const spec of graphWeightSpecs(config)) {
-    if (placement.kind === 'inputs') tensors.set(spec.name, g.input(io.frozen(spec.name), spec.shape));
+  for (const spec of frozenWeightSpecs(config, placement.quant)) {
+    const dtype = spec.dtype ?? g.dtype;
+    if (placement.kind === 'inputs') tensors.set(spec.name, g.input(io.frozen(spec.name), spec.shape, dtype));
     else {
       const data = placement.weights.get(spec.name);
       if (!data) throw new Error(`weight '${spec.name}' missing from the initialiser map`);
-      tensors.set(spec.name, g.constant(data, spec.shape, g.dtype));
+      tensors.set(spec.name, g.constant(data, spec.shape, dtype));
     }
   }
-  return (name) => {
+  return frozenLookups(config, placement.quant, (name) => {
     const t = tensors.get(name);
     if (!t) throw new Error(`no weight '${name}' in this config`);
     return t;
-  };
+  });
+}
+
+/** declareFrozen's float32 lookup (graphs whose weights are all float32). */
+export function declareWeights(g: Graph, config: LlamaConfig, placement: WeightPlacement): WeightLookup {
+  return declareFrozen(g, config, placement).weight;
 }
 
 /** Per layer 'shared.<l>.key/value' (1, KV, L, D): the cache of a prefix every row attends to. */
@@ -94,14 +106,14 @@ export function decoderGraph(config: LlamaConfig, options: DecoderGraphOptions):
       }))
     : undefined;
   const shared = options.sharedPrefix ? declareShared(g, config) : undefined;
-  const weight = declareWeights(g, config, options.weights);
+  const frozen = declareFrozen(g, config, options.weights);
   let lora = options.lora ? declareLora(g, config, options.lora) : undefined;
   if (lora && lora.settings.dropout > 0) {
     const seeds = g.input(io.dropoutSeed, ['B']);
     const ratio = g.input(io.dropoutRatio, []);
     lora = { ...lora, dropout: (x, layer, target) => loraDropout(x, ratio, seeds, positions, loraSite(layer, target)) };
   }
-  const model = new LlamaBuilder(config, weight, lora);
+  const model = new LlamaBuilder(config, frozen.weight, lora, frozen.quantised);
   const { hidden, present } = model.decode({ ids, positions, mask, ...(past ? { past } : {}), ...(shared ? { shared } : {}) });
   const last = options.logits === 'last' ? gather(hidden, dimProduct(g, ['T-1'], 'int64'), 1) : hidden; // (B,C) or (B,T,C)
   const bias = options.logitBias ? g.input(io.logitBias, [config.vocabSize]) : undefined;
@@ -129,7 +141,8 @@ export function scoringGraph(config: LlamaConfig, weights: WeightPlacement, lora
   const targets = g.input('targets', ['B', 'T'], 'int64');
   const targetMask = g.input('target_mask', ['B', 'T']);
   const shared = options.sharedPrefix ? declareShared(g, config) : undefined;
-  const model = new LlamaBuilder(config, declareWeights(g, config, weights), lora ? declareLora(g, config, lora) : undefined);
+  const frozen = declareFrozen(g, config, weights);
+  const model = new LlamaBuilder(config, frozen.weight, lora ? declareLora(g, config, lora) : undefined, frozen.quantised);
   const { hidden } = model.decode({ ids, positions, mask, ...(shared ? { shared } : {}) });
   const name = shared ? 'llama_score_shared_prefix' : 'llama_score';
   const bias = options.logitBias ? g.input(io.logitBias, [config.vocabSize]) : undefined;
@@ -148,7 +161,8 @@ export function nextTokenGraph(config: LlamaConfig, weights: WeightPlacement, lo
   const mask = g.input(io.mask, ['B', 'T', 'T'], 'bool');
   const lastIndex = g.input('last_index', ['B'], 'int64');
   const shared = options.sharedPrefix ? declareShared(g, config) : undefined;
-  const model = new LlamaBuilder(config, declareWeights(g, config, weights), lora ? declareLora(g, config, lora) : undefined);
+  const frozen = declareFrozen(g, config, weights);
+  const model = new LlamaBuilder(config, frozen.weight, lora ? declareLora(g, config, lora) : undefined, frozen.quantised);
   const { hidden } = model.decode({ ids, positions, mask, ...(shared ? { shared } : {}) }); // (B,T,C)
   const C = config.hiddenSize;
   const at = expand(unsqueeze(lastIndex, [1, 2]), ['B', 1, C]); // (B,1,C)
