@@ -8,7 +8,7 @@ import type { NBitsLayout } from '../../autodiff/ops';
 import type { ParamSpec } from '../../onnx/checkpoint';
 import type { QuantisedLookup, WeightLookup } from './builder';
 import { expectedWeightShapes } from './config';
-import { quantiseNBits } from './nbits';
+import { dequantiseNBits, quantiseNBits } from './nbits';
 import { QuantiseError } from './quantize';
 import type { LlamaConfig, LlamaWeights } from './types';
 import { graphWeightSpecs, toGraphLayout } from './weights';
@@ -95,6 +95,20 @@ export function frozenHostWeights(config: LlamaConfig, weights: LlamaWeights, fo
     const q = quantiseNBits(w.data, N, K, format.bits, format.block);
     out.set(quantNames.packed(name), q.packed);
     out.set(quantNames.scales(name), q.scales);
+  }
+  return out;
+}
+
+/**
+ * A float32 copy of `weights` whose quantised matrices hold their dequantised values: the numbers the quantised
+ * graphs compute with (a float model over these is the reference for the quantised one, up to float rounding).
+ */
+export function dequantisedWeights(config: LlamaConfig, weights: LlamaWeights, format: QuantFormat): LlamaWeights {
+  const out: LlamaWeights = new Map(weights);
+  for (const [name, shape] of expectedWeightShapes(config)) {
+    if (!isQuantised(name, shape, format)) continue;
+    const { N, K } = layoutOf(shape, format);
+    out.set(name, { shape: [...shape], data: dequantiseNBits(quantiseNBits(weights.get(name)!.data, N, K, format.bits, format.block)) });
   }
   return out;
 }
