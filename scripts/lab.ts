@@ -13,6 +13,7 @@
 // Without --prompt-lm and --target-lm the command uses the demo world's models (see demoModels below).
 import { appendFileSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import { formatDuration } from '../src/gflow/estimate';
 import { LabEngine, type LabModels } from '../src/engines/lab-engine';
 import type { TargetSource } from '../src/engines/target-engine';
 import { type StepEvent, toJsonl } from '../src/gflow/events';
@@ -178,11 +179,20 @@ function checkResumeSettings(input: GflowpoSettingsInput, saved: GflowpoRunState
 interface Outcome {
   state: GflowpoRunState;
   events: StepEvent[];
-  /** A remote target-LM's requests, retries and tokens in this session (null for a local target). */
+  /** A remote target-LM's requests, retries and tokens during the run (null for a local target). */
   targetUsage: LabEngine['targetUsage'];
+  /** The same for the calibration before it (the estimate line's). */
+  calibrationUsage: LabEngine['targetUsage'];
 }
 
-function report(task: Task, names: { promptLM: string; targetLM: string }, { state, events, targetUsage }: Outcome) {
+type Usage = NonNullable<LabEngine['targetUsage']>;
+
+/** Usage counted between two readings of the (cumulative) counters. */
+function usageSince(now: Usage, then: Usage): Usage {
+  return Object.fromEntries(Object.entries(now).map(([k, v]) => [k, v - then[k as keyof Usage]])) as unknown as Usage;
+}
+
+function report(task: Task, names: { promptLM: string; targetLM: string }, { state, events, targetUsage, calibrationUsage }: Outcome) {
   const initial = events.find((e) => e.type === 'initial');
   const done = state.done;
   return {
@@ -194,13 +204,35 @@ function report(task: Task, names: { promptLM: string; targetLM: string }, { sta
     steps: state.step,
     targetCalls: state.cache.targetCalls,
     cacheHits: state.cache.cacheHits,
-    ...(targetUsage ? { targetUsage } : {}),
+    ...(targetUsage ? { targetUsage, calibrationUsage } : {}),
     promptLM: names.promptLM,
     targetLM: state.target,
     reason: done?.reason ?? null,
     selected: done?.selected ?? null,
     initialPrompts: initial && initial.type === 'initial' ? initial.prompts : [],
   };
+}
+
+/**
+ * The run's first line: its expected time and target-LM calls from a short calibration (one micro-batch of real work,
+ * run-calibration.ts; nothing of the run changes), with the share of each part.
+ */
+async function announceEstimate(engine: LabEngine, mode: string): Promise<{ calibration: Usage | null; atStart: Usage | null }> {
+  const before = engine.targetUsage && { ...engine.targetUsage };
+  await engine.calibrate();
+  const atStart = engine.targetUsage && { ...engine.targetUsage };
+  const usage = { calibration: atStart && before && usageSince(atStart, before), atStart };
+  const e = engine.estimate();
+  if (!e) return usage;
+  const total = Math.max(1, e.remainingMs);
+  const parts = Object.entries(e.parts).map(([k, ms]) => `${k} ${Math.round((100 * ms) / total)}%`).join(', ');
+  console.log(`[${mode}] estimate: at most ${formatDuration(e.remainingMs)} and ${Math.round(e.targetCalls)} target-LM calls for ${e.steps} steps (${parts}; from one calibrated micro-batch; prompts sampled again are answered from the cache, so repeats make it shorter)`);
+  return usage;
+}
+
+function runUsage(engine: LabEngine, usage: { calibration: Usage | null; atStart: Usage | null }): Pick<Outcome, 'targetUsage' | 'calibrationUsage'> {
+  const now = engine.targetUsage;
+  return { targetUsage: now && usage.atStart && usageSince(now, usage.atStart), calibrationUsage: usage.calibration };
 }
 
 function progress(mode: string, event: StepEvent): void {
@@ -234,11 +266,12 @@ async function savedRun(flags: Map<string, string>, log: string | undefined): Pr
     if (log) writeFileSync(log, '');
   }
   const mode = engine.state().settings.mode;
+  const usage = await announceEstimate(engine, mode);
   await engine.start((event) => {
     if (log) appendFileSync(log, toJsonl(event));
     progress(mode, event);
   });
-  const outcome = { state: engine.state(), events: repository.current()!.events.map((r) => r.event), targetUsage: engine.targetUsage };
+  const outcome = { state: engine.state(), events: repository.current()!.events.map((r) => r.event), ...runUsage(engine, usage) };
   await engine.release();
   return { task, outcome, names: models.names };
 }
@@ -249,12 +282,13 @@ async function memoryRun(engine: LabEngine, task: Task, models: LabModels, input
   await engine.setup({ task, ...models, settings: input, ...(p ? { preset: p } : {}) });
   const events: StepEvent[] = [];
   const mode = engine.state().settings.mode;
+  const usage = await announceEstimate(engine, mode);
   await engine.start((event) => {
     events.push(event);
     if (log) appendFileSync(log, toJsonl(event));
     progress(mode, event);
   });
-  return { state: engine.state(), events, targetUsage: engine.targetUsage };
+  return { state: engine.state(), events, ...runUsage(engine, usage) };
 }
 
 async function main(): Promise<void> {

@@ -49,7 +49,7 @@ describe('LabEngine estimate', () => {
     expect([after.steps, after.trainingSteps]).toEqual([1, 1]);
     const events = [...first, ...(await runAll(engine))];
     expect(events).toEqual(plainEvents); // the calibration touched no random stream, adapter or logZ
-    expect(engine.targetModelCalls).toBe(plainCalls + 1); // its one target-LM call
+    expect(engine.targetModelCalls).toBe(plainCalls + 2); // its one target-LM call in each of its 2 passes (warm-up, timed)
     expect(engine.estimate()!.steps).toBe(0);
     await engine.release();
   }, 120_000);

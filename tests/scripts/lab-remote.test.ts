@@ -40,9 +40,18 @@ afterAll(async () => {
   await server?.close();
 });
 
+interface Usage {
+  calls: number;
+  requests: number;
+  retries: number;
+  promptTokens: number;
+  generatedTokens: number;
+}
+
 interface Report {
   targetLM: string;
-  targetUsage?: { calls: number; requests: number; retries: number; promptTokens: number; generatedTokens: number };
+  targetUsage?: Usage;
+  calibrationUsage?: Usage;
   targetCalls: number;
   cacheHits: number;
   steps: number;
@@ -66,12 +75,19 @@ describe('npm run lab with the target-LM on an OpenAI-compatible server', () => 
     expect(local.report.targetLM).toMatch(/^local files@compiled\/wasm#sha256:[0-9a-f]{16}$/);
     expect(remote.report.targetLM).toMatch(/^tiny-target@openai\/http:\/\/127\.0\.0\.1:\d+\/v1#sha256:[0-9a-f]{16}$/);
     const { targetLM: _l, ...localRest } = local.report;
-    const { targetLM: _r, targetUsage, ...remoteRest } = remote.report;
+    const { targetLM: _r, targetUsage, calibrationUsage, ...remoteRest } = remote.report;
     expect(remoteRest).toEqual(localRest);
     // The remote run's accounting: its evaluations, the requests and the tokens the server reported.
     const answered = server.received.slice(before).filter((r) => r.outcome === 'answered');
     const sum = (key: 'prompt_tokens' | 'completion_tokens') => answered.reduce((s, r) => s + ((r.response as { usage?: Record<string, number> }).usage?.[key] ?? 0), 0);
-    expect(targetUsage).toEqual({ calls: local.report.targetCalls, requests: answered.length, retries: 0, promptTokens: sum('prompt_tokens'), generatedTokens: sum('completion_tokens') });
+    // The calibration before the run (the estimate line) evaluates one prompt on train in each of its 2 passes; its
+    // requests are counted apart, and the run's and the calibration's add up to the completions the server answered
+    // (the connection check's /v1/models at load is in neither).
+    expect(calibrationUsage!.calls).toBe(2);
+    expect(targetUsage!.calls).toBe(local.report.targetCalls);
+    const both = (k: keyof Usage) => targetUsage![k] + calibrationUsage![k];
+    expect([both('requests'), both('retries'), both('promptTokens'), both('generatedTokens')]).toEqual([answered.filter((r) => r.path !== '/v1/models').length, 0, sum('prompt_tokens'), sum('completion_tokens')]);
+    expect(targetUsage!.requests).toBeGreaterThan(0);
     expect(local.report.targetUsage).toBeUndefined();
     expect(remote.log).toBe(local.log);
     expect(local.report.steps).toBe(2);
