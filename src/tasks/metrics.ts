@@ -14,6 +14,9 @@
 //      not only trailing; non-ASCII punctuation such as ’ stays)
 //   9. ours: collapse whitespace runs to one space and trim. The original stops at 8, so "positive ." became
 //      "positive " and failed exact match against "positive"; this only ever merges whitespace.
+//  10. ours: a gold answer made only of ASCII punctuation (BBH dyck_languages: ") ] }") would normalise to nothing,
+//      so every wordless output would score 1 (as it does in the authors' code). For such a gold, both texts are
+//      compared by their symbols instead: the first line, trimmed, split on whitespace, punctuation kept.
 // Tokens are the space-separated words of the normalised text. Unlike SQuAD's normaliser, articles (a, an,
 // the) are kept: Instruction Induction does not drop them, and for informal_to_formal they are content.
 //
@@ -50,13 +53,28 @@ export function normalizeAnswer(text: string): string {
   return s.split(/\s+/).filter((t) => t.length > 0).join(' ');
 }
 
-function tokens(text: string): string[] {
-  const s = normalizeAnswer(text);
-  return s === '' ? [] : s.split(' ');
+/** Whether a gold answer is all punctuation (step 10): normalising leaves nothing of it. */
+function symbolsOnly(gold: string): boolean {
+  return gold.trim() !== '' && normalizeAnswer(gold) === '';
+}
+
+/** Step 10's form of a text: its first line's whitespace-separated pieces, punctuation kept. */
+function symbols(text: string): string[] {
+  return text.trim().split('\n')[0]!.split(/\s+/).filter((t) => t.length > 0);
+}
+
+/** A prediction and its gold as compared: normalised (steps 1-9), or as symbols when the gold is all punctuation. */
+function compared(prediction: string, gold: string): [string, string] {
+  return symbolsOnly(gold) ? [symbols(prediction).join(' '), symbols(gold).join(' ')] : [normalizeAnswer(prediction), normalizeAnswer(gold)];
+}
+
+function tokenPair(prediction: string, gold: string): [string[], string[]] {
+  return compared(prediction, gold).map((s) => (s === '' ? [] : s.split(' '))) as [string[], string[]];
 }
 
 export function exactMatch(prediction: string, gold: string): number {
-  return normalizeAnswer(prediction) === normalizeAnswer(gold) ? 1 : 0;
+  const [p, g] = compared(prediction, gold);
+  return p === g ? 1 : 0;
 }
 
 const WORD_CHAR = /[\p{L}\p{N}_]/u;
@@ -71,6 +89,12 @@ function atBoundary(s: string, i: number): boolean {
 }
 
 export function contains(prediction: string, gold: string): number {
+  if (symbolsOnly(gold)) {
+    // Step 10: the gold's symbols as a run of whole pieces of the prediction's.
+    const [p, g] = tokenPair(prediction, gold);
+    for (let at = 0; at + g.length <= p.length; at++) if (g.every((t, i) => p[at + i] === t)) return 1;
+    return 0;
+  }
   const p = normalizeAnswer(prediction);
   const g = normalizeAnswer(gold);
   if (g === '') return p === '' ? 1 : 0;
@@ -81,8 +105,7 @@ export function contains(prediction: string, gold: string): number {
 }
 
 export function tokenF1(prediction: string, gold: string): number {
-  const p = tokens(prediction);
-  const g = tokens(gold);
+  const [p, g] = tokenPair(prediction, gold);
   if (p.length === 0 || g.length === 0) return p.length === g.length ? 1 : 0;
   const goldCounts = new Map<string, number>();
   for (const t of g) goldCounts.set(t, (goldCounts.get(t) ?? 0) + 1);
@@ -101,8 +124,9 @@ export function tokenF1(prediction: string, gold: string): number {
 }
 
 export function exactSet(prediction: string, gold: string): number {
-  const p = new Set(tokens(prediction));
-  const g = new Set(tokens(gold));
+  const [pt, gt] = tokenPair(prediction, gold);
+  const p = new Set(pt);
+  const g = new Set(gt);
   if (p.size !== g.size) return 0;
   for (const t of p) if (!g.has(t)) return 0;
   return 1;

@@ -103,6 +103,22 @@ describe('scoreOutput', () => {
   });
 });
 
+describe('answers made only of punctuation (BBH dyck_languages)', () => {
+  // Normalising ") ] }" leaves nothing, so without step 10 every wordless output (even "") would score 1.
+  it('are compared by their symbols, on every metric', () => {
+    expect([exactMatch(') ] }', ') ] }'), exactMatch(' ) ]  }\nInput : [', ') ] }'), exactMatch('', ') ] }'), exactMatch('> )', ') ] }'), exactMatch(') ] } .', ') ] }')]).toEqual([1, 1, 0, 0, 0]);
+    expect(tokenF1('', ') ] }')).toBe(0);
+    expect(tokenF1(') ]', ') ] }')).toBeCloseTo(0.8, 12); // P 2/2, R 2/3
+    expect(tokenF1(') > }', ') ] }')).toBeCloseTo(2 / 3, 12); // P 2/3, R 2/3
+    expect([exactSet('} ) ]', ') ] }'), exactSet(') ]', ') ] }')]).toEqual([1, 0]);
+    expect([contains('the answer is ) ] } ok', ') ] }'), contains(') ] >', ') ] }'), contains(')]}', ') ] }')]).toEqual([1, 0, 0]);
+    expect(scoreOutput('f1', '', { input: '[ { (', output: ') } ]' })).toBe(0);
+  });
+  it('leave answers with any word or digit as before', () => {
+    expect([exactMatch('Positive.', 'positive'), tokenF1('(a) cat', 'a cat'), contains('it is (b)', 'b')]).toEqual([1, 1, 1]);
+  });
+});
+
 describe('metricFor', () => {
   it('follows the Instruction Induction table', () => {
     const table = Object.fromEntries(INSTRUCTION_INDUCTION_TASKS.map((t) => [t, metricFor(t)]));
