@@ -16,6 +16,7 @@ import { contentHash, localTargetId } from './target-identity';
 import { CompiledTargetLM, type TargetLM, TransformersTargetLM } from './target-lm';
 import { weightResidency } from '../runtime/weight-residency';
 import { weightsIdentity } from './weights-identity';
+import { type WeightPrecision, quantFormat } from '../models/llama/quantised-weights';
 import { PromptTokenizer } from '../runtime/tokenizer';
 import { TransformersLM } from '../runtime/transformers-lm';
 
@@ -58,7 +59,8 @@ export class TargetEngine {
     private readonly cache: ModelCache = new MemoryModelCache(),
   ) {}
 
-  async load(source: TargetSource, options: { implementation: TargetImplementation; backend?: BackendPreference }, onProgress?: (p: DownloadProgress) => void): Promise<TargetInfo> {
+  /** options.weightPrecision ('compiled' only): frozen weights quantised at load ('q8', 'q4'); default 'f32'. It is part of the target's id. */
+  async load(source: TargetSource, options: { implementation: TargetImplementation; backend?: BackendPreference; weightPrecision?: WeightPrecision }, onProgress?: (p: DownloadProgress) => void): Promise<TargetInfo> {
     if (source.kind === 'openai') {
       const remote = await RemoteTargetLM.connect({ baseUrl: source.baseUrl, model: source.model, ...(source.apiKey ? { apiKey: source.apiKey } : {}), ...(source.settings ? { settings: source.settings } : {}) });
       await this.release();
@@ -76,15 +78,18 @@ export class TargetEngine {
       if (!model.tokenizer) throw new TargetEngineError(`${name} has no tokenizer.json; a target LM needs one to read task text`);
       const tokenizer = await PromptTokenizer.fromJson(model.tokenizer.json, model.tokenizer.config);
       // One device copy per weights identity: a prompt-LM of the same model in this worker shares it.
-      const upload = () => uploadLlamaWeights(ort, backend.backend, model.config, model.weights);
+      const precision = options.weightPrecision ?? 'f32';
+      const quant = quantFormat(precision);
+      const upload = () => uploadLlamaWeights(ort, backend.backend, model.config, model.weights, quant);
       const identity = await weightsIdentity(files, model.config);
-      const lease = identity ? await weightResidency.acquire(backend.backend, identity, upload) : await upload().then((w) => ({ weights: w, release: () => w.release() }));
-      const lm = await CausalLM.create(ort, model.config, lease.weights);
+      const shared = identity && quant ? `${identity}:${precision}` : identity;
+      const lease = shared ? await weightResidency.acquire(backend.backend, shared, upload) : await upload().then((w) => ({ weights: w, release: () => w.release() }));
+      const lm = await CausalLM.create(ort, model.config, lease.weights, quant ? { quant } : {});
       const eos = endOfSequenceIds(model, tokenizer.eosTokenIds);
       const index = files.get(SHARD_INDEX);
       const weights = index ? [SHARD_INDEX, ...parseShardIndex(new TextDecoder().decode(index), model.config).files] : ['model.safetensors'];
       const hash = await contentHash(files, ['config.json', ...COMPILED_IDENTITY_OPTIONAL.filter((f) => files.has(f)), ...weights]);
-      this.target = new CompiledTargetLM(localTargetId(name, 'compiled', backend.backend, hash), lm, tokenizer, eos, tokenizer.padTokenId ?? eos[0] ?? 0);
+      this.target = new CompiledTargetLM(localTargetId(name, quant ? `compiled-${precision}` : 'compiled', backend.backend, hash), lm, tokenizer, eos, tokenizer.padTokenId ?? eos[0] ?? 0);
       this.releaseCurrent = async () => {
         await lm.release();
         lease.release();
@@ -94,14 +99,22 @@ export class TargetEngine {
       const json = (f: string): unknown => {
         const bytes = files.get(f);
         if (!bytes) throw new TargetEngineError(`${name} lacks ${f}; transformers.js needs ${TRANSFORMERS_FILES.join(', ')}`);
-        return JSON.parse(new TextDecoder().decode(bytes));
+        try {
+          return JSON.parse(new TextDecoder().decode(bytes));
+        } catch (error) {
+          throw new TargetEngineError(`${name}: ${f} is not valid JSON (${(error as Error).message}); replace it with the model's original file`);
+        }
       };
       const tokenizer = await PromptTokenizer.fromJson(json('tokenizer.json'), json('tokenizer_config.json'));
       const device = backend.backend === 'webgpu' ? 'webgpu' : typeof window === 'undefined' && typeof process !== 'undefined' ? 'cpu' : 'wasm';
+      const generation = files.has('generation_config.json') ? (json('generation_config.json') as Record<string, unknown> | null) : {};
+      const extra = generation?.['eos_token_id'];
+      const listed: unknown[] = Array.isArray(extra) ? extra : extra === undefined || extra === null ? [] : [extra];
+      if (listed.some((x) => !(typeof x === 'number' && Number.isInteger(x) && x >= 0))) {
+        throw new TargetEngineError(`${name}: generation_config.json's eos_token_id must be a token id or a list of them, got ${JSON.stringify(extra)}; fix or remove that entry`);
+      }
+      const eos = [...new Set([...tokenizer.eosTokenIds, ...(listed as number[])])];
       const lm = await TransformersLM.fromFiles(Object.fromEntries(files), { device });
-      const generation = files.has('generation_config.json') ? (json('generation_config.json') as Record<string, unknown>) : {};
-      const extra = generation['eos_token_id'];
-      const eos = [...new Set([...tokenizer.eosTokenIds, ...(Array.isArray(extra) ? extra : typeof extra === 'number' ? [extra] : [])])] as number[];
       const hash = await contentHash(files, [...TRANSFORMERS_FILES, ...TRANSFORMERS_OPTIONAL.filter((f) => files.has(f))]);
       this.target = new TransformersTargetLM(localTargetId(name, 'transformers.js', device, hash), lm, tokenizer, eos, tokenizer.padTokenId ?? eos[0] ?? 0);
       this.releaseCurrent = () => lm.release();
