@@ -12,6 +12,7 @@ import { parameterCount } from '../models/llama/weights';
 import type { LlamaConfig } from '../models/llama/types';
 import { type LoadedModel, endOfSequenceIds, loadLlama2cFile, loadModelFiles } from '../models/formats/load-model';
 import { type LoraSettings, initialLora, loraFromSettings } from '../models/llama/lora';
+import { type WeightPrecision, quantFormat } from '../models/llama/quantised-weights';
 import { dropoutRowSeed } from '../models/llama/lora-dropout';
 import { packPositioned } from '../models/llama/target-positions';
 import { type ModelCache, MemoryModelCache } from '../models/hub/model-cache';
@@ -41,6 +42,8 @@ export interface PromptLMOptions {
   backend?: BackendPreference;
   /** Tokens prompts may contain (sampling, prior, logPF and training all renormalise over them); all when absent. */
   allowedTokens?: readonly number[];
+  /** Frozen base weights quantised at load ('q8', 'q4': MatMulNBits, blocks of 32); the adapter stays float32. Default 'f32'. */
+  weightPrecision?: WeightPrecision;
 }
 
 export interface ModelInfo {
@@ -159,14 +162,17 @@ export class PromptLM {
     const backend = await chooseBackend(options.backend ?? 'auto');
     const ort = await this.loadOrt();
     await this.release();
-    const upload = () => uploadLlamaWeights(ort, backend.backend, model.config, model.weights);
+    const precision = options.weightPrecision ?? 'f32';
+    const quant = quantFormat(precision);
+    const upload = () => uploadLlamaWeights(ort, backend.backend, model.config, model.weights, quant);
+    if (identity && quant) identity = `${identity}:${precision}`; // a quantised copy is another set of weights
     const lease: WeightsLease = identity ? await weightResidency.acquire(backend.backend, identity, upload) : await upload().then((w) => ({ weights: w, release: () => w.release() }));
     const weights = lease.weights;
     const restricted = options.allowedTokens !== undefined;
-    const bundle = compileAccumulatingBundle(gflownetModel(model.config, lora, { logitBias: restricted }), initialLora(model.config, lora, mulberry32(settings.seed)));
+    const bundle = compileAccumulatingBundle(gflownetModel(model.config, lora, { logitBias: restricted, ...(quant ? { quant } : {}) }), initialLora(model.config, lora, mulberry32(settings.seed)));
     const hyper = { beta1: settings.adamBeta1, beta2: settings.adamBeta2, eps: settings.adamEpsilon, weightDecay: settings.weightDecay, maxGradNorm: settings.gradClip };
     const trainer = await Trainer.create(ort, bundle, { backend: backend.backend, frozen: weights, hyper });
-    const lm = await CausalLM.create(ort, model.config, weights, { lora, ...(restricted ? { allowedTokens: options.allowedTokens! } : {}) });
+    const lm = await CausalLM.create(ort, model.config, weights, { lora, ...(restricted ? { allowedTokens: options.allowedTokens! } : {}), ...(quant ? { quant } : {}) });
     lm.setAdapter({ trainer });
     const eos = endOfSequenceIds(model, tokenizer?.eosTokenIds ?? []);
     const padTokenId = tokenizer?.padTokenId ?? eos[0] ?? 0;
