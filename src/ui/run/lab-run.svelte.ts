@@ -5,11 +5,12 @@
 // (models released, the run stays resumable), and folds the events into the views' state. No DOM.
 import * as Comlink from 'comlink';
 import type { Remote } from 'comlink';
+import type { ClassroomStep } from '../../engines/classroom';
 import type { LabEngine, LabRunView } from '../../engines/lab-engine';
 import type { ModelInfo } from '../../engines/prompt-lm';
 import type { TargetInfo } from '../../engines/target-engine';
 import type { RunEstimate } from '../../gflow/estimate';
-import type { DoneEvent, QueueEventEntry, ScoredPrompt, StepEvent } from '../../gflow/events';
+import type { DoneEvent, QueueEventEntry, ScoredPrompt, StepEvent, StepSamplesEvent, UpdateEvent } from '../../gflow/events';
 import { type GflowpoSettings, resolveSettings } from '../../gflow/settings';
 import type { DownloadProgress } from '../../models/hub/hub';
 import type { EvaluationRecord } from '../../store/records';
@@ -46,6 +47,13 @@ export interface RunMeta {
   createdAt: number;
 }
 
+/** Classroom mode: the last step made there, with its events and the engine's per-token values (src/engines/classroom.ts). */
+export interface ClassroomRecord {
+  explained: ClassroomStep;
+  step: StepSamplesEvent;
+  update: UpdateEvent | null;
+}
+
 export class LabRun {
   /** The page's id for it: the spec's id for a new run, the library's id for a stored one. */
   readonly key: string;
@@ -74,6 +82,8 @@ export class LabRun {
   estimate = $state.raw<RunEstimate | null>(null);
   /** Reward-cache entries with per-example scores, as last read from the library (see loadEvaluations). */
   evaluations = $state.raw<EvaluationRecord[] | null>(null);
+  /** Classroom mode: the last step made with classroomStep() (null before one). */
+  classroom = $state.raw<ClassroomRecord | null>(null);
 
   #log: RunLog;
   #events = 0;
@@ -227,6 +237,37 @@ export class LabRun {
     this.error = null;
     this.#running = this.#loop().finally(() => (this.#running = undefined));
     return this.#running;
+  }
+
+  /**
+   * Classroom mode: exactly one step (the engine's classroomStep: the run continues as it would without it), its
+   * events folded in as usual, and the step explained in `classroom`; the run is paused again after it (done after
+   * the last). Resolves when the step is in; does nothing unless the run is ready or paused.
+   */
+  classroomStep(): Promise<void> {
+    if (this.status !== 'ready' && this.status !== 'paused') return this.#running ?? Promise.resolve();
+    this.status = 'running';
+    this.error = null;
+    this.#running = this.#classroomStep().finally(() => (this.#running = undefined));
+    return this.#running;
+  }
+
+  async #classroomStep(): Promise<void> {
+    const lab = this.#lab;
+    if (!lab) return;
+    try {
+      const { events, explained } = await lab.classroomStep();
+      for (const e of events) this.#onEvent(e);
+      this.#publish();
+      const step = events.find((e): e is StepSamplesEvent => e.type === 'step');
+      if (explained && step) this.classroom = { explained, step, update: events.find((e): e is UpdateEvent => e.type === 'update') ?? null };
+      if (events.some((e) => e.type === 'done')) {
+        this.status = 'done';
+        await this.#release();
+      } else if (this.status === 'running' || this.status === 'pausing') this.status = 'paused';
+    } catch (error) {
+      this.#fail(toShownError(error));
+    }
   }
 
   /** Pauses after the step in progress; the models stay loaded. */
