@@ -6,12 +6,12 @@
 // training, the sampler's exact distribution (all 64 prompts scored) must be within total variation 0.05 of the
 // target R / Z with R(z) = p_ref(z | meta) * (acc(z) + 1e-8), both computed exactly.
 //
-// What is not the product path, and why: the toy prompt-LM has no tokenizer and no chat template, and its prompt space
-// is fixed-length 3-token sequences with no end-of-sequence token (which is what makes it enumerable), so
-// LabPromptSampler (chat template, text <-> tokens, an EOS appended to every scored prompt) cannot drive it.
-// ToyPromptSampler below is the same contract on the same PromptLM with two substitutions: every meta-prompt text
-// becomes the one meta token (so demonstrations and DMU references, which are text, do not reach the toy model), and a
-// prompt's text is its ids joined by commas. Everything else (GflowpoRun, PromptLM, the graphs) is the real code.
+// What is not the product path, and why: the toy prompt-LM has no tokenizer, no chat template and no end-of-sequence
+// token in its fixed-length 3-token prompts (which is what makes the space enumerable), so LabPromptSampler cannot
+// drive it; src/engines/exact-toy/toy-sampler.ts (ToyPromptSampler, ToyTarget) is the same contract on the same
+// PromptLM, with the meta-prompt reduced to one token. Everything else (GflowpoRun, PromptLM, the graphs) is the real
+// code, run here through ExactToyEngine (src/engines/exact-toy/engine.ts: the model, the run's settings, the exact
+// distributions and TV), the engine the lab's exact-toy page runs in its workers.
 //
 // Why the check holds for any seed (the bound's reasoning). The distribution is computed exactly (all 64 prompts
 // scored), so there is no evaluation sampling error: the only randomness is training's (which prompts are sampled
@@ -30,29 +30,10 @@
 // training. CI runs one seed for both variants, drawn at random and printed (TOY_SEEDS=7, 1,4,7 or 1-10 pins them),
 // so over many CI runs the seeds keep being checked; about 25 s of CPU for both.
 import { describe, expect, it } from 'vitest';
-import type { ApplyResult, MicroBatchResult, MicroBatchUpdate, PromptCandidate, PromptEvaluation, PromptSampler, SampledPrompt, SamplingRequest, TargetLM } from '../../src/gflow/interfaces';
-import { GflowpoRun } from '../../src/gflow/run';
-import type { GflowpoSettingsInput } from '../../src/gflow/settings';
-import { PromptLM } from '../../src/engines/prompt-lm';
-import { parseLlamaConfig } from '../../src/models/llama/config';
-import { randomLlamaWeights } from '../../src/models/llama/fixture';
+import { ExactToyEngine } from '../../src/engines/exact-toy/engine';
+import { EXACT_TOY_WARMUP } from '../../src/engines/exact-toy/schedule';
+import { TOY_PROMPTS } from '../../src/engines/exact-toy/space';
 import { loadOrtNode } from '../../src/runtime/ort-node';
-import { GENERATION_TEMPLATE, type Task, finishTask } from '../../src/tasks/task';
-
-const config = parseLlamaConfig({
-  model_type: 'llama', vocab_size: 5, hidden_size: 16, intermediate_size: 32, num_hidden_layers: 1,
-  num_attention_heads: 2, num_key_value_heads: 1, bos_token_id: 4, eos_token_id: 4, max_position_embeddings: 16,
-});
-/**
- * The meta-prompt is token 4, outside the prompt vocabulary: in a RoPE-only decoder a run of one repeated
- * token gives every position the same state, so a prompt token equal to the prefix would tie p(z1 | z0) to p(z0).
- */
-const META = 4;
-const WORDS = [0, 1, 2, 3];
-const ALL: number[][] = [];
-for (const a of WORDS) for (const b of WORDS) for (const c of WORDS) ALL.push([a, b, c]);
-const textOf = (ids: readonly number[]) => ids.join(',');
-const idsOf = (text: string) => text.split(',').map(Number);
 
 /** A fixed synthetic log-accuracy with structure across positions (acc spans a factor of about e^3), <= 0. */
 function logAccuracy(z: readonly number[]): number {
@@ -60,78 +41,7 @@ function logAccuracy(z: readonly number[]): number {
   return 1.2 * (a === 0 ? 1 : 0) + 0.8 * (b === c ? 1 : 0) + 0.3 * a - 0.2 * c - 2.9;
 }
 
-/** The target-LM: a prompt's "accuracy" on every split is exp(logAccuracy), in (0, 1]. */
-class ToyTarget implements TargetLM {
-  readonly id = 'toy-accuracy';
-  calls = 0;
-  async evaluate(task: Task, prompt: string, split: 'train' | 'validation' | 'test'): Promise<PromptEvaluation> {
-    this.calls++;
-    return { task: task.name, split, score: Math.exp(logAccuracy(idsOf(prompt))), total: 1, predictions: [''] };
-  }
-}
-
-/** The PromptSampler contract on PromptLM for the toy (see the header): one meta token, prompts as comma-joined ids. */
-class ToyPromptSampler implements PromptSampler {
-  constructor(private readonly lm: PromptLM) {}
-
-  async sample(r: SamplingRequest): Promise<SampledPrompt[]> {
-    const rows = r.seeds.map(() => [META]);
-    const samples = await this.lm.sample(rows, { seeds: [...r.seeds], temperature: r.temperature, topK: r.topK, topP: r.topP, maxNewTokens: r.maxNewTokens, eosTokenIds: [] });
-    return samples.map((s) => ({ text: textOf(s.tokens), tokenIds: s.tokens, tokens: s.tokens.length }));
-  }
-
-  logPrior(_metaPrompt: string, prompts: readonly PromptCandidate[]): Promise<number[]> {
-    return this.lm.score(prompts.map(() => [META]), prompts.map((p) => [...(p.tokenIds ?? idsOf(p.text))]), { adapter: false });
-  }
-
-  accumulate(b: MicroBatchUpdate): Promise<MicroBatchResult> {
-    const pairs = b.prompts.map((p, i) => ({ prefix: [META], prompt: p.tokenIds ?? idsOf(p.text), logReward: b.logRewards[i]! }));
-    return this.lm.accumulate(pairs, { logZ: b.logZ, logZDecay: b.logZDecay, microBatches: b.microBatches, microBatch: b.microBatch });
-  }
-
-  applyUpdate(options: { lr: number }): Promise<ApplyResult> {
-    return this.lm.applyUpdate(options);
-  }
-
-  async adapterState(): Promise<{ step: number; logZ: number | null }> {
-    return this.lm.adapterState();
-  }
-}
-
-const toyTask: Task = finishTask({
-  name: 'builtin/toy-enumerable',
-  family: 'generation',
-  template: GENERATION_TEMPLATE,
-  metric: 'exact_match',
-  splits: { train: [{ input: 'x', output: 'y' }], validation: [{ input: 'x', output: 'y' }], test: [{ input: 'x', output: 'y' }] },
-  description: 'enumerable toy space for the distribution test',
-});
-
 const STEPS = 300;
-const WARMUP = 4;
-
-function toySettings(seed: number, replay: boolean): GflowpoSettingsInput {
-  return {
-    mode: replay ? 'gflowpo' : 'no-replay',
-    seed,
-    steps: STEPS,
-    warmupSteps: WARMUP,
-    microBatches: 4,
-    microBatchSize: 8, // 32 prompts per step: see the header (at 4 x 4 the gradient noise left TV up to 0.06)
-    learningRate: 1e-2,
-    lrWarmupUpdates: 1,
-    lrDecayUpdates: STEPS - WARMUP + 1, // linear decay to ~0 at the last update
-    weightDecay: 0,
-    gradClip: 10,
-    lora: { rank: 16, alpha: 32, dropout: 0, targetModules: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'] },
-    topP: 1, // the whole distribution is the target
-    maxNewTokens: 3,
-    beta: 1,
-    bufferSize: 16, // the best prompts by accuracy, as GFlowPO keeps its best 1000 of a far larger space
-    demonstrationsFilling: 1,
-    demonstrationsTraining: 1,
-  };
-}
 
 interface ToyResult {
   tv: number;
@@ -142,30 +52,17 @@ interface ToyResult {
 }
 
 async function trainedTotalVariation(seed: number, replay: boolean): Promise<ToyResult> {
-  const weights = randomLlamaWeights(config, seed);
-  const head = weights.get('lm_head.weight')!.data;
-  for (let i = 0; i < head.length; i++) head[i]! *= 5; // the fixture's 0.05 head can barely spread logits; LoRA cannot adapt it
-  const settings = toySettings(seed, replay);
-  const lm = new PromptLM(loadOrtNode);
-  const run = new GflowpoRun(settings, toyTask, new ToyPromptSampler(lm), new ToyTarget());
-  await lm.load({ kind: 'loaded', model: { config, weights } }, run.settings, { backend: 'wasm', allowedTokens: WORDS });
-  let replayed = 0;
-  let sampled = 0;
-  await run.run((e) => {
-    if (e.type === 'step' && e.phase === 'training') for (const s of e.samples) s.replayed ? replayed++ : sampled++;
-  });
-  const logPF = await lm.score(ALL.map(() => [META]), ALL, { adapter: true });
-  const logPrior = await lm.score(ALL.map(() => [META]), ALL, { adapter: false });
-  const updates = lm.adapterState().step;
-  await lm.release();
-  const p = logPF.map(Math.exp);
-  const prior = logPrior.map(Math.exp);
-  expect(p.reduce((a, b) => a + b)).toBeCloseTo(1, 4); // the 64 prompts are the whole space
-  expect(prior.reduce((a, b) => a + b)).toBeCloseTo(1, 4);
-  const r = ALL.map((z, i) => prior[i]! * (Math.exp(logAccuracy(z)) + 1e-8));
-  const Z = r.reduce((a, b) => a + b);
-  const tvFrom = (q: number[]) => 0.5 * q.reduce((sum, qi, i) => sum + Math.abs(qi - r[i]! / Z), 0);
-  return { tv: tvFrom(p), priorTv: tvFrom(prior), updates, replayedFraction: replayed / (replayed + sampled) };
+  const engine = new ExactToyEngine(loadOrtNode);
+  // The engine's reward: R = p_ref(z | meta) * (acc(z) + 1e-8), GFlowPO's with beta = gamma = 1.
+  // lrWarmupUpdates 1: the schedule the figures in the header were measured with (the page's default warms up over 20).
+  const start = await engine.start({ seed, replay, accuracies: TOY_PROMPTS.map((z) => Math.exp(logAccuracy(z))), steps: STEPS, lrWarmupUpdates: 1 });
+  const end = await engine.advance(STEPS);
+  await engine.release();
+  expect(end.finished).toBe(true);
+  expect(end.distribution.reduce((a, b) => a + b)).toBeCloseTo(1, 4); // the 64 prompts are the whole space
+  expect(start.prior.reduce((a, b) => a + b)).toBeCloseTo(1, 4);
+  expect(start.target.reduce((a, b) => a + b)).toBeCloseTo(1, 12);
+  return { tv: end.tv, priorTv: start.priorTv, updates: end.updates, replayedFraction: end.replayedFraction };
 }
 
 /** TOY_SEEDS: "3", "1,4,7" or "1-10"; default one seed drawn at random (printed, so a failure can be rerun). */
@@ -187,7 +84,7 @@ describe('GFlowNet sampler on an enumerable toy space, trained through GflowpoRu
       for (const seed of SEEDS) {
         const result = await trainedTotalVariation(seed, replay);
         console.log(`toy-distribution ${variant} seed ${seed}: TV ${result.tv.toFixed(4)} (untrained ${result.priorTv.toFixed(3)}), ${result.updates} updates, replayed ${(100 * result.replayedFraction).toFixed(0)}% of training prompts`);
-        expect(result.updates).toBe(STEPS - WARMUP);
+        expect(result.updates).toBe(STEPS - EXACT_TOY_WARMUP);
         expect(result.priorTv).toBeGreaterThan(0.15); // the target is far from the prior: training has to do the work
         if (replay) expect(result.replayedFraction).toBeGreaterThan(0.3);
         else expect(result.replayedFraction).toBe(0);
