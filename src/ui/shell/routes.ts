@@ -1,4 +1,4 @@
-// The lab's views as hash routes (#/setup, #/run/<id>, #/runs, #/compare/<id>,<id>…, #/classroom, #/toy): parse and
+// The lab's views as hash routes (#/setup, #/run/<id>, #/runs, #/compare/<id>,<id>…, #/classroom, #/toy, #/exact-toy): parse and
 // format, nothing else. Hash routes need no server support, so the built app works from any static host and offline.
 
 export type Route =
@@ -7,6 +7,7 @@ export type Route =
   | { view: 'runs' }
   | { view: 'compare'; runIds: string[] }
   | { view: 'toy' }
+  | { view: 'exact-toy' }
   | { view: 'classroom'; runId: string | null }
   | { view: 'not-found'; hash: string };
 
@@ -34,6 +35,8 @@ export function parseRoute(hash: string): Route {
       return rest.length === 0 ? { view: 'runs' } : { view: 'not-found', hash };
     case 'toy':
       return rest.length === 0 ? { view: 'toy' } : { view: 'not-found', hash };
+    case 'exact-toy':
+      return rest.length === 0 ? { view: 'exact-toy' } : { view: 'not-found', hash };
     case 'run':
       return RUN_ID.test(id) ? { view: 'run', runId: id } : { view: 'not-found', hash };
     case 'classroom':
@@ -54,6 +57,7 @@ export function formatRoute(route: Route): string {
     case 'setup':
     case 'runs':
     case 'toy':
+    case 'exact-toy':
       return `#/${route.view}`;
     case 'run':
       return `#/run/${route.runId}`;

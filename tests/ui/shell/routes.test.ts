@@ -9,6 +9,7 @@ describe('routes', () => {
       { view: 'setup' },
       { view: 'runs' },
       { view: 'toy' },
+      { view: 'exact-toy' },
       { view: 'run', runId: id },
       { view: 'classroom', runId: null },
       { view: 'classroom', runId: id },
@@ -26,7 +27,7 @@ describe('routes', () => {
   });
 
   it('refuses ids with characters outside the run-id alphabet, unknown views and bad escapes', () => {
-    for (const hash of ['#/run/', '#/run/a b', '#/run/<script>', '#/run/%E0%A4%A', '#/compare/', '#/compare/a,<b>', '#/nope', '#/setup/extra', `#/run/${'x'.repeat(129)}`]) {
+    for (const hash of ['#/run/', '#/run/a b', '#/run/<script>', '#/run/%E0%A4%A', '#/compare/', '#/compare/a,<b>', '#/nope', '#/setup/extra', '#/exact-toy/extra', `#/run/${'x'.repeat(129)}`]) {
       expect(parseRoute(hash)).toEqual({ view: 'not-found', hash });
     }
   });
