@@ -12,7 +12,9 @@ let configured = false;
  */
 export async function loadOrtWeb(): Promise<typeof import('onnxruntime-web')> {
   if (!configured) {
-    ort.env.wasm.wasmPaths = { wasm: wasmUrl, mjs: mjsUrl };
+    // Absolute URLs: a worker started from a blob: URL (src/ui/shell/bound-worker.ts) has a blob: base, against
+    // which the bundler's root-relative paths would not resolve; this module's own URL is on our origin.
+    ort.env.wasm.wasmPaths = { wasm: new URL(wasmUrl, import.meta.url).href, mjs: new URL(mjsUrl, import.meta.url).href };
     configured = true;
   }
   return ort;

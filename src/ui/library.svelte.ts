@@ -9,6 +9,8 @@ import type { EventRecord } from '../store/records';
 import { requestPersistence } from '../store/storage';
 import { type ShownError, toShownError } from './common/errors';
 import { deleteSpec } from './run/spec-store';
+import labWorkerUrl from '../../workers/lab.worker.ts?worker&url';
+import { boundWorker } from './shell/bound-worker';
 
 export type StorageInfo = Awaited<ReturnType<LabEngine['storage']>>;
 
@@ -25,7 +27,7 @@ export class Library {
 
   #lab(): Remote<LabEngine> {
     if (!this.#engine) {
-      this.#worker = new Worker(new URL('../../workers/lab.worker.ts', import.meta.url), { type: 'module' });
+      this.#worker = boundWorker(labWorkerUrl);
       this.#engine = Comlink.wrap<LabEngine>(this.#worker);
     }
     return this.#engine;

@@ -1,6 +1,8 @@
 // Offline (issue 14): on the built app in Chromium, the service worker (vite-plugin-pwa / Workbox) precaches the app
 // shell and ORT's wasm; a first online run puts the fixture models in the model cache; then with the browser context
-// offline a reload opens the lab and a new run advances two steps. Every request of the session stays on our origin.
+// offline a reload opens the lab and a new run advances two steps, its lab worker started from a blob: URL (bound by
+// the page's policy; its script import answered by the service worker's cache) under the narrow connect-src the
+// page inserts. Every request of the session stays on our origin.
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { chooseFixtureModels, launch, shortSchedule, waitForStep } from './browser';
@@ -47,6 +49,8 @@ describe('offline', () => {
     await page.getByTestId('run-start').click();
     await waitForStep(page, 2);
     expect(await page.evaluate(() => navigator.onLine)).toBe(false);
+    expect(page.workers().some((w) => w.url().startsWith('blob:'))).toBe(true);
+    expect(await page.evaluate(() => document.querySelector('meta[data-connect-policy]')?.getAttribute('content'))).toBe("connect-src 'self'");
 
     const origin = new URL(baseUrl).origin;
     const outside = requests.filter((u) => !u.startsWith(`${origin}/`) && !u.startsWith('blob:') && !u.startsWith('data:'));

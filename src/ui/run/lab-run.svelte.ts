@@ -22,6 +22,8 @@ import { type DownloadRow, DownloadTracker } from './download-tracker';
 import { type MetaPromptRecord, type PromptRow, RunLog, type StepPoint } from './run-log';
 import { MODE_LABELS, type RunSpec, modelLabel, modelSource } from './run-spec';
 import { type StoredSpec, loadableChoice, saveSpec, storedSpec } from './spec-store';
+import labWorkerUrl from '../../../workers/lab.worker.ts?worker&url';
+import { boundWorker } from '../shell/bound-worker';
 
 /**
  * queued: waits for the run before it; loading: models downloading/compiling; calibrating: one micro-batch of real
@@ -112,7 +114,7 @@ export class LabRun {
   /** A run from the library, its charts and prompts rebuilt from its stored events. */
   static fromStored(view: LabRunView, stored: StoredSpec | null): LabRun {
     const s = view.summary;
-    const choice = (c: StoredSpec['promptModel']) => (c.kind === 'files' ? `${c.label} (local folder)` : modelLabel(c));
+    const choice = (c: StoredSpec['targetModel']) => (c.kind === 'files' ? `${c.label} (local folder)` : modelLabel(c));
     const meta: RunMeta = {
       name: s.name,
       label: stored?.label ?? MODE_LABELS[s.mode as keyof typeof MODE_LABELS] ?? s.mode,
@@ -200,7 +202,7 @@ export class LabRun {
     this.status = 'loading';
     this.error = null;
     try {
-      this.#worker = new Worker(new URL('../../../workers/lab.worker.ts', import.meta.url), { type: 'module' });
+      this.#worker = boundWorker(labWorkerUrl);
       this.#worker.addEventListener('error', (e) => this.#fail({ name: 'WorkerError', message: e.message || 'the lab worker failed to load or threw at top level' }));
       const lab = (this.#lab = Comlink.wrap<LabEngine>(this.#worker));
       await lab.setLabel(`a lab tab opened at ${new Date().toLocaleTimeString()}`);

@@ -6,6 +6,7 @@ import type { TargetSource } from '../../engines/target-engine';
 import type { GflowpoMode, GflowpoSettingsInput } from '../../gflow/settings';
 import type { BackendPreference } from '../../runtime/device';
 import type { Task } from '../../tasks/task';
+import { RemoteKeyNeededError, sessionKeys } from '../setup/remote-keys.svelte';
 
 export type ModelChoice =
   /** The demo world's model for a role (public/models/, served with the app, checked against its model card). */
@@ -13,7 +14,15 @@ export type ModelChoice =
   /** A Hugging Face model id, from the hub or a mirror with the hub's URL layout (`host`; null: huggingface.co). */
   | { kind: 'hub'; modelId: string; host: string | null }
   /** A model folder the user picked or dropped, read into memory (config.json, tokenizer, safetensors). */
-  | { kind: 'files'; label: string; files: Map<string, Uint8Array> };
+  | { kind: 'files'; label: string; files: Map<string, Uint8Array> }
+  /**
+   * A target-LM on an OpenAI-compatible server (vLLM): its base URL and served model; `keyed` says it needs an API
+   * key, which is never in the choice: it stays in this page's memory (src/ui/setup/remote-keys.svelte.ts).
+   */
+  | { kind: 'openai'; baseUrl: string; model: string; keyed: boolean };
+
+/** The choices a prompt-LM can have (it trains in the browser: never a remote server). */
+export type LocalModelChoice = Exclude<ModelChoice, { kind: 'openai' }>;
 
 export interface RunSpec {
   id: string;
@@ -22,7 +31,7 @@ export interface RunSpec {
   /** Runs launched together share a group id (compared side by side); null for a lone run. */
   group: string | null;
   task: Task;
-  promptModel: ModelChoice;
+  promptModel: LocalModelChoice;
   targetModel: ModelChoice;
   settings: GflowpoSettingsInput;
   backend: BackendPreference;
@@ -41,6 +50,7 @@ export const MODE_LABELS: Readonly<Record<GflowpoMode, string>> = {
 export function modelLabel(choice: ModelChoice): string {
   if (choice.kind === 'demo') return `${DEMO_MODEL_NAMES[choice.role]} (demo world)`;
   if (choice.kind === 'hub') return choice.host ? `${choice.modelId} (from ${choice.host})` : choice.modelId;
+  if (choice.kind === 'openai') return `${choice.model} (server ${choice.baseUrl})`;
   return `${choice.label} (local folder)`;
 }
 
@@ -49,8 +59,18 @@ export function demoModelsUrl(): string {
   return new URL('models/', location.href).href;
 }
 
-/** The source the engines load: hub ids and picked files as they are; the demo models fetched and checked first. */
-export async function modelSource(choice: ModelChoice): Promise<ModelSource & TargetSource> {
+/**
+ * The source the engines load: hub ids and picked files as they are; the demo models fetched and checked first; a
+ * remote server with the key this page holds for it (a keyed server without one: RemoteKeyNeededError).
+ */
+export async function modelSource(choice: LocalModelChoice): Promise<ModelSource & TargetSource>;
+export async function modelSource(choice: ModelChoice): Promise<TargetSource>;
+export async function modelSource(choice: ModelChoice): Promise<TargetSource> {
+  if (choice.kind === 'openai') {
+    const apiKey = sessionKeys.get(choice.baseUrl);
+    if (choice.keyed && !apiKey) throw new RemoteKeyNeededError(`the target-LM server ${choice.baseUrl} (${choice.model}) needs its API key, which the lab keeps only in this page's memory (never stored): enter it where this run asks for it, then press Resume`);
+    return { kind: 'openai', baseUrl: choice.baseUrl, model: choice.model, ...(apiKey ? { apiKey } : {}) };
+  }
   if (choice.kind === 'demo') {
     // Loaded when a demo run starts: the reader and its hash check are not part of the page's first download.
     const { demoModelSource } = await import('../../demo/world/models');

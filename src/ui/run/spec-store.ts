@@ -6,17 +6,19 @@ import { type DBSchema, type IDBPDatabase, openDB } from 'idb';
 import type { DemoRole } from '../../demo/world/recipes';
 import type { BackendPreference } from '../../runtime/device';
 import type { Task } from '../../tasks/task';
-import type { ModelChoice, RunSpec } from './run-spec';
+import type { LocalModelChoice, ModelChoice, RunSpec } from './run-spec';
 
 /** A model choice as kept: a folder's files are not stored (the user picks the folder again to resume). */
-export type StoredChoice = { kind: 'demo'; role: DemoRole } | { kind: 'hub'; modelId: string; host: string | null } | { kind: 'files'; label: string };
+export type StoredChoice = { kind: 'demo'; role: DemoRole } | { kind: 'hub'; modelId: string; host: string | null } | { kind: 'files'; label: string } | { kind: 'openai'; baseUrl: string; model: string; keyed: boolean };
+/** What a prompt-LM's choice can be kept as. */
+export type StoredLocalChoice = Exclude<StoredChoice, { kind: 'openai' }>;
 
 export interface StoredSpec {
   runId: string;
   label: string;
   group: string | null;
   task: Task;
-  promptModel: StoredChoice;
+  promptModel: StoredLocalChoice;
   targetModel: StoredChoice;
   backend: BackendPreference;
   createdAt: number;
@@ -51,12 +53,18 @@ function db(): Promise<IDBPDatabase<ViewsDB>> {
   return opened;
 }
 
+export function storedChoice(choice: LocalModelChoice): StoredLocalChoice;
+export function storedChoice(choice: ModelChoice): StoredChoice;
 export function storedChoice(choice: ModelChoice): StoredChoice {
   if (choice.kind === 'files') return { kind: 'files', label: choice.label };
+  // A remote server by address and model only: its key is never kept.
+  if (choice.kind === 'openai') return { kind: 'openai', baseUrl: choice.baseUrl, model: choice.model, keyed: choice.keyed };
   return choice.kind === 'hub' ? { kind: 'hub', modelId: choice.modelId, host: choice.host } : { kind: 'demo', role: choice.role };
 }
 
 /** The choice a stored one loads again; null for a picked folder (its files are not kept). */
+export function loadableChoice(choice: StoredLocalChoice): LocalModelChoice | null;
+export function loadableChoice(choice: StoredChoice): ModelChoice | null;
 export function loadableChoice(choice: StoredChoice): ModelChoice | null {
   return choice.kind === 'files' ? null : choice;
 }

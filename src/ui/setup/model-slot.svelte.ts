@@ -1,9 +1,10 @@
 // The model chosen for one role (prompt-LM or target-LM): the demo world's (when the build serves it), a curated hub
-// id, a custom hub id, or a local folder the user picked or dropped (read into memory and checked as a model
-// before it can be used). No DOM.
+// id, a custom hub id, a local folder the user picked or dropped (read into memory and checked as a model before it
+// can be used), or, for the target-LM only, an OpenAI-compatible server (remote-target.svelte.ts). No DOM.
 import { readLocalModelFiles } from '../../models/formats/local-files';
 import { type ShownError, toShownError } from '../common/errors';
 import type { ModelChoice } from '../run/run-spec';
+import { RemoteTargetChoice } from './remote-target.svelte';
 
 export interface CuratedModel {
   id: string;
@@ -17,7 +18,8 @@ export const CURATED_MODELS: readonly CuratedModel[] = [
   { id: 'Qwen/Qwen2.5-0.5B-Instruct', note: '494M parameters, about 2 GB; WebGPU advised' },
 ];
 
-export type ModelKind = 'demo' | 'curated' | 'custom' | 'folder';
+/** 'openai': a target-LM on an OpenAI-compatible server (vLLM); offered for the target-LM only. */
+export type ModelKind = 'demo' | 'curated' | 'custom' | 'folder' | 'openai';
 
 /** 'owner/name' or 'name', as the hub allows. */
 const HUB_ID = /^(?:[A-Za-z0-9][A-Za-z0-9._-]{0,95}\/)?[A-Za-z0-9][A-Za-z0-9._-]{0,95}$/;
@@ -31,6 +33,8 @@ export class ModelSlot {
   reading = $state(false);
   /** The user chose a source (the demo world, once detected, does not replace their choice). */
   touched = false;
+  /** The server choice (used when kind is 'openai'; the target-LM only). */
+  readonly remote = new RemoteTargetChoice();
 
   constructor(readonly role: 'prompt' | 'target') {}
 
@@ -47,6 +51,8 @@ export class ModelSlot {
         if (!HUB_ID.test(id)) return `"${id}" is not a hub model id (owner/name: letters, digits, '.', '_', '-')`;
         return { kind: 'hub', modelId: id, host: hubHost };
       }
+      case 'openai':
+        return this.role === 'target' ? this.remote.choice() : 'a prompt-LM trains in the browser: choose a local source';
       case 'folder':
         return this.folder ? { kind: 'files', label: this.folder.label, files: this.folder.files } : 'pick or drop a model folder (config.json, tokenizer.json, *.safetensors)';
     }

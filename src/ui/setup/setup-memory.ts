@@ -1,11 +1,14 @@
 // The setup view's choices kept across reloads in localStorage (models by source and id, hub address, backend,
-// task source with a generated task's name and seed, preset, edited settings, baselines): what a person chose
-// is still chosen after a reload, and "Resume with Setup's choices" finds it. Files (a picked model folder, an
-// imported table) are not kept. Values are checked on read; anything unexpected is dropped.
+// task source with a generated task's name and seed, preset, edited settings, baselines, a remote target-LM's base
+// URL and model name): what a person chose is still chosen after a reload, and "Resume with Setup's choices" finds
+// it. Files (a picked model folder, an imported table) and API keys are never kept. Values are checked on read;
+// anything unexpected is dropped.
 
 export interface SetupMemory {
   prompt: { kind: string; curatedId: string; customId: string };
   target: { kind: string; curatedId: string; customId: string };
+  /** The target-LM server's base URL and model name (never its key). */
+  remote?: { baseUrl: string; model: string };
   hubHost: string;
   backend: string;
   preset: string;
@@ -33,9 +36,12 @@ export function readSetupMemory(storage: Pick<Storage, 'getItem'> = localStorage
     const fields = o['fields'] as Record<string, unknown> | null;
     if (!prompt || !target || !task || !isString(task['kind']) || !isString(task['demoName']) || !isString(task['builtinName']) || !Number.isInteger(task['seed'])) return null;
     if (!isString(o['hubHost']) || !isString(o['backend']) || !isString(o['preset']) || !fields || typeof fields !== 'object' || !Array.isArray(o['baselines'])) return null;
+    const r = o['remote'] as Record<string, unknown> | null | undefined;
+    const remote = r && typeof r === 'object' && isString(r['baseUrl']) && isString(r['model']) ? { remote: { baseUrl: r['baseUrl'], model: r['model'] } } : {};
     return {
       prompt,
       target,
+      ...remote,
       hubHost: o['hubHost'],
       backend: o['backend'],
       preset: o['preset'],
@@ -50,7 +56,10 @@ export function readSetupMemory(storage: Pick<Storage, 'getItem'> = localStorage
 
 export function writeSetupMemory(memory: SetupMemory, storage: Pick<Storage, 'setItem'> = localStorage): void {
   try {
-    storage.setItem(KEY, JSON.stringify(memory));
+    // Only the fields above, whatever else the object carries (an API key can never ride along).
+    const { prompt, target, remote, hubHost, backend, preset, fields, baselines, task } = memory;
+    const kept = { prompt: { kind: prompt.kind, curatedId: prompt.curatedId, customId: prompt.customId }, target: { kind: target.kind, curatedId: target.curatedId, customId: target.customId }, ...(remote ? { remote: { baseUrl: remote.baseUrl, model: remote.model } } : {}), hubHost, backend, preset, fields, baselines, task };
+    storage.setItem(KEY, JSON.stringify(kept));
   } catch {
     // Storage full or blocked: the choices are simply not kept.
   }

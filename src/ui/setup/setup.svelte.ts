@@ -3,10 +3,12 @@
 // run specs to start. No DOM.
 import { GFLOWPO_MODES, type GflowpoMode, type GflowpoSettings, PRESET_NAMES, type PresetName, resolveSettings } from '../../gflow/settings';
 import type { BackendPreference } from '../../runtime/device';
-import { MODE_LABELS, type ModelChoice, type RunSpec, modelLabel, newRunId } from '../run/run-spec';
+import { type LocalModelChoice, MODE_LABELS, type ModelChoice, type RunSpec, modelLabel, newRunId } from '../run/run-spec';
+import { HUB_SOURCES, httpOrigin } from '../shell/connect-policy';
 import { demoWorldServed } from './demo-world';
 import { setupEstimate } from './estimate';
 import { ModelSlot } from './model-slot.svelte';
+import { NetworkState } from './network.svelte';
 import { ratesKey, recallRates } from './rates-memory';
 import { type SetupMemory, readSetupMemory, writeSetupMemory } from './setup-memory';
 import { resolveForm } from './settings-form';
@@ -28,6 +30,8 @@ export class SetupState {
   baselines = $state<GflowpoMode[]>([]);
   /** Whether the build serves the demo world (null until checked): then it is offered and selected first. */
   demo = $state<boolean | null>(null);
+  /** Hosts the lab may connect to (the hub, the remote target-LM), applied on reload. */
+  readonly network = new NetworkState(() => ({ hubHost: this.host, datasetsServer: this.task.hubServer, target: this.target }));
 
   readonly form = $derived(resolveForm(this.fields, this.task.task, this.preset));
   /** The settings with no edits: the defaults, the task's defaults and the preset (what "Default" means in the form). */
@@ -38,9 +42,18 @@ export class SetupState {
     return h === '' ? null : h;
   }
 
-  /** Each role's choice, or what is missing. */
-  get choices(): { prompt: ModelChoice | string; target: ModelChoice | string } {
-    return { prompt: this.prompt.choice(this.host), target: this.target.choice(this.host) };
+  /** Each role's choice, or what is missing (the prompt-LM is never a remote server). */
+  get choices(): { prompt: LocalModelChoice | string; target: ModelChoice | string } {
+    const prompt = this.prompt.choice(this.host);
+    return { prompt: typeof prompt !== 'string' && prompt.kind === 'openai' ? 'choose a model that runs in the browser' : prompt, target: this.target.choice(this.host) };
+  }
+
+  /** Why a choice cannot be reached under the connections in force on this page (null when it can). */
+  private blocked(choice: ModelChoice): string | null {
+    const address = choice.kind === 'hub' ? (choice.host ?? HUB_SOURCES[0]!) : choice.kind === 'openai' ? choice.baseUrl : null;
+    if (address === null || this.network.allowsNow(`${address}/`)) return null;
+    const what = choice.kind === 'hub' ? (choice.host ? `the hub mirror ${httpOrigin(choice.host) ?? choice.host}` : 'the Hugging Face hub') : `the server ${httpOrigin(address) ?? address}`;
+    return `this page may not connect to ${what}: allow it under Connections, then reload`;
   }
 
   /** Why the run cannot start yet (empty when it can). */
@@ -48,7 +61,12 @@ export class SetupState {
     const out: string[] = [];
     const { prompt, target } = this.choices;
     if (typeof prompt === 'string') out.push(`prompt-LM: ${prompt}`);
-    if (typeof target === 'string') out.push(`target-LM: ${target}`);
+    else if (this.blocked(prompt)) out.push(`prompt-LM: ${this.blocked(prompt)}`);
+    // A server not allowed yet is named first (its models cannot be listed before the reload).
+    const server = this.target.kind === 'openai' && this.target.remote.origin ? ({ kind: 'openai', baseUrl: this.target.remote.origin, model: '', keyed: false } as const) : null;
+    if (server && this.blocked(server)) out.push(`target-LM: ${this.blocked(server)}`);
+    else if (typeof target === 'string') out.push(`target-LM: ${target}`);
+    else if (this.blocked(target)) out.push(`target-LM: ${this.blocked(target)}`);
     if (!this.task.task) out.push('task: choose or build a task');
     if (this.task.busy) out.push(`task: ${this.task.busy}`);
     for (const [key, message] of Object.entries(this.form.errors)) out.push(`${key}: ${message}`);
@@ -92,7 +110,8 @@ export class SetupState {
     const slot = (m: ModelSlot) => ({ kind: m.kind === 'folder' ? 'curated' : m.kind, curatedId: m.curatedId, customId: m.customId });
     const t = this.task;
     const kind = t.kind === 'demo' || t.kind === 'builtin' ? t.kind : 'builtin';
-    return { prompt: slot(this.prompt), target: slot(this.target), hubHost: this.hubHost, backend: this.backend, preset: this.preset, fields: { ...this.fields }, baselines: [...this.baselines], task: { kind, demoName: t.demoName, builtinName: t.builtinName, seed: t.builtinSeed } };
+    const remote = { baseUrl: this.target.remote.baseUrl, model: this.target.remote.model };
+    return { prompt: slot(this.prompt), target: slot(this.target), remote, hubHost: this.hubHost, backend: this.backend, preset: this.preset, fields: { ...this.fields }, baselines: [...this.baselines], task: { kind, demoName: t.demoName, builtinName: t.builtinName, seed: t.builtinSeed } };
   }
 
   remember(): void {
@@ -103,7 +122,7 @@ export class SetupState {
   restore(memory: SetupMemory | null = readSetupMemory()): void {
     if (!memory) return;
     const slot = (m: ModelSlot, kept: SetupMemory['prompt']) => {
-      if (['demo', 'curated', 'custom'].includes(kept.kind)) {
+      if (['demo', 'curated', 'custom'].includes(kept.kind) || (m.role === 'target' && kept.kind === 'openai')) {
         m.kind = kept.kind as ModelSlot['kind'];
         m.touched = true;
       }
@@ -112,6 +131,10 @@ export class SetupState {
     };
     slot(this.prompt, memory.prompt);
     slot(this.target, memory.target);
+    if (memory.remote) {
+      this.target.remote.baseUrl = memory.remote.baseUrl;
+      this.target.remote.model = memory.remote.model;
+    }
     this.hubHost = memory.hubHost;
     if (['auto', 'webgpu', 'wasm'].includes(memory.backend)) this.backend = memory.backend as BackendPreference;
     if ((PRESET_NAMES as readonly string[]).includes(memory.preset)) this.preset = memory.preset as PresetName;
@@ -143,6 +166,8 @@ export class SetupState {
     if (!settings || !task || typeof prompt === 'string' || typeof target === 'string') throw new Error(`cannot start: ${this.problems.join('; ')}`);
     const modes: GflowpoMode[] = [settings.mode, ...this.baselines.filter((m) => m !== settings.mode)];
     const group = modes.length > 1 ? newRunId() : null;
+    // The server's key goes to the session's memory (never into the specs); the runs read it when they load.
+    if (target.kind === 'openai') this.target.remote.commitKey();
     const createdAt = Date.now();
     return modes.map((mode) => ({
       id: newRunId(),

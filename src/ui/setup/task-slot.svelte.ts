@@ -9,6 +9,8 @@ import { BUILTIN_TASKS, builtinTask } from '../../tasks/builtin';
 import type { Metric, Task, TaskFamily } from '../../tasks/task';
 import { type ShownError, toShownError } from '../common/errors';
 import type { ImportFlag, ImportPreview, PickedFile, TaskImporter, TaskMapping } from '../../engines/task-importer';
+import importWorkerUrl from '../../../workers/task-import.worker.ts?worker&url';
+import { boundWorker } from '../shell/bound-worker';
 
 export type TaskKind = 'demo' | 'builtin' | 'benchmark' | 'file' | 'hub';
 
@@ -214,7 +216,7 @@ export class TaskSlot {
     this.busy = what;
     try {
       if (!this.#importer) {
-        this.#worker = new Worker(new URL('../../../workers/task-import.worker.ts', import.meta.url), { type: 'module' });
+        this.#worker = boundWorker(importWorkerUrl);
         this.#importer = Comlink.wrap<TaskImporter>(this.#worker);
       }
       await f(this.#importer);

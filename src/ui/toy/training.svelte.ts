@@ -3,6 +3,8 @@ import * as Comlink from 'comlink';
 import type { Remote } from 'comlink';
 import type { BackendInfo, DemoOptions, DemoStep, ToyTrainerApi } from '../../demo/contract';
 import { type ShownError, toShownError } from '../common/errors';
+import toyWorkerUrl from '../../../workers/toy-trainer.worker.ts?worker&url';
+import { boundWorker } from '../shell/bound-worker';
 
 export type TaskDescription = Awaited<ReturnType<ToyTrainerApi['describe']>>;
 
@@ -26,7 +28,7 @@ export class TrainingState {
   #engine: Remote<ToyTrainerApi>;
 
   constructor() {
-    this.#worker = new Worker(new URL('../../../workers/toy-trainer.worker.ts', import.meta.url), { type: 'module' });
+    this.#worker = boundWorker(toyWorkerUrl);
     // A worker that fails to load never answers comlink calls; surface it instead of waiting forever.
     this.#worker.addEventListener('error', (event) => {
       this.#fail({ name: 'WorkerError', message: event.message || 'the trainer worker failed to load or threw at top level' });
