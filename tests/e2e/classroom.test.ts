@@ -1,15 +1,16 @@
 // Classroom mode on the built app in Chromium, with the demo world (the models served with the app) as a teacher
-// opens it: a demo run started from Setup, its Classroom link from the run view; the run pauses there; Next step
-// (pressed from the keyboard) makes exactly one GFlowNet step; the token tree's probabilities are the engine's values
-// for that step: along every prompt the branches' log-probabilities under the prior sum to the step event's logPrior,
-// and the per-token values as the update computed them to its logPF, both read from the run's stored events in
-// IndexedDB, within 1e-4; each shown percentage is its branch's value; every sample of the step is on exactly one
-// leaf; replayed prompts are marked. Auto-play runs the rest to the end. Screenshots at 1280 and 360 px.
+// opens it: Classroom in the header, "Start a run for the class" (Setup's default choices: the demo world); the run
+// pauses after its first step; Next step (pressed from the keyboard) makes exactly one GFlowNet step; the token
+// tree's probabilities are the engine's values for that step: along every prompt the branches' log-probabilities
+// under the prior sum to the step event's logPrior, and the per-token values as the update computed them to its
+// logPF, both read from the run's stored events in IndexedDB, within 1e-4; each shown percentage is its branch's
+// value; every sample of the step is on exactly one leaf; replayed prompts are marked. Auto-play steps on and stops
+// when asked; the run view links back to the classroom. Screenshots at 1280 and 360 px (__artifacts__/classroom-*).
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { StepEvent, StepSamplesEvent } from '../../src/gflow/events';
 import { percent } from '../../src/ui/classroom/token-tree';
-import { ARTIFACTS, launch, openPage, screenshot, shortSchedule } from './browser';
+import { ARTIFACTS, launch, openPage, screenshot } from './browser';
 
 const baseUrl = inject('baseUrl');
 let browser: Browser;
@@ -119,26 +120,25 @@ async function checkTree(runId: string, n: number): Promise<{ leaves: number; re
 }
 
 describe('classroom mode', () => {
-  it('steps a demo run one GFlowNet step at a time and shows the engine’s values for that step', async () => {
-    // The demo world is the default: models and a demo task are selected when the page opens.
+  it('starts a demo run for the class, steps it one GFlowNet step at a time and shows the engine’s values for that step', async () => {
     const t0 = Date.now();
     const mark = (what: string) => console.log(`${what}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-    expect(await page.getByTestId('setup-model-prompt').getByLabel('Demo world').isChecked()).toBe(true);
-    await page.getByTestId('setup-task').getByLabel('Demo world').check();
-    await page.getByTestId('setup-task-demo').selectOption('sort');
-    await shortSchedule(page, 5, { warmupSteps: '1', conditionFreezeStep: '2', referencesFromStep: '3', microBatchSize: '3', maxNewTokens: '12', lrWarmupUpdates: '1', learningRate: '0.01' });
-    await page.getByTestId('run-start').click();
-    // Straight to the classroom from the run view while the models load.
-    await page.getByTestId('run-classroom').click();
-    expect(page.url()).toContain('#/classroom/');
-    // The run, started from Setup, pauses here after its first step.
+    // The demo world is the default: its models and a demo task are selected when the page opens.
+    await expect.poll(() => page.getByTestId('setup-model-prompt').getByLabel('Demo world').isChecked(), { timeout: 30_000 }).toBe(true);
+    expect(await page.getByTestId('setup-task').getByLabel('Demo world').isChecked()).toBe(true);
+    await page.getByRole('navigation', { name: 'views' }).getByRole('link', { name: 'Classroom' }).click();
+    await page.getByTestId('classroom-start').click();
+    await expect.poll(() => page.url()).toMatch(/#\/classroom\/[^/]+$/);
+    // The run starts by itself and pauses here after its first step (buffer filling).
     await expect.poll(status, { timeout: 90_000 }).toBe('paused');
-    const runId = (await page.getByRole('link', { name: 'back to the run view' }).getAttribute('href'))!.split('#/run/')[1]!;
+    const back = page.getByRole('link', { name: 'back to the run view' });
+    const runId = (await back.getAttribute('href'))!.split('#/run/')[1]!;
+    expect(page.url()).toContain(`#/classroom/${runId}`); // the address names the stored run
     mark('paused in the classroom');
     const before = await stepCount();
-    expect(before).toBeGreaterThanOrEqual(1);
+    expect(before).toBe(1);
 
-    // Next step from the keyboard: exactly one step.
+    // Next step from the keyboard: exactly one step, the first that trains.
     await page.getByTestId('classroom-next').focus();
     await page.keyboard.press('Enter');
     await expect.poll(stepCount, { timeout: 30_000 }).toBe(before + 1);
@@ -147,8 +147,9 @@ describe('classroom mode', () => {
     expect(await stepCount()).toBe(before + 1);
     mark('one step');
     const first = await checkTree(runId, before + 1);
-    expect(first.training).toBe(true); // step 2 onwards trains (warmupSteps 1)
+    expect(first.training).toBe(true);
     expect(await page.getByTestId('classroom-loss').textContent()).toMatch(/^\d/);
+    expect(await page.getByTestId('branch-moved').count()).toBeGreaterThan(0);
 
     // The numbers behind a prompt open with the keyboard.
     await page.locator('[data-testid="tree-leaf"] summary').first().focus();
@@ -160,25 +161,39 @@ describe('classroom mode', () => {
     await page.waitForTimeout(300);
     await screenshot(page, 'classroom-360');
     // Phone-sized views of the top and of the tree (the full page is long).
+    await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: `${ARTIFACTS}/classroom-360-top.png` });
     await page.getByTestId('classroom-tree').first().scrollIntoViewIfNeeded();
     await page.screenshot({ path: `${ARTIFACTS}/classroom-360-tree.png` });
     expect(await page.evaluate(() => document.documentElement.scrollWidth), 'no sideways scrolling at 360 px').toBeLessThanOrEqual(360);
     await page.setViewportSize({ width: 1280, height: 900 });
-
-    // Auto-play, fast, to the end of the schedule; the last step's tree is that step's.
-    await page.getByTestId('classroom-pace').selectOption('500');
     mark('screenshots');
+
+    // Auto-play, fast, for three more steps; stopping it leaves the run paused where it is.
+    await page.getByTestId('classroom-pace').selectOption('500');
     await page.getByTestId('classroom-play').click();
-    await expect.poll(status, { timeout: 60_000 }).toBe('done');
-    mark('auto-played to the end');
-    expect(await stepCount()).toBe(5);
-    const last = await checkTree(runId, 5);
-    expect(last.leaves).toBeGreaterThan(0);
-    // Replay happened somewhere in the run (probability 0.5 per training micro-batch, 2 x 4 training micro-batches).
+    await expect.poll(stepCount, { timeout: 60_000 }).toBeGreaterThanOrEqual(before + 4);
+    await page.getByTestId('classroom-stop').click();
+    await expect.poll(status, { timeout: 30_000 }).toBe('paused');
+    await expect(page.getByTestId('classroom-play').isVisible()).resolves.toBe(true);
+    const stopped = await stepCount();
+    await page.waitForTimeout(1500);
+    expect(await stepCount()).toBe(stopped);
+    mark('auto-played and stopped');
+    const last = await checkTree(runId, stopped);
+    expect(last.training).toBe(true);
+    // Replay happened by then (probability 0.5 per training micro-batch, 2 per step), and references (DMU) from step 4.
     const events = await storedEvents(runId);
-    expect(events.some((e) => e.type === 'step' && e.samples.some((s) => s.replayed))).toBe(true);
-    await screenshot(page, 'classroom-1280-done');
+    expect(events.some((e) => e.type === 'step' && e.samples.some((x) => x.replayed))).toBe(true);
+    expect(await page.locator('.ref').count()).toBeGreaterThan(0);
+    await screenshot(page, 'classroom-1280-later');
+    // The run view links back to its classroom, which still shows the last step.
+    await back.click();
+    await expect.poll(() => page.url()).toContain(`#/run/${runId}`);
+    await page.getByTestId('run-classroom').click();
+    await expect.poll(() => page.url()).toContain(`#/classroom/${runId}`);
+    await expect.poll(() => page.getByTestId('tree-leaf').count()).toBeGreaterThan(0);
+    expect([await stepCount(), await status()]).toEqual([stopped, 'paused']);
     // Tolerated: Chromium aborting the wasm's streaming compile at load once in a while (seen with the service
     // worker installing at the same time); onnxruntime falls back to compiling from an ArrayBuffer, and the run went on.
     const benign = /wasm streaming compile failed: TypeError: WebAssembly compilation aborted|falling back to ArrayBuffer instantiation/;
