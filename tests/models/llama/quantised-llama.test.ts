@@ -20,7 +20,8 @@ import {
 import { packPositioned } from '../../../src/models/llama/target-positions';
 import type { LlamaConfig, LlamaWeights } from '../../../src/models/llama/types';
 import { loadModelFiles } from '../../../src/models/formats/load-model';
-import { compileAccumulatingBundle, names } from '../../../src/onnx/bundle';
+import { compileAccumulatingBundle, decodeBundle, encodeBundle, names } from '../../../src/onnx/bundle';
+import { parseBundleManifest } from '../../../src/onnx/manifest';
 import { mulberry32, randomInt } from '../../../src/random/mulberry32';
 import { CausalLM, uploadLlamaWeights } from '../../../src/runtime/causal-lm';
 import { FeedError, type HostTensor, hostTensor } from '../../../src/runtime/host-tensor';
@@ -201,6 +202,15 @@ describe('LoRA training on a quantised base', () => {
     frozen.release();
     console.log(`q4 base, 6 accumulate+apply steps: loss ${losses.map((l) => l.toFixed(3)).join(' -> ')}`);
     expect(losses[5]!).toBeLessThan(0.5 * losses[0]!);
+  });
+
+  it('a quantised bundle keeps its uint8 frozen specs through encode/decode; the manifest refuses other frozen dtypes', () => {
+    const bundle = compileAccumulatingBundle(gflownetModel(tiny, lora, { quant: FORMATS.q8 }), adapter);
+    const back = decodeBundle(encodeBundle(bundle));
+    expect(back.manifest.frozen).toEqual(bundle.manifest.frozen);
+    expect(back.manifest.frozen.find((s) => s.name === 'model.embed_tokens.weight.q')).toEqual({ name: 'model.embed_tokens.weight.q', shape: [256, 2, 32], dtype: 'uint8' });
+    const text = JSON.stringify({ ...bundle.manifest, frozen: [{ name: 'w.q', shape: [2], dtype: 'int8' }] });
+    expect(() => parseBundleManifest(text, (m) => new Error(m))).toThrow(/frozen\[0\]\.dtype' must be "uint8" \(quantised codes\) or no dtype, got "int8"/);
   });
 
   it('sessions refuse weights uploaded at another precision', async () => {
