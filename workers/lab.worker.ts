@@ -3,6 +3,7 @@
 // No logic lives here. The page's typed remote is Comlink.wrap<LabEngine>(worker); its API, in short:
 //   createRun(setup, { name }, onProgress) / resumeRun(runId, { task, promptLM, targetLM }, onProgress) -> LabInfo
 //   start(onEvent) / step() / stop() / release()       listRuns() / viewRun(id) / runEvents(id, from)
+//   classroomStep() (one step and its per-token log-probs: classroom mode)
 //   subscribe(id, from, onEvents) / unsubscribe(n)     deleteRun(id) / exportRun(id) / importRun(bytes, mode)
 //   storage() (persisted, usage, quota, bytes per run) setLabel(text) (what other tabs are told)
 //   watchStore(onNotice) (storage blocked by an older tab / closed for a newer lab / closed by the browser)

@@ -62,6 +62,7 @@ interface ShownLeaf {
   pathLogPFUpdate: number | null;
   /** Sums of the data-log-* of the branches above the leaf in the page. */
   branchLogPrior: number;
+  branchLogBefore: number;
   branchLogAfter: number;
   pathLogAfter: number;
   replayedMark: boolean;
@@ -71,9 +72,11 @@ function shownLeaves(): Promise<ShownLeaf[]> {
   return page.evaluate(() =>
     [...document.querySelectorAll<HTMLElement>('[data-testid="tree-leaf"]')].map((leaf) => {
       let branchLogPrior = 0;
+      let branchLogBefore = 0;
       let branchLogAfter = 0;
       for (let at = leaf.parentElement?.closest<HTMLElement>('[data-testid="tree-branch"]'); at; at = at.parentElement?.closest<HTMLElement>('[data-testid="tree-branch"]')) {
         branchLogPrior += Number(at.dataset['logPrior']);
+        branchLogBefore += Number(at.dataset['logBefore']);
         branchLogAfter += Number(at.dataset['logAfter']);
       }
       const d = leaf.dataset;
@@ -83,6 +86,7 @@ function shownLeaves(): Promise<ShownLeaf[]> {
         pathLogPrior: Number(d['pathLogPrior']),
         pathLogPFUpdate: d['pathLogPfUpdate'] === '' ? null : Number(d['pathLogPfUpdate']),
         branchLogPrior,
+        branchLogBefore,
         branchLogAfter,
         pathLogAfter: Number(d['pathLogAfter']),
         replayedMark: leaf.querySelector('[data-testid="tree-replayed"]') !== null,
@@ -91,8 +95,11 @@ function shownLeaves(): Promise<ShownLeaf[]> {
   );
 }
 
-/** The shown tree of step `n` against the stored events of that step; returns how many leaves were checked. */
-async function checkTree(runId: string, n: number): Promise<{ leaves: number; replayed: number; training: boolean }> {
+/**
+ * The shown tree of step `n` against the stored events of that step. `firstUpdate`: the adapter was still zero before
+ * this update, so LoRA dropout changed nothing and the tree's own sampler-before values also sum to the event logPF.
+ */
+async function checkTree(runId: string, n: number, firstUpdate = false): Promise<{ leaves: number; replayed: number; training: boolean }> {
   const events = await storedEvents(runId);
   const step = events.find((e): e is StepSamplesEvent => e.type === 'step' && e.step === n);
   expect(step, `stored step event ${n}`).toBeDefined();
@@ -108,14 +115,19 @@ async function checkTree(runId: string, n: number): Promise<{ leaves: number; re
     expect(Math.abs(leaf.branchLogAfter - leaf.pathLogAfter)).toBeLessThan(1e-9);
     if (training) expect(Math.abs(leaf.pathLogPFUpdate! - sample.logPF!), `logPF of ${JSON.stringify(sample.text)}`).toBeLessThan(1e-4);
     else expect(leaf.pathLogPFUpdate).toBeNull();
+    if (firstUpdate) expect(Math.abs(leaf.branchLogBefore - sample.logPF!), `sampler before the first update along ${JSON.stringify(sample.text)}`).toBeLessThan(1e-4);
     expect(leaf.replayedMark).toBe(leaf.samples.some((i) => step!.samples[i]!.replayed));
   }
   // Each shown percentage is its branch's value.
   const shown = await page.locator('[data-testid="tree-branch"]').evaluateAll((lis) =>
-    lis.map((li) => ({ after: Number((li as HTMLElement).dataset['logAfter']), prior: Number((li as HTMLElement).dataset['logPrior']), text: [li.querySelector(':scope > .row [data-testid="branch-sampler"]')!.textContent, li.querySelector(':scope > .row [data-testid="branch-prior"]')!.textContent] })),
+    lis.map((li) => {
+      const d = (li as HTMLElement).dataset;
+      const text = (id: string) => li.querySelector(`:scope > .row [data-testid="${id}"]`)?.textContent ?? null;
+      return { after: Number(d['logAfter']), before: Number(d['logBefore']), prior: Number(d['logPrior']), text: [text('branch-sampler'), text('branch-before'), text('branch-prior')] };
+    }),
   );
   expect(shown.length).toBeGreaterThan(0);
-  for (const b of shown) expect(b.text).toEqual([percent(b.after), percent(b.prior)]);
+  for (const b of shown) expect(b.text).toEqual([percent(b.after), training ? percent(b.before) : null, percent(b.prior)]);
   return { leaves: leaves.length, replayed: step!.samples.filter((s) => s.replayed).length, training };
 }
 
@@ -146,7 +158,7 @@ describe('classroom mode', () => {
     await page.waitForTimeout(1000);
     expect(await stepCount()).toBe(before + 1);
     mark('one step');
-    const first = await checkTree(runId, before + 1);
+    const first = await checkTree(runId, before + 1, true);
     expect(first.training).toBe(true);
     expect(await page.getByTestId('classroom-loss').textContent()).toMatch(/^\d/);
     expect(await page.getByTestId('branch-moved').count()).toBeGreaterThan(0);
