@@ -81,6 +81,8 @@ describe('the exact toy page', () => {
     // A preset replaces the table; good fields clear every message.
     await page.getByTestId('exact-toy-preset').selectOption('letters');
     await page.getByTestId('exact-toy-seed').fill('3');
+    // The models on show are still seed 1's (built when the page opened): the page says so until Train.
+    await page.getByText("is seed 1's until you press Train").waitFor({ state: 'visible', timeout: 5000 });
     await page.getByTestId('exact-toy-steps').fill(String(EXACT_TOY_STEPS));
     await expect.poll(() => problems().count()).toBe(0);
     expect(await reward('AAA').inputValue()).toBe('12');

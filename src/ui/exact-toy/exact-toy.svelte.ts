@@ -106,6 +106,8 @@ export class ExactToyState {
   presetId = $state<string>(DEFAULT_REWARD_PRESET.id);
   seedText = $state('1');
   stepsText = $state(String(EXACT_TOY_STEPS));
+  /** The seed the workers' models were last built from (null until the first build starts). */
+  builtSeed = $state<number | null>(null);
   /** What the current runs were trained on (null before the first Train). */
   trained = $state.raw<{ rewards: readonly number[]; seed: number; steps: number } | null>(null);
 
@@ -136,6 +138,7 @@ export class ExactToyState {
    */
   async prepare(): Promise<void> {
     const options = { accuracies: accuraciesFromRewards(this.rewards), seed: this.seed.ok ? this.seed.value : 1, steps: this.steps.ok ? this.steps.value : EXACT_TOY_STEPS };
+    this.builtSeed = options.seed;
     for (const v of this.variants) await v.begin(options, false);
   }
 
@@ -172,6 +175,7 @@ export class ExactToyState {
   }
 
   async #begin(options: Omit<ExactToyOptions, 'replay'>, train: boolean): Promise<void> {
+    this.builtSeed = options.seed;
     await Promise.all(this.variants.map((v) => v.begin(options, train)));
   }
 }
