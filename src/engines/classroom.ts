@@ -124,10 +124,21 @@ function tokenTexts(lm: PromptLM, ids: readonly number[], eos: readonly number[]
   });
 }
 
-/** Eval-mode per-token log-probs of each prompt after `prefix` (one scoring call of every prompt's every prefix). */
+/** Rows per scoring call of perTokenScores (every prefix of every prompt is a row: keep a batch's memory bounded). */
+const SCORE_ROWS = 16;
+
+/**
+ * Eval-mode per-token log-probs of each prompt after `prefix`: every prompt's every prefix scored as a row (cumulative
+ * sums, differenced). The scoring API returns sums only, so this costs O(length²) tokens per prompt: cheap for the
+ * demo world's short prompts, slow for long prompts on a large model.
+ */
 async function perTokenScores(lm: PromptLM, prefix: number[], prompts: readonly number[][], adapter: boolean): Promise<number[][]> {
   const continuations = prompts.flatMap((ids) => ids.map((_, k) => ids.slice(0, k + 1)));
-  const sums = await lm.score(continuations.map(() => prefix), continuations, { adapter, sharedPrefix: true });
+  const sums: number[] = [];
+  for (let i = 0; i < continuations.length; i += SCORE_ROWS) {
+    const rows = continuations.slice(i, i + SCORE_ROWS);
+    sums.push(...(await lm.score(rows.map(() => prefix), rows, { adapter, sharedPrefix: true })));
+  }
   let at = 0;
   return prompts.map((ids) => {
     const cumulative = sums.slice(at, at + ids.length);
