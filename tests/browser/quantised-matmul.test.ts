@@ -1,7 +1,8 @@
 // Quantised frozen weights in headless Chromium: the emitted MatMulNBits (com.microsoft; 8 and 4 bits, blocks of 32)
 // and its gradient graph on onnxruntime-web's wasm and on WebGPU (SwiftShader here: correctness only) equal x @ W' and
 // g @ W'^T for the dequantised W' (1e-5 relative); a tiny Llama with q4 base weights gives the logits of a float32
-// Llama over the dequantised weights on both backends.
+// Llama over the dequantised weights on both backends; CausalLM with q4 weights uploaded as WebGPU buffers (uint8
+// codes fed as gpu-buffer inputs) samples the greedy tokens it samples on wasm.
 import { describe, expect, it } from 'vitest';
 import { gradients } from '../../src/autodiff/grad';
 import { Graph } from '../../src/autodiff/ir';
@@ -15,7 +16,8 @@ import { dequantisedWeights, frozenHostWeights, quantFormat } from '../../src/mo
 import type { LlamaWeights } from '../../src/models/llama/types';
 import { emitModel } from '../../src/onnx/emit';
 import { mulberry32, randn } from '../../src/random/mulberry32';
-import { chooseBackend } from '../../src/runtime/device';
+import { CausalLM, uploadLlamaWeights } from '../../src/runtime/causal-lm';
+import { type Backend, chooseBackend } from '../../src/runtime/device';
 import { hostTensor } from '../../src/runtime/host-tensor';
 import { loadOrtWeb } from '../../src/runtime/ort-web';
 import { runGraph } from '../../src/runtime/run-graph';
@@ -96,5 +98,27 @@ describe('MatMulNBits in Chromium', () => {
       expect(diff, ep).toBeLessThan(1e-4);
       expect(Math.max(...Array.from(q, (v, i) => Math.abs(v - original[i]!))), ep).toBeGreaterThan(10 * diff + 1e-3); // it is the quantised model
     }
+  });
+
+  it('CausalLM on q4 weights: WebGPU (uint8 gpu-buffer inputs) samples the greedy tokens of wasm', async () => {
+    if ((await chooseBackend('webgpu')).backend !== 'webgpu') return; // no adapter: nothing to compare
+    const config = parseLlamaConfig({
+      model_type: 'llama', vocab_size: 128, hidden_size: 64, intermediate_size: 96, num_hidden_layers: 2, num_attention_heads: 4,
+      num_key_value_heads: 2, max_position_embeddings: 64, rms_norm_eps: 1e-5, rope_theta: 10000, tie_word_embeddings: true,
+    });
+    const weights = randomLlamaWeights(config, 6);
+    const quant = quantFormat('q4')!;
+    const prompts = [[1, 5, 9, 33], [1, 70, 71], [1, 100, 2, 3, 4]];
+    const run = async (backend: Backend) => {
+      const ort = await loadOrtWeb();
+      const device = await uploadLlamaWeights(ort, backend, config, weights, quant);
+      const lm = await CausalLM.create(ort, config, device, { quant });
+      expect(lm.decodersBaked).toBe(backend === 'wasm'); // wasm bakes these small weights in; WebGPU feeds buffers
+      const out = await lm.sample(prompts, { temperature: 0, topP: 1, maxNewTokens: 6, eosTokenIds: [], seeds: [0, 0, 0], adapter: false, padTokenId: 0 });
+      await lm.release();
+      device.release();
+      return out.map((s) => s.tokens);
+    };
+    expect(await run('webgpu')).toEqual(await run('wasm'));
   });
 });
