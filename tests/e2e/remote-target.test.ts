@@ -3,9 +3,10 @@
 // weights the test hub serves) completes from the lab with the same result as the run with the local target. On the
 // way: the server is not contacted before the user allows its host (Connections, applied on reload); the CORS help
 // names vLLM's --allowed-origins with the lab's origin exactly while the server sends no CORS headers for it; the
-// connection test lists the served model; the API key reaches the server but is nowhere in IndexedDB, localStorage,
-// sessionStorage, the Cache Storage, the run export, the prompt export or the console; resuming the stopped remote
-// run after a reload asks for the key. Screenshots of the setup with the server chosen (1280 and 360 px).
+// connection test lists the served model; the remote run, stopped after a step and the page reloaded, asks for the
+// key (and says so when resumed without it), then finishes; the API key reaches the server but is nowhere in
+// IndexedDB, localStorage, sessionStorage, the Cache Storage, the run export, the prompt export or the console.
+// Screenshots of the setup with the server chosen (1280 and 360 px).
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -121,11 +122,27 @@ describe('a target-LM on an OpenAI-compatible server, from the lab', () => {
     await page.setViewportSize({ width: 1280, height: 900 });
   });
 
-  it('runs GFlowPO to the end with the server as target-LM, with the same result as the local target on the same weights', async () => {
+  it('runs GFlowPO to the end with the server as target-LM (stopped, reloaded, key asked again, resumed), with the same result as the local target', async () => {
     await shortSchedule(page, 3);
     const before = server.received.length;
     expect(await page.getByRole('list', { name: 'what is missing' }).allTextContents()).toEqual([]);
     await page.getByTestId('run-start').click();
+    // Stopped after its first step (Stop pressed as soon as it runs: a step takes seconds) and the page reloaded:
+    // the key is gone, and the run asks for it.
+    await expect.poll(() => statusOf(page), { timeout: 60_000, interval: 50 }).toBe('running');
+    await page.getByTestId('run-stop').click();
+    await expect.poll(() => statusOf(page), { timeout: 60_000 }).toBe('stopped');
+    expect(Number(await page.getByTestId('run-step').textContent())).toBeLessThan(3);
+    await page.reload();
+    await expect.poll(() => statusOf(page), { timeout: 30_000 }).toBe('stopped');
+    expect(await page.getByTestId('run-remote-key').textContent()).toContain(`${SERVED} on the server ${server.baseUrl}, which needs its API key`);
+    await page.getByTestId('run-resume').click();
+    await expect.poll(() => statusOf(page), { timeout: 30_000 }).toBe('failed');
+    expect(await page.getByRole('alert').first().textContent()).toMatch(/^RemoteKeyNeededError: the target-LM server .* needs its API key/);
+    await page.getByTestId('run-remote-key-input').fill(API_KEY);
+    await page.getByTestId('run-remote-key-use').click();
+    await expect.poll(() => page.getByTestId('run-remote-key').count()).toBe(0);
+    await page.getByTestId('run-resume').click();
     remoteResult = await finishedRun();
     remoteRunUrl = page.url();
     const completions = server.received.slice(before).filter((r) => r.path === '/v1/completions' && r.method === 'POST');

@@ -38,3 +38,17 @@ describe('setup memory', () => {
     expect(readSetupMemory(storage)).toMatchObject({ fields: { seed: '1' }, baselines: ['no-dmu'] });
   });
 });
+
+describe('setup memory of a remote target-LM', () => {
+  it('keeps the server address and model name, and only the fields it knows: never an API key', () => {
+    const storage = memoryStorage();
+    const remote = { ...kept, target: { ...kept.target, kind: 'openai' }, remote: { baseUrl: 'http://gpu-box:8000/v1', model: 'google/gemma-1.1-7b-it' } };
+    // Extra fields riding along (a key) are not written.
+    writeSetupMemory({ ...remote, apiKey: 'sk-secret', remote: { ...remote.remote, apiKey: 'sk-secret' } } as SetupMemory, storage);
+    expect(storage.items.get('gflowpo-lab.setup.v1')).not.toContain('sk-secret');
+    expect(readSetupMemory(storage)).toEqual(remote);
+    // Memory from before the remote choice existed reads as before; an ill-typed remote is dropped.
+    storage.setItem('gflowpo-lab.setup.v1', JSON.stringify({ ...kept, remote: { baseUrl: 4, model: 'm' } }));
+    expect(readSetupMemory(storage)).toEqual(kept);
+  });
+});
