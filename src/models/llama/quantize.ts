@@ -1,8 +1,9 @@
 // Weight-only quantisation of frozen linear weights at load (pure TS): symmetric, blockwise along the input dimension
 // per output column (the layout of onnxruntime's MatMulNBits: blocks of `block` rows of a (K, N) graph-layout
 // weight), 8-bit (q in [-127, 127]) or 4-bit (q in [-7, 7], two per byte when packed). Dequantisation is
-// w' = q * scale[block, column], so |w - w'| <= scale / 2 for every element (the stated error). It does not yet
-// build graphs that hold the quantised bytes: the Llama graphs still take float32 weights (see the report).
+// w' = q * scale[block, column], so |w - w'| <= scale / 2 for every element (the stated error). The graphs hold
+// quantised weights in MatMulNBits' own layout (nbits.ts, same codes; quantised-weights.ts); this file is the
+// (K, N) reference form and withQuantisedLinears (float32 weights with quantised-then-dequantised linears).
 import type { LlamaWeights } from './types';
 
 export type QuantBits = 4 | 8;
