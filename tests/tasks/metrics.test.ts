@@ -113,6 +113,9 @@ describe('answers made only of punctuation (BBH dyck_languages)', () => {
     expect([exactSet('} ) ]', ') ] }'), exactSet(') ]', ') ] }')]).toEqual([1, 0]);
     expect([contains('the answer is ) ] } ok', ') ] }'), contains(') ] >', ') ] }'), contains(')]}', ') ] }')]).toEqual([1, 0, 0]);
     expect(scoreOutput('f1', '', { input: '[ { (', output: ') } ]' })).toBe(0);
+    expect(exactMatch('\n) ] }', ') ] }')).toBe(1); // trimmed before its first line is taken
+    // A blank gold is not "all punctuation": it normalises like any other, so '.' (nothing left) matches it.
+    expect([exactMatch('.', '   '), exactMatch('a', '   ')]).toEqual([1, 0]);
   });
   it('leave answers with any word or digit as before', () => {
     expect([exactMatch('Positive.', 'positive'), tokenF1('(a) cat', 'a cat'), contains('it is (b)', 'b')]).toEqual([1, 1, 1]);
