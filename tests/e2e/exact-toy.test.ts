@@ -77,6 +77,10 @@ describe('the exact toy page', () => {
     await expect.poll(async () => (await problems().textContent()) ?? '').toContain('Every reward is 0');
     await page.getByTestId('exact-toy-train').click();
     expect([await status('onpolicy'), await status('replay')]).toEqual(['ready', 'ready']);
+    // One positive reward makes the table good; the zeros get a note on what they do to training.
+    await reward('BAD').fill('1');
+    await page.getByTestId('exact-toy-zero-note').waitFor({ state: 'visible', timeout: 5000 });
+    expect(await problems().textContent()).not.toContain('Every reward is 0');
 
     // A preset replaces the table; good fields clear every message.
     await page.getByTestId('exact-toy-preset').selectOption('letters');
@@ -85,6 +89,7 @@ describe('the exact toy page', () => {
     await page.getByText("is seed 1's until you press Train").waitFor({ state: 'visible', timeout: 5000 });
     await page.getByTestId('exact-toy-steps').fill(String(EXACT_TOY_STEPS));
     await expect.poll(() => problems().count()).toBe(0);
+    expect(await page.getByTestId('exact-toy-zero-note').count()).toBe(0);
     expect(await reward('AAA').inputValue()).toBe('12');
     expect(errors).toEqual([]);
   });
@@ -144,6 +149,19 @@ describe('the exact toy page', () => {
       await page.getByTestId('exact-toy-table').evaluate((t) => t.scrollIntoView());
       await page.screenshot({ path: `${ARTIFACTS}/exact-toy-${width}-table.png` }); // the first rows of the table
     }
+    expect(errors).toEqual([]);
+  });
+
+  it('stops both samplers mid-run with the Stop button, keeping their curves and numbers', async () => {
+    await page.getByTestId('exact-toy-steps').fill('2000');
+    await page.getByTestId('exact-toy-train').click();
+    await expect.poll(async () => Number((await page.getByTestId('exact-toy-replay-step').textContent())?.split(' / ')[0]), { timeout: 60_000, interval: 200 }).toBeGreaterThanOrEqual(10);
+    await page.getByTestId('exact-toy-stop').click();
+    await expect.poll(async () => [await status('onpolicy'), await status('replay')], { timeout: 30_000, interval: 200 }).toEqual(['stopped', 'stopped']);
+    const step = Number((await page.getByTestId('exact-toy-replay-step').textContent())?.split(' / ')[0]);
+    expect(step).toBeGreaterThanOrEqual(10);
+    expect(step).toBeLessThan(2000);
+    expect(Number(await page.getByTestId('exact-toy-tv-chart').getAttribute('data-points'))).toBeGreaterThan(1);
     expect(errors).toEqual([]);
   });
 });

@@ -22,20 +22,20 @@ export const REWARD_PRESETS: readonly RewardPreset[] = Object.freeze([
   {
     id: 'uniform',
     name: 'All equal',
-    rule: 'Every prompt earns 1: the sampler should become uniform.',
+    rule: 'Every prompt earns 1, so R/Z is the prior itself: the untrained sampler is already right (TV 0), and training should keep it there.',
     rewards: from(() => 1),
   },
   {
     id: 'favourite',
     name: 'One favourite',
-    rule: 'CAB earns 20, every other prompt 1: about a quarter of all samples should be CAB.',
+    rule: 'CAB earns 20, every other prompt 1: the sampler should write CAB 20 times as often, relative to the others, as the prior does.',
     rewards: from((a, b, c) => (a === 2 && b === 0 && c === 1 ? 20 : 1)),
   },
   {
-    id: 'only-b',
-    name: 'Only B first',
-    rule: 'Prompts starting with B earn 1, all others 0: the sampler should never start with another letter.',
-    rewards: from((a) => (a === 1 ? 1 : 0)),
+    id: 'b-first',
+    name: 'B first',
+    rule: 'Prompts starting with B earn 10, all others 1.',
+    rewards: from((a) => (a === 1 ? 10 : 1)),
   },
 ]);
 
