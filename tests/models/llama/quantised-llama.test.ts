@@ -1,6 +1,6 @@
 // A Llama with 8-bit and 4-bit (blocks of 32, MatMulNBits) frozen base weights, quantised at load, on
 // onnxruntime-web's wasm:
-// - equals a float32 Llama whose weights ARE the dequantised values (logits within 1e-4; the same greedy tokens
+// - equals a float32 Llama whose weights ARE the dequantised values (also Qwen2 biases + untied head, Qwen3 q/k norms) (logits within 1e-4; the same greedy tokens
 //   through CausalLM, weights baked in or fed as uint8 graph inputs);
 // - against the float32 original: max |logit error| and greedy agreement over fixed prompts, on a random tiny Llama
 //   and on the committed trained demo prompt-LM (printed; bounded well above what was measured here);
@@ -119,6 +119,30 @@ describe.each(['q8', 'q4'] as const)('%s base weights', (precision) => {
       expect(ratio).toBeLessThan(precision === 'q8' ? 0.32 : 0.2);
     },
   );
+});
+
+describe('other Llama-family layouts on a q4 base', () => {
+  it.each([
+    ['qwen2 (q/k/v biases), untied lm_head', { model_type: 'qwen2', tie_word_embeddings: false }],
+    ['qwen3 (q/k norms, head_dim 32), tied', { model_type: 'qwen3', head_dim: 32, tie_word_embeddings: true }],
+  ] as const)('%s: logits of the float32 model over the dequantised weights', async (_, extra) => {
+    const config = parseLlamaConfig({
+      vocab_size: 160, hidden_size: 64, intermediate_size: 96, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2,
+      max_position_embeddings: 64, rms_norm_eps: 1e-6, rope_theta: 10000, ...extra,
+    });
+    const weights = randomLlamaWeights(config, 8);
+    const format = FORMATS.q4;
+    const names = frozenWeightSpecs(config, format).map((s) => s.name);
+    expect(names.includes('lm_head.weight.q')).toBe(!config.tieWordEmbeddings);
+    if (config.attentionBias) expect(names).toContain('model.layers.0.self_attn.q_proj.bias');
+    const rows = prompts(config, 2, 7, 4);
+    const q = await logits(config, weights, format, rows);
+    const f = await logits(config, dequantisedWeights(config, weights, format), undefined, rows);
+    const o = await logits(config, weights, undefined, rows);
+    const diff = Math.max(...q.map((v, i) => Math.abs(v - f[i]!)));
+    expect(diff).toBeLessThan(1e-4);
+    expect(Math.max(...q.map((v, i) => Math.abs(v - o[i]!)))).toBeGreaterThan(10 * diff + 1e-3);
+  });
 });
 
 describe('LoRA training on a quantised base', () => {
