@@ -1,7 +1,7 @@
 // A Llama with 8-bit and 4-bit (blocks of 32, MatMulNBits) frozen base weights, quantised at load, on
 // onnxruntime-web's wasm:
-// - equals a float32 Llama whose weights ARE the dequantised values (also Qwen2 biases + untied head, Qwen3 q/k norms) (logits within 1e-4; the same greedy tokens
-//   through CausalLM, weights baked in or fed as uint8 graph inputs);
+// - equals a float32 Llama whose weights ARE the dequantised values (logits within 1e-4; the same greedy tokens
+//   through CausalLM, weights baked in or fed as uint8 graph inputs; also Qwen2 biases + untied head, Qwen3 q/k norms);
 // - against the float32 original: max |logit error| and greedy agreement over fixed prompts, on a random tiny Llama
 //   and on the committed trained demo prompt-LM (printed; bounded well above what was measured here);
 // - the LoRA training graph (GFlowNet objective) on the quantised base: loss and every float32 adapter gradient equal
