@@ -12,8 +12,9 @@ const isolationHeaders = {
 };
 
 /**
- * The lab's Content-Security-Policy, one source: the <meta> of index.html (which covers dev, preview and the built
- * output); vite preview also sends it as a header, with frame-ancestors (a directive a <meta> cannot carry). Not on
+ * The lab's outer-bound Content-Security-Policy, one source: the static <meta> of index.html (which covers dev,
+ * preview and the built output); vite preview also sends it as a header, with frame-ancestors (a directive a <meta>
+ * cannot carry). The narrow connect-src of the hosts the user enabled is inserted by src/csp-boot.ts at load. Not on
  * the dev server's headers: vitest's browser runner is served by it and uses inline scripts.
  */
 const cspMeta = /http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(readFileSync(new URL('./index.html', import.meta.url), 'utf8'))?.[1];

@@ -101,6 +101,7 @@ describe('a target-LM on an OpenAI-compatible server, from the lab', () => {
     expect(await page.getByTestId('setup-model-target-cors-flag').textContent()).toBe(allowedOriginsFlag(labOrigin));
     expect(allowedOriginsFlag(labOrigin)).toBe(`--allowed-origins '["${labOrigin}"]'`);
     expect(await connection().textContent()).toContain(`this page's origin, ${labOrigin} (CORS)`);
+    await page.getByTestId('setup-model-target').screenshot({ path: join(ARTIFACTS, 'setup-remote-cors-1280-target.png') });
     // The server refused the preflight: no request reached its API.
     expect(server.received).toEqual([]);
 
@@ -123,7 +124,7 @@ describe('a target-LM on an OpenAI-compatible server, from the lab', () => {
   });
 
   it('runs GFlowPO to the end with the server as target-LM (stopped, reloaded, key asked again, resumed), with the same result as the local target', async () => {
-    await shortSchedule(page, 3);
+    await shortSchedule(page, 3, { queueSize: '2' });
     const before = server.received.length;
     expect(await page.getByRole('list', { name: 'what is missing' }).allTextContents()).toEqual([]);
     await page.getByTestId('run-start').click();
@@ -153,7 +154,7 @@ describe('a target-LM on an OpenAI-compatible server, from the lab', () => {
     await page.evaluate(() => (location.hash = '#/setup'));
     await page.getByTestId('setup-model-target').getByLabel('Other hub id').check();
     await page.getByTestId('setup-model-target-id').fill(FIXTURE_MODELS.target.id);
-    await shortSchedule(page, 3);
+    await shortSchedule(page, 3, { queueSize: '2' });
     await page.getByTestId('run-start').click();
     const local = await finishedRun();
     expect(local.selected).toBe(remoteResult.selected);
