@@ -16,9 +16,10 @@
 // 1-8) the worst was 0.0425. Larger rates were worse for seed 148 with replay: 2e-2 and 3e-2 (warm-up 1) ended at
 // 0.063 and 0.31, 1.5e-2 (warm-up 20) at 0.019.
 // Chromium gives the same numbers as Node (this schedule, seed 14: 0.0090 / 0.0075 on both; the warm-up-1 run of
-// seed 148: 0.0247 / 0.0362 on both), but measured here (2 cores, load
-// 12-19 from other work) a 200-step variant took ~4-6 s of CPU in Node and ~13 s of renderer CPU in Chromium (its
-// onnxruntime build is the asyncify one; not profiled further). tests/e2e/exact-toy.test.ts prints the page's time.
+// seed 148: 0.0247 / 0.0362 on both) at the same cost: a Chrome trace of the page training seed 14 (200 steps, both
+// workers) gave 5.3 s and 4.7 s of CPU on the two worker threads and 2.4 s on the main thread (Node: 4-6 s a
+// variant), in 21.6 s of wall time on this 2-core machine at load 8 from other work (idle, those CPU figures
+// would make it about 6-7 s; not measured idle).
 
 /** Steps of a page run (the first EXACT_TOY_WARMUP fill the replay buffer without updates). */
 export const EXACT_TOY_STEPS = 200;
