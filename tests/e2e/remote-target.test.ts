@@ -3,7 +3,7 @@
 // weights the test hub serves) completes from the lab with the same result as the run with the local target. On the
 // way: the server is not contacted before the user allows its host (Connections, applied on reload); the CORS help
 // names vLLM's --allowed-origins with the lab's origin exactly while the server sends no CORS headers for it; the
-// connection test lists the served model; the remote run, stopped after a step and the page reloaded, asks for the
+// connection test lists the served model; a change of connections during a run asks before reloading; the remote run, stopped after a step and the page reloaded, asks for the
 // key (and says so when resumed without it), then finishes; the API key reaches the server but is nowhere in
 // IndexedDB, localStorage, sessionStorage, the Cache Storage, the run export, the prompt export or the console.
 // Screenshots of the setup with the server chosen (1280 and 360 px).
@@ -156,6 +156,24 @@ describe('a target-LM on an OpenAI-compatible server, from the lab', () => {
     await page.getByTestId('setup-model-target-id').fill(FIXTURE_MODELS.target.id);
     await shortSchedule(page, 3, { queueSize: '2' });
     await page.getByTestId('run-start').click();
+    // While it runs, a change of connections offers the reload, which asks first and reloads nothing when declined.
+    await expect.poll(() => statusOf(page), { timeout: 60_000, interval: 100 }).toMatch(/^(calibrating|ready|running)$/);
+    const runHash = new URL(page.url()).hash;
+    await page.evaluate(() => ((window as unknown as { __samePage: boolean }).__samePage = true));
+    await page.evaluate(() => (location.hash = '#/setup'));
+    await page.getByTestId('setup-allow-hub').check();
+    let asked = '';
+    page.once('dialog', (d) => {
+      asked = `${d.type()}: ${d.message()}`;
+      void d.dismiss();
+    });
+    await page.getByTestId('setup-connections-reload').click();
+    await expect.poll(() => asked).toMatch(/^confirm: A run of the lab is open\. Reloading this tab stops a run open here/);
+    expect(await page.evaluate(() => (window as unknown as { __samePage?: boolean }).__samePage)).toBe(true);
+    await page.getByTestId('setup-allow-hub').uncheck();
+    // (Still pending: the target-LM is now local, so the next load would drop the server's host.)
+    await expect.poll(() => page.getByTestId('setup-connections-pending').textContent()).not.toContain('huggingface');
+    await page.evaluate((h) => (location.hash = h), runHash);
     const local = await finishedRun();
     expect(local.selected).toBe(remoteResult.selected);
     expect(local.prompts).toEqual(remoteResult.prompts);
