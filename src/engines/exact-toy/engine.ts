@@ -137,8 +137,14 @@ export class ExactToyEngine {
       for (let i = 0; i < head.length; i++) head[i]! *= 5; // the fixture's 0.05 head can barely spread logits; LoRA cannot adapt it
       const lm = new PromptLM(this.loadOrt);
       const run = new GflowpoRun(exactToySettings(options.seed, options.replay, steps, lrWarmup), TOY_TASK, new ToyPromptSampler(lm), new ToyTarget(accuracies));
-      await lm.load({ kind: 'loaded', model: { config: TOY_CONFIG, weights } }, run.settings, { backend: 'wasm', allowedTokens: TOY_WORDS });
-      const logPrior = await this.#score(lm, false);
+      let logPrior: number[];
+      try {
+        await lm.load({ kind: 'loaded', model: { config: TOY_CONFIG, weights } }, run.settings, { backend: 'wasm', allowedTokens: TOY_WORDS });
+        logPrior = await this.#score(lm, false);
+      } catch (error) {
+        await lm.release().catch(() => undefined); // what loaded before the failure; the error below is the one to show
+        throw error;
+      }
       const prior = logPrior.map(Math.exp);
       const s = run.settings;
       const target = targetDistribution(logPrior, accuracies, { gamma: s.gamma, beta: run.beta, epsilon: s.rewardEpsilon });
