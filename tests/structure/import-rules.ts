@@ -4,7 +4,7 @@
 // files itself (readSourceTree in imports.test.ts does), so a test can feed it a tree with a planted violation.
 //
 // Layers, each importing only its own or lower ones (random is importable by all and imports nothing of ours):
-//   app (src/main.ts) > ui > workers > engines, demo > gflow, tasks, store, runtime, models > onnx > autodiff > random
+//   app (src/main.ts, src/csp-boot.ts: the page's entry modules) > ui > workers > engines, demo > gflow, tasks, store, runtime, models > onnx > autodiff > random
 // Rules beyond the order: only src/runtime imports onnxruntime-web/-node or @huggingface/transformers; gflow imports
 // no runtime or store (same layer), no Node module and uses no DOM global; runtime imports no gflow, tasks or store;
 // no import cycles between files (Tarjan's strongly connected components; type-only imports count too).
@@ -47,7 +47,7 @@ export interface Violation {
 /** 'src/gflow/run.ts' -> 'gflow'; 'workers/x.ts' -> 'workers'; 'src/main.ts' -> 'app'; null outside src/ and workers/. */
 export function domainOf(file: string): Domain | null {
   if (file.startsWith('workers/')) return 'workers';
-  if (file === 'src/main.ts') return 'app';
+  if (file === 'src/main.ts' || file === 'src/csp-boot.ts') return 'app';
   const m = /^src\/([^/]+)\//.exec(file);
   if (!m) return null;
   return Object.hasOwn(LAYER, m[1]!) ? (m[1] as Domain) : null;
