@@ -19,6 +19,7 @@ import type { TargetSource } from '../src/engines/target-engine';
 import { type StepEvent, toJsonl } from '../src/gflow/events';
 import type { GflowpoRunState } from '../src/gflow/run';
 import { GFLOWPO_MODES, type GflowpoMode, type GflowpoSettingsInput, PRESET_NAMES, type PresetName } from '../src/gflow/settings';
+import { WEIGHT_PRECISIONS, type WeightPrecision } from '../src/models/llama/quantised-weights';
 import { loadOrtNode } from '../src/runtime/ort-node';
 import { RunFileError } from '../src/store/errors';
 import type { RunSnapshot } from '../src/store/records';
@@ -36,9 +37,9 @@ class UsageError extends Error {
 }
 
 const USAGE =
-  'usage: npm run lab -- --list-tasks | --task <name|folder|file [--map JSON] [--family F]> [--prompt-lm <id|path> --target-lm <id|path>] [--steps N] [--seed S] [--mode M | --modes a,b] [--manual-prompt P] [--budget N] [--settings JSON] [--preset P] [--state FILE | --resume FILE] [--report FILE] [--log FILE] [--data DIR]';
+  'usage: npm run lab -- --list-tasks | --task <name|folder|file [--map JSON] [--family F]> [--prompt-lm <id|path> --target-lm <id|path>] [--steps N] [--seed S] [--mode M | --modes a,b] [--manual-prompt P] [--budget N] [--settings JSON] [--preset P] [--weights f32|q8|q4] [--state FILE | --resume FILE] [--report FILE] [--log FILE] [--data DIR]';
 const GLUE_FOLDERS: Record<string, string> = { 'SST-2': 'sst2', MRPC: 'mrpc', RTE: 'rte', QNLI: 'qnli', MNLI: 'mnli', SNLI: 'snli' };
-const FLAGS = ['task', 'prompt-lm', 'target-lm', 'steps', 'seed', 'mode', 'modes', 'manual-prompt', 'budget', 'settings', 'preset', 'state', 'resume', 'report', 'log', 'data', 'hub-host', 'revision', 'map', 'family'];
+const FLAGS = ['task', 'prompt-lm', 'target-lm', 'steps', 'seed', 'mode', 'modes', 'manual-prompt', 'budget', 'settings', 'preset', 'weights', 'state', 'resume', 'report', 'log', 'data', 'hub-host', 'revision', 'map', 'family'];
 
 function parseFlags(argv: string[]): Map<string, string> {
   const flags = new Map<string, string>();
@@ -143,7 +144,19 @@ function openAITarget(arg: string): TargetSource {
   return { kind: 'openai', baseUrl: spec.slice(0, at), model: spec.slice(at + 1), ...(apiKey ? { apiKey } : {}) };
 }
 
+/** --weights: both models' frozen base weights as loaded (q8/q4 quantised at load; the adapter stays float32). */
+function weightPrecision(flags: Map<string, string>): Pick<LabModels, 'weightPrecision'> {
+  const w = flags.get('weights');
+  if (w === undefined) return {};
+  if (!WEIGHT_PRECISIONS.includes(w as WeightPrecision)) throw new UsageError(`--weights must be one of ${WEIGHT_PRECISIONS.join(', ')}, got '${w}'`);
+  return { weightPrecision: w as WeightPrecision };
+}
+
 async function modelsFrom(flags: Map<string, string>): Promise<LabModels & { names: { promptLM: string; targetLM: string } }> {
+  return { ...(await sourcesFrom(flags)), ...weightPrecision(flags) };
+}
+
+async function sourcesFrom(flags: Map<string, string>): Promise<LabModels & { names: { promptLM: string; targetLM: string } }> {
   if (!flags.has('prompt-lm')) return { ...(await demoModels()), backend: 'wasm' };
   const promptLM = await modelSource(flags.get('prompt-lm')!, flags);
   const targetArg = flags.get('target-lm')!;

@@ -4,6 +4,7 @@
 // resumes exactly, one writer per run (a Web Lock), and the run library (list, view, follow, delete, export,
 // import, storage) is served from the same store. Composition only: the algorithm is src/gflow, persistence
 // src/store, the models src/runtime.
+import type { WeightPrecision } from '../models/llama/quantised-weights';
 import type { StepEvent } from '../gflow/events';
 import { PartTimer, type PartRates, type RunEstimate, estimateRun } from '../gflow/estimate';
 import type { PromptSampler } from '../gflow/interfaces';
@@ -40,6 +41,8 @@ export interface LabModels {
   targetLM: TargetSource;
   targetImplementation?: TargetImplementation;
   backend?: BackendPreference;
+  /** Both models' frozen base weights quantised at load ('q8', 'q4'; the adapter stays float32); default 'f32'. */
+  weightPrecision?: WeightPrecision;
 }
 
 export interface LabSetup extends LabModels {
@@ -171,9 +174,9 @@ export class LabEngine {
   private async loadModels(models: LabModels, settings: GflowpoSettings, onProgress?: (p: DownloadProgress) => void): Promise<{ promptLM: ModelInfo; targetLM: TargetInfo }> {
     const backend = models.backend ?? 'auto';
     this.timer = new PartTimer();
-    const targetLM = await this.target.load(models.targetLM, { implementation: models.targetImplementation ?? 'compiled', backend }, onProgress);
+    const targetLM = await this.target.load(models.targetLM, { implementation: models.targetImplementation ?? 'compiled', backend, ...(models.weightPrecision ? { weightPrecision: models.weightPrecision } : {}) }, onProgress);
     this.targetId = targetLM.id;
-    const promptLM = await this.promptLM.load(models.promptLM, settings, { backend }, onProgress);
+    const promptLM = await this.promptLM.load(models.promptLM, settings, { backend, ...(models.weightPrecision ? { weightPrecision: models.weightPrecision } : {}) }, onProgress);
     this.promptEos = promptLM.eosTokenIds;
     return { promptLM, targetLM };
   }

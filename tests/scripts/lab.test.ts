@@ -130,5 +130,6 @@ describe('npm run lab', () => {
   it('refuses bad arguments with exit code 2', async () => {
     await expect(lab(['--task', 'builtin/sum', '--prompt-lm', join(dir, 'prompt-lm')])).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('--target-lm is required') });
     await expect(lab(['--task', 'nope', ...models()])).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('unknown task') });
+    await expect(lab(['--task', 'builtin/sum', ...models(), '--weights', 'q5'])).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining("--weights must be one of f32, q8, q4, got 'q5'") });
   }, 60_000);
 });
