@@ -8,6 +8,8 @@ import type { ExactToyEngine, ExactToyOptions, ExactToySnapshot, ExactToyStart }
 import { EXACT_TOY_MAX_SEED, EXACT_TOY_MAX_STEPS, EXACT_TOY_MIN_STEPS, EXACT_TOY_STEPS } from '../../engines/exact-toy/schedule';
 import { DEFAULT_REWARD_PRESET, REWARD_PRESETS, type RewardPreset } from '../../engines/exact-toy/rewards';
 import { type ShownError, toShownError } from '../common/errors';
+import { boundWorker } from '../shell/bound-worker';
+import exactToyWorkerUrl from '../../../workers/exact-toy.worker.ts?worker&url';
 import { type TvPoint, firstBelowGoal, parseWhole } from './toy-form';
 
 /** Steps between two exact evaluations (one score of all 64 prompts): the resolution of the TV curve. */
@@ -36,7 +38,7 @@ export class VariantRun {
     readonly replay: boolean,
     readonly name: string,
   ) {
-    this.#worker = new Worker(new URL('../../../workers/exact-toy.worker.ts', import.meta.url), { type: 'module' });
+    this.#worker = boundWorker(exactToyWorkerUrl);
     // A worker that fails to load never answers comlink calls; surface it instead of waiting forever.
     this.#worker.addEventListener('error', (event) => this.#fail({ name: 'WorkerError', message: event.message || 'the exact-toy worker failed to load or threw at top level' }));
     this.#engine = Comlink.wrap<ExactToyEngine>(this.#worker);
