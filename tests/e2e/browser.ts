@@ -3,13 +3,18 @@
 // test repeats (choose the fixture models, start a run, wait for steps).
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Browser, type Page, chromium } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page, chromium } from 'playwright-core';
 import { expect } from 'vitest';
 
 /** The flags of vite.config.ts's browser project: WebGPU (SwiftShader) and no calls out of the closed network. */
 const CHROMIUM_ARGS = ['--enable-unsafe-webgpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', '--no-sandbox'];
 
 export const ARTIFACTS = join(import.meta.dirname, '__artifacts__');
+
+/** A browser with a profile on disk (not incognito-like, as launch()'s contexts are): what installability needs. */
+export function launchProfile(userDataDir: string): Promise<BrowserContext> {
+  return chromium.launchPersistentContext(userDataDir, { executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+}
 
 export function launch(): Promise<Browser> {
   return chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });

@@ -5,7 +5,10 @@
 // page inserts. Every request of the session stays on our origin.
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { chooseFixtureModels, launch, shortSchedule, waitForStep } from './browser';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chooseFixtureModels, launch, launchProfile, shortSchedule, waitForStep } from './browser';
 
 const baseUrl = inject('baseUrl');
 let browser: Browser;
@@ -58,5 +61,24 @@ describe('offline', () => {
     expect(requests.length).toBeGreaterThan(10);
     expect(errors).toEqual([]);
     await context.close();
+  });
+
+  it('is installable: Chromium finds nothing missing (manifest, icon, service worker)', async () => {
+    const profile = await mkdtemp(join(tmpdir(), 'gflowpo-profile-'));
+    const context = await launchProfile(profile);
+    try {
+      const page = await context.newPage();
+      await page.goto(`${baseUrl}/#/setup`);
+      await expect.poll(() => page.evaluate(async () => (await navigator.serviceWorker.ready).active?.state), { timeout: 30_000 }).toBe('activated');
+      const cdp = await context.newCDPSession(page);
+      const { installabilityErrors } = (await cdp.send('Page.getInstallabilityErrors')) as { installabilityErrors: { errorId: string }[] };
+      expect(installabilityErrors).toEqual([]);
+      const { url, errors } = (await cdp.send('Page.getAppManifest')) as { url: string; errors: unknown[] };
+      expect([new URL(url).pathname, errors]).toEqual(['/manifest.webmanifest', []]);
+      await cdp.detach();
+    } finally {
+      await context.close();
+      await rm(profile, { recursive: true, force: true });
+    }
   });
 });
