@@ -4,110 +4,34 @@
 // resumes exactly, one writer per run (a Web Lock), and the run library (list, view, follow, delete, export,
 // import, storage) is served from the same store. Composition only: the algorithm is src/gflow, persistence
 // src/store, the models src/runtime.
-import type { WeightPrecision } from '../models/llama/quantised-weights';
 import type { StepEvent } from '../gflow/events';
 import { PartTimer, type PartRates, type RunEstimate, estimateRun } from '../gflow/estimate';
 import type { PromptSampler } from '../gflow/interfaces';
 import { GflowpoRun, type GflowpoRunState } from '../gflow/run';
-import { type GflowpoSettings, type GflowpoSettingsInput, type PresetName, resolveSettings } from '../gflow/settings';
+import { type GflowpoSettings, resolveSettings } from '../gflow/settings';
 import type { DownloadProgress } from '../models/hub/hub';
 import type { ModelCache } from '../models/hub/model-cache';
-import type { BackendPreference } from '../runtime/device';
 import type { Ort } from '../runtime/host-tensor';
 import { RunLockedError, RunMismatchError, StoreQuotaError } from '../store/errors';
 import { type EventRecord, runStateOf } from '../store/records';
 import type { RunRepository } from '../store/repository';
-import { RunLibrary, type RunListing, type RunView } from '../store/run-library';
+import { RunLibrary } from '../store/run-library';
 import { RunLock, findHolder } from '../store/run-lock';
-import { type PerExample, RunRecorder } from '../store/run-recorder';
+import { RunRecorder } from '../store/run-recorder';
 import { type ImportMode, RunStore } from '../store/run-store';
 import type { StoreNotice } from '../store/schema';
 import type { StorageState } from '../store/storage';
-import { scoreOutput } from '../tasks/metrics';
 import type { Task } from '../tasks/task';
-import { type ModelInfo, type ModelSource, PromptLM } from './prompt-lm';
+import { type ModelInfo, PromptLM } from './prompt-lm';
 import { LabPromptSampler } from './prompt-sampler';
 import { type ClassroomStep, type RecordedMicroBatch, StepRecorder, explainStep } from './classroom';
 import { calibrateRates } from './run-calibration';
-import { TargetEngine, type TargetImplementation, type TargetInfo, type TargetSource } from './target-engine';
+import { describeSource, perExampleScores } from './run-records';
+import type { LabEngineOptions, LabInfo, LabModels, LabResume, LabRunSummary, LabRunView, LabSetup } from './lab-contract';
+import { LabEngineError } from './lab-contract';
+import { TargetEngine, type TargetInfo } from './target-engine';
 
-export class LabEngineError extends Error {
-  override name = 'LabEngineError';
-}
-
-/** The models a run uses (the same on resume: their ids are checked against the saved run's). */
-export interface LabModels {
-  promptLM: ModelSource;
-  targetLM: TargetSource;
-  targetImplementation?: TargetImplementation;
-  backend?: BackendPreference;
-  /** Both models' frozen base weights quantised at load ('q8', 'q4'; the adapter stays float32); default 'f32'. */
-  weightPrecision?: WeightPrecision;
-}
-
-export interface LabSetup extends LabModels {
-  task: Task;
-  settings?: GflowpoSettingsInput;
-  preset?: PresetName;
-}
-
-/** A resume names the task (its id is checked) and the models; the settings are the saved run's. */
-export interface LabResume extends LabModels {
-  task: Task;
-}
-
-export interface LabEngineOptions {
-  /**
-   * Where runs are kept (the lab worker: IndexedDB, opened on first use); without one runs live in memory only.
-   * `onNotice` forwards the store's connection notices (blocked, version change, terminated) to watchStore().
-   */
-  repository?: (onNotice: (notice: StoreNotice) => void) => Promise<RunRepository>;
-  /** How this context describes itself to other tabs that find one of its runs open ("where it runs"). */
-  label?: string;
-  /** New run ids (default crypto.randomUUID) and the clock (tests). */
-  newId?: () => string;
-  now?: () => number;
-}
-
-export interface LabInfo {
-  promptLM: ModelInfo;
-  targetLM: TargetInfo;
-  /** The stored run's id (null for a run kept in memory only). */
-  runId: string | null;
-  /** Completed steps (non-zero on resume). */
-  step: number;
-}
-
-/** A run in the library, with where it is open (src/store/run-library.ts). */
-export type LabRunSummary = RunListing;
-/** A stored run as a read-only view reads it. */
-export type LabRunView = RunView;
-
-/** Each example's metric score of an evaluation in split order (null when predictions are missing or disagree). */
-/** How long resuming waits for a silent lock holder (a tab just closed or reloaded) to let go. */
-const LOCK_WAIT_MS = 3000;
-
-const perExampleScores: PerExample = (task, split, evaluation) => {
-  const examples = task.splits[split];
-  if (evaluation.predictions.length !== examples.length || examples.length === 0) return null;
-  const scores = evaluation.predictions.map((p, i) => scoreOutput(task.metric, p, examples[i]!));
-  const mean = scores.reduce((a, b) => a + b, 0) / scores.length;
-  return Math.abs(mean - evaluation.score) <= 1e-9 ? scores : null;
-};
-
-/** What to load to continue a run, as the library shows it (never the files themselves). */
-function describeSource(source: ModelSource): string {
-  switch (source.kind) {
-    case 'hub':
-      return `hub:${source.modelId}`;
-    case 'files':
-      return `files:${[...source.files.keys()].sort().join(',')}`;
-    case 'llama2c':
-      return `llama2.c checkpoint (${source.bytes.byteLength} bytes)`;
-    case 'loaded':
-      return 'a model in memory';
-  }
-}
+export { LabEngineError, type LabEngineOptions, type LabInfo, type LabModels, type LabResume, type LabRunSummary, type LabRunView, type LabSetup } from './lab-contract';
 
 interface Current {
   run: GflowpoRun;
@@ -271,7 +195,7 @@ export class LabEngine {
   async resumeRun(runId: string, resume: LabResume, onProgress?: (p: DownloadProgress) => void): Promise<LabInfo> {
     await this.closeRun();
     const repository = await this.repository();
-    const lock = await this.acquireOpen(runId);
+    const lock = await RunLock.acquireUnlessAnswered(runId, { label: this.label, step: 0 });
     if (!lock) {
       const holder = await findHolder(runId);
       throw new RunLockedError(`this run is open in ${holder?.label ?? 'another tab'}${holder && holder.step >= 0 ? ` (step ${holder.step})` : ''}: it is shown read-only here; close it there to continue it here`);
@@ -302,19 +226,6 @@ export class LabEngine {
       await lock.release();
       throw error;
     }
-  }
-
-  /**
-   * The run's lock, or null when a live tab or worker holds it. A holder that does not answer may be a context that
-   * was just closed or reloaded and whose lock is about to go: waits up to LOCK_WAIT_MS for it before giving up.
-   */
-  private async acquireOpen(runId: string): Promise<RunLock | null> {
-    const holder = { label: this.label, step: 0 };
-    const lock = await RunLock.acquire(runId, holder);
-    if (lock) return lock;
-    const other = await findHolder(runId);
-    if (other && other.step >= 0) return null;
-    return RunLock.acquire(runId, holder, { waitMs: LOCK_WAIT_MS });
   }
 
   private get open(): Current {

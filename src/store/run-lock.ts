@@ -4,6 +4,9 @@
 // follow it. Where there are no Web Locks (Node: the headless command, one process per state file) acquiring
 // always succeeds. No IndexedDB here.
 
+/** How long acquireUnlessAnswered waits for a silent holder (a tab just closed or reloaded) to let go. */
+const SILENT_HOLDER_WAIT_MS = 3000;
+
 /** Where a run is open for writing, as the holder describes itself. */
 export interface LockHolder {
   /** E.g. 'lab tab opened 10:32' (set by the page), or 'headless command'. */
@@ -72,6 +75,19 @@ export class RunLock {
       });
       request.catch((error: unknown) => (error instanceof DOMException && (error.name === 'TimeoutError' || error.name === 'AbortError') ? resolve(null) : reject(error)));
     });
+  }
+
+  /**
+   * The lock for writing a run, or null when a live tab or worker holds it (one that answers on the run's channel).
+   * A holder that does not answer may be a context just closed, reloaded or terminated whose lock is about to go:
+   * waits up to `waitMs` for it before giving up.
+   */
+  static async acquireUnlessAnswered(runId: string, holder: Omit<LockHolder, 'since'>, waitMs = SILENT_HOLDER_WAIT_MS): Promise<RunLock | null> {
+    const lock = await RunLock.acquire(runId, holder);
+    if (lock) return lock;
+    const other = await findHolder(runId);
+    if (other && other.step >= 0) return null;
+    return RunLock.acquire(runId, holder, { waitMs });
   }
 
   /** Updates what the holder reports (its step) and tells other tabs that a step committed. */
