@@ -27,3 +27,13 @@ export function randn(rng: Rng): number {
 export function randomInt(rng: Rng, k: number): number {
   return Math.floor(rng() * k);
 }
+
+/**
+ * A generator for one named thing drawn with a user's seed (a built-in or demo task's examples): FNV-1a of the name
+ * mixed with the seed, so things drawn with one seed do not share a random sequence.
+ */
+export function namedRng(name: string, seed: number): Rng {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
+  return mulberry32(((h >>> 0) ^ Math.imul(seed, 0x9e3779b1)) >>> 0);
+}

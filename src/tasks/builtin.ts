@@ -9,7 +9,7 @@
 // every generation metric lowercases, so it could not be scored.
 // Metrics: exact_match for all, including word_sorting (metricFor('word_sorting') is GFlowPO's f1 for the
 // BIG-bench task, but F1 ignores order, which is the whole task here).
-import { mulberry32, randomInt, type Rng } from '../random/mulberry32';
+import { namedRng, randomInt, type Rng } from '../random/mulberry32';
 import { GENERATION_TEMPLATE, TaskError, finishTask, type Example, type Metric, type Task } from './task';
 
 /** 260 distinct lowercase words, 4-8 letters, none a palindrome. */
@@ -158,20 +158,13 @@ export interface BuiltinOptions {
   sizes?: { train: number; validation: number; test: number };
 }
 
-/** FNV-1a of the name, so tasks drawn with the same seed do not share one random sequence. */
-function nameHash(name: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
-  return h >>> 0;
-}
-
 export function builtinTask(name: string, options: BuiltinOptions = {}): Task {
   if (!isBuiltinTaskName(name)) throw new TaskError(`unknown built-in task "${name}"; built-in tasks: ${BUILTIN_TASKS.join(', ')}`);
   const spec: BuiltinSpec = SPECS[name];
   const seed = options.seed ?? 0;
   const sizes = options.sizes ?? { train: 32, validation: 32, test: 100 };
   const total = sizes.train + sizes.validation + sizes.test;
-  const rng = mulberry32((nameHash(name) ^ Math.imul(seed, 0x9e3779b1)) >>> 0);
+  const rng = namedRng(name, seed);
   const byInput = new Map<string, Example>();
   for (let tries = 0; byInput.size < total; tries++) {
     if (tries > 100 * total) throw new TaskError(`built-in task ${name}: cannot draw ${total} distinct inputs; ask for fewer examples`);

@@ -3,7 +3,8 @@
 // the phrases of the instruction language (language.ts) that do it (precise), do it on part of the inputs
 // (vague) or do another task (misleading); the prompt-LM's training data and the classroom guide read them.
 // Deterministic: the same name and seed give the same examples everywhere (mulberry32). Pure TS.
-import { mulberry32, randomInt, type Rng } from '../../random/mulberry32';
+import { namedRng, randomInt, type Rng } from '../../random/mulberry32';
+import type { BuiltinOptions } from '../builtin';
 import { CLASSIFICATION_TEMPLATE, GENERATION_TEMPLATE, TaskError, finishTask, type Example, type Task } from '../task';
 import { BEHAVIOURS, type Behaviour, type Items, itemsText } from './language';
 
@@ -118,19 +119,8 @@ export function demoTaskSpec(name: DemoTaskName): DemoTaskSpec {
   return DEMO_TASK_SPECS[name];
 }
 
-export interface DemoTaskOptions {
-  /** Default 0. */
-  seed?: number;
-  /** Default 32 / 32 / 100. */
-  sizes?: { train: number; validation: number; test: number };
-}
-
-/** FNV-1a of the name, so tasks drawn with one seed do not share a random sequence. */
-function nameHash(name: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
-  return h >>> 0;
-}
+/** The seed (default 0) and split sizes (default 32 / 32 / 100), as for built-in tasks. */
+export type DemoTaskOptions = BuiltinOptions;
 
 /** `name` with or without the 'demo/' prefix. */
 export function demoTask(name: string, options: DemoTaskOptions = {}): Task {
@@ -140,7 +130,7 @@ export function demoTask(name: string, options: DemoTaskOptions = {}): Task {
   const seed = options.seed ?? 0;
   const sizes = options.sizes ?? { train: 32, validation: 32, test: 100 };
   const total = sizes.train + sizes.validation + sizes.test;
-  const rng = mulberry32((nameHash(`demo/${short}`) ^ Math.imul(seed, 0x9e3779b1)) >>> 0);
+  const rng = namedRng(`demo/${short}`, seed);
   const byInput = new Map<string, Example>();
   for (let tries = 0; byInput.size < total; tries++) {
     if (tries > 100 * total) throw new TaskError(`demo task ${short}: cannot draw ${total} distinct inputs; ask for fewer examples`);
