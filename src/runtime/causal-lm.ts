@@ -45,6 +45,11 @@ export class CausalLM {
     return this.lm.decodersBaked;
   }
 
+  /** One decoder session serves sampling with and without a shared prefix (large baked weights held once). */
+  get oneDecoder(): boolean {
+    return this.lm.oneDecoder;
+  }
+
   /** The scorers hold the weights as initialisers. */
   get scorersBaked(): boolean {
     return this.lm.scorersBaked;

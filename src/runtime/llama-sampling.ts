@@ -62,7 +62,7 @@ export async function decodeLoop(
   const rngs = options.seeds.map((s) => mulberry32(s));
   const samples: Sample[] = prompts.map(() => ({ tokens: [], logProb: 0, finished: false }));
   const model = { ...lm.modelFeeds(options.adapter, lm.decodersBaked), ...lm.dropoutFeeds(options.seeds, options.dropout ?? false) };
-  const session = await lm.session(shared ? 'sharedDecoder' : 'decoder');
+  const decoder = await lm.decoderFor(shared?.cache);
   const offset = BigInt(shared?.length ?? 0);
   let cache = new Map<string, ortTypes.Tensor>();
   for (let l = 0; l < L; l++) {
@@ -75,9 +75,9 @@ export async function decodeLoop(
     for (let step = 0; step < options.maxNewTokens; step++) {
       const T = input[0]!.length;
       const { mask, positions } = maskAndPositions(padding, past, T);
-      const out = await session.run({
+      const out = await decoder.session.run({
         ...model,
-        ...(shared ? shared.cache : {}),
+        ...decoder.prefix,
         ...Object.fromEntries(cache),
         [io.ids]: toOrt(lm.ort, hostTensor('int64', [B, T], BigInt64Array.from(input.flat().map(BigInt)))),
         [io.positions]: toOrt(lm.ort, hostTensor('int64', [B, T], offset ? positions.map((p) => p + offset) : positions)),
@@ -110,6 +110,7 @@ export async function decodeLoop(
     }
   } finally {
     for (const t of cache.values()) t.dispose();
+    decoder.done();
   }
   return samples;
 }

@@ -1,8 +1,9 @@
 // Graphs and sessions of one Llama-family model on onnxruntime-web: where the frozen weights go (baked in as
 // initialisers or fed as shared device inputs), five lazily opened sessions (decoder, shared-prefix decoder,
-// scorer, shared-prefix scorer, next-token scorer), and the feeds every run needs (frozen weights, LoRA weights
-// and switch, logit bias, LoRA dropout). Frozen weights are float32 or quantised at load (options.quant: MatMulNBits
-// codes, the adapter stays float32). Runs nothing itself; sampling and scoring live in their own files.
+// scorer, shared-prefix scorer, next-token scorer; with `oneDecoder` the shared-prefix decoder serves every
+// decoding call, an empty prefix standing for none), and the feeds every run needs (frozen weights, LoRA weights
+// and switch, logit bias, LoRA dropout). Frozen weights are float32 or quantised at load (options.quant:
+// MatMulNBits codes, the adapter stays float32). Runs nothing itself; sampling and scoring live in their own files.
 import type * as ortTypes from 'onnxruntime-web';
 import { type WeightPlacement, decoderGraph, io, nextTokenGraph, scoringGraph } from '../models/llama/graphs';
 import { dropoutRowSeed } from '../models/llama/lora-dropout';
@@ -15,10 +16,23 @@ import { FeedError, type Ort, hostTensor, toOrt } from './host-tensor';
 import type { Trainer } from './trainer';
 import { ortWebGpuDevice } from './webgpu-device';
 
-/** Largest weight size the wasm decoders bake in (two sessions plus prepacked copies must fit ~1 GiB). */
+/** Largest weight size both wasm decoders bake in (two sessions plus prepacked copies must fit ~1 GiB). */
 export const WASM_BAKE_LIMIT_BYTES = 96 * 2 ** 20;
 /** The two scorers (the target LM's hot path) bake in below this: four sessions then hold copies. */
 export const WASM_BAKE_SCORERS_LIMIT_BYTES = 48 * 2 ** 20;
+/**
+ * Above WASM_BAKE_LIMIT_BYTES and up to this, one decoder session bakes the weights in (a 135M-parameter model in
+ * float32 is 513 MiB): fed as inputs, every decode step copies them all into the wasm heap and MatMul cannot
+ * prepack them (at SmolLM2-135M's shapes a step of 4 rows took ~350 ms fed, ~150 ms baked). The scorers, whose
+ * runs are few and long, keep the one shared input copy.
+ */
+export const WASM_BAKE_ONE_DECODER_LIMIT_BYTES = 640 * 2 ** 20;
+
+/**
+ * Bytes baked into large one-decoder sessions in this realm (one wasm heap of at most 4 GiB serves every session
+ * of a worker): a second large model (the target-LM beside the prompt-LM) feeds its weights instead of baking.
+ */
+let largeBakedBytes = 0;
 
 export class SamplingError extends Error {
   override name = 'SamplingError';
@@ -37,6 +51,11 @@ export interface LlamaSessionOptions {
   allowedTokens?: readonly number[];
   /** The frozen weights are held quantised in this format (upload them with the same format); float32 when absent. */
   quant?: QuantFormat;
+  /**
+   * One decoder session (the shared-prefix graph; an empty prefix stands for none) instead of two. Default: only
+   * when large weights (above WASM_BAKE_LIMIT_BYTES) are baked in, so they are held once.
+   */
+  oneDecoder?: boolean;
 }
 
 /**
@@ -90,6 +109,10 @@ export class LlamaSessions {
     readonly decodersBaked: boolean,
     /** The scorers hold the weights as initialisers. */
     readonly scorersBaked: boolean,
+    /** Every decoding call runs the shared-prefix decoder (an empty prefix when there is none). */
+    readonly oneDecoder: boolean,
+    /** Bytes this model holds of the realm's large-bake budget (given back on release). */
+    private largeBaked: number,
     /** (V) 0 on allowed tokens, -1e9 elsewhere; every graph adds it to its logits. */
     private readonly bias?: Float32Array,
   ) {}
@@ -105,9 +128,15 @@ export class LlamaSessions {
     checkFrozen(config, weights, options.quant);
     const quant = options.quant ? { quant: options.quant } : {};
     const choice = options.placement ?? 'auto';
-    const bake = backend === 'wasm' && (choice === 'initialisers' || (choice === 'auto' && weights.byteLength() <= WASM_BAKE_LIMIT_BYTES));
+    const bytes = weights.byteLength();
+    const large = bytes > WASM_BAKE_LIMIT_BYTES;
+    const fitsOnce = bytes <= WASM_BAKE_ONE_DECODER_LIMIT_BYTES && largeBakedBytes + bytes <= WASM_BAKE_ONE_DECODER_LIMIT_BYTES;
+    const bake = backend === 'wasm' && (choice === 'initialisers' || (choice === 'auto' && (!large || fitsOnce)));
+    const oneDecoder = options.oneDecoder ?? (bake && large);
+    const largeBaked = bake && large ? bytes : 0;
+    largeBakedBytes += largeBaked;
     const decoderPlacement: WeightPlacement = bake ? { kind: 'initialisers', weights: weights.hostWeights(), ...quant } : { kind: 'inputs', ...quant };
-    const bakeScorers = bake && (choice === 'initialisers' || weights.byteLength() <= WASM_BAKE_SCORERS_LIMIT_BYTES);
+    const bakeScorers = bake && (choice === 'initialisers' || bytes <= WASM_BAKE_SCORERS_LIMIT_BYTES);
     const scorerPlacement: WeightPlacement = bakeScorers ? decoderPlacement : { kind: 'inputs', ...quant };
     const presents = Array.from({ length: config.numLayers }, (_, l) => [io.presentKey(l), io.presentValue(l)]).flat();
     const decoderOptions = {
@@ -127,11 +156,12 @@ export class LlamaSessions {
       sharedNext: open(() => nextTokenGraph(config, scorerPlacement, options.lora, { sharedPrefix: true, logitBias: restricted }), scorerOptions),
     };
     const bias = restricted ? logitBias(config.vocabSize, options.allowedTokens!) : undefined;
-    return new LlamaSessions(ort, config, weights, options.lora, openers, bake, bakeScorers, bias);
+    return new LlamaSessions(ort, config, weights, options.lora, openers, bake, bakeScorers, oneDecoder, largeBaked, bias);
   }
 
-  /** The session of `kind`, compiled and opened the first time it is needed. */
+  /** The session of `kind`, compiled and opened the first time it is needed ('decoder' is the shared one with oneDecoder). */
   session(kind: SessionKind): Promise<ortTypes.InferenceSession> {
+    if (kind === 'decoder' && this.oneDecoder) kind = 'sharedDecoder';
     let s = this.sessions.get(kind);
     if (!s) {
       s = this.openers[kind]();
@@ -178,6 +208,23 @@ export class LlamaSessions {
   }
 
   /**
+   * The decoder session for a call with or without a shared prefix's cache, and the prefix feeds it needs: the
+   * cache itself, an empty prefix (1, KV, 0, D) per layer when one decoder serves both, or none. The caller
+   * disposes nothing it did not create: empty prefixes are made per call and disposed by `done()`.
+   */
+  async decoderFor(cache: Record<string, ortTypes.Tensor> | undefined): Promise<{ session: ortTypes.InferenceSession; prefix: Record<string, ortTypes.Tensor>; done: () => void }> {
+    if (cache) return { session: await this.session('sharedDecoder'), prefix: cache, done: () => {} };
+    if (!this.oneDecoder) return { session: await this.session('decoder'), prefix: {}, done: () => {} };
+    const { numLayers: NL, numKvHeads: KV, headDim: D } = this.config;
+    const prefix: Record<string, ortTypes.Tensor> = {};
+    for (let l = 0; l < NL; l++) {
+      prefix[io.sharedKey(l)] = toOrt(this.ort, hostTensor('float32', [1, KV, 0, D], new Float32Array(0)));
+      prefix[io.sharedValue(l)] = toOrt(this.ort, hostTensor('float32', [1, KV, 0, D], new Float32Array(0)));
+    }
+    return { session: await this.session('sharedDecoder'), prefix, done: () => Object.values(prefix).forEach((t) => t.dispose()) };
+  }
+
+  /**
    * The decoders' LoRA dropout feeds (only when the adapter has dropout): one graph row seed per sample seed, and
    * the ratio, 0 unless `train` (sampling in train mode, as the authors do).
    */
@@ -190,6 +237,8 @@ export class LlamaSessions {
   }
 
   async release(): Promise<void> {
+    largeBakedBytes -= this.largeBaked;
+    this.largeBaked = 0;
     for (const t of this.hostLora.values()) t.dispose();
     const open = await Promise.allSettled(this.sessions.values());
     this.sessions.clear();

@@ -37,7 +37,13 @@ export async function prefill(
   feeds[io.ids] = toOrt(lm.ort, hostTensor('int64', [1, L], BigInt64Array.from(tokens.map(BigInt))));
   feeds[io.positions] = toOrt(lm.ort, hostTensor('int64', [1, L], positions));
   feeds[io.mask] = toOrt(lm.ort, hostTensor('bool', [1, L, L], mask));
-  const out = await (await lm.session('decoder')).run(feeds);
+  const decoder = await lm.decoderFor(undefined);
+  let out: ortTypes.InferenceSession.OnnxValueMapType;
+  try {
+    out = await decoder.session.run({ ...feeds, ...decoder.prefix });
+  } finally {
+    decoder.done();
+  }
   out['logits']!.dispose();
   const shared: Record<string, ortTypes.Tensor> = {};
   for (let l = 0; l < NL; l++) {
