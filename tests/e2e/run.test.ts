@@ -113,9 +113,19 @@ describe('the lab', () => {
     await page.getByTestId('setup-task-demo').selectOption('reverse');
     await expect.poll(() => page.getByTestId('task-preview').textContent()).toContain('demo/reverse');
     await shortSchedule(page, 3);
+    // 8-bit frozen weights: the run loads its models quantised, and its stored spec keeps the choice for the resume.
+    // Chosen from the keyboard: the summary opens with Enter, Tab reaches the select, ArrowDown picks 8-bit.
+    await page.locator('details.advanced summary').focus();
+    await page.keyboard.press('Enter');
+    const focusedId = () => page.evaluate(() => document.activeElement?.getAttribute('data-testid') ?? '');
+    for (let i = 0; i < 5 && (await focusedId()) !== 'setup-weights'; i++) await page.keyboard.press('Tab');
+    expect(await focusedId()).toBe('setup-weights');
+    await page.keyboard.press('ArrowDown');
+    expect(await page.getByLabel('Frozen weights').inputValue()).toBe('q8');
     await page.getByTestId('run-start').click();
     await waitForStep(page, 1);
     expect(await page.getByTestId('run-device').textContent()).toMatch(/wasm/);
+    expect(await page.getByTestId('run-device').textContent()).toMatch(/target-LM id local files@compiled-q8\//);
     ids.demo = runIdOf(page.url());
     await page.reload();
     await expect.poll(() => statusOf(page), { timeout: 30_000 }).toBe('stopped');
@@ -127,10 +137,22 @@ describe('the lab', () => {
     expect(Number(await page.getByTestId('run-step').textContent())).toBe(3);
     expect(await points('chart-accuracy')).toBe(3);
     expect(await page.getByTestId('result-selected').textContent()).toMatch(/test/);
+    // Resumed on the same 8-bit weights (a float32 target-LM would have another id, which the resume refuses).
+    expect(await page.getByTestId('run-device').textContent()).toMatch(/compiled-q8\//);
     // The setup kept its choices across the reload.
     await go('#/setup');
     await expect.poll(() => page.getByTestId('setup-task-demo').inputValue()).toBe('reverse');
     expect(await page.getByTestId('setting-steps').inputValue()).toBe('3');
+    expect(await page.getByTestId('setup-weights').inputValue()).toBe('q8');
+    if (!(await page.locator('details.advanced').evaluate((d) => (d as HTMLDetailsElement).open))) await page.locator('details.advanced summary').click();
+    // The choice and its help, at both widths (nothing wider than a phone's screen).
+    for (const width of [1280, 360]) {
+      await page.setViewportSize({ width, height: 900 });
+      await page.locator('details.advanced').screenshot({ path: `${ARTIFACTS}/setup-weights-${width}.png` });
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
+    }
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.getByTestId('setup-weights').selectOption('f32'); // the runs below use float32
   });
 
   it('sets up a task from a CSV file of markup, previewed as text', async () => {

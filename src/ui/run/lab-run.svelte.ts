@@ -131,7 +131,7 @@ export class LabRun {
     const promptModel = stored && loadableChoice(stored.promptModel);
     const targetModel = stored && loadableChoice(stored.targetModel);
     if (stored && promptModel && targetModel) {
-      run.spec = { id: s.id, label: meta.label, group: meta.group, task: stored.task, promptModel, targetModel, settings: view.settings, backend: stored.backend, createdAt: s.createdAt };
+      run.spec = { id: s.id, label: meta.label, group: meta.group, task: stored.task, promptModel, targetModel, settings: view.settings, backend: stored.backend, ...(stored.weightPrecision ? { weightPrecision: stored.weightPrecision } : {}), createdAt: s.createdAt };
     }
     run.ingestStored(view.events.map((e) => e.event));
     run.evaluations = view.evaluations;
@@ -210,7 +210,7 @@ export class LabRun {
       const onProgress = Comlink.proxy((p: DownloadProgress) => {
         this.downloads = tracker.update(p, performance.now());
       });
-      const models = { promptLM: await modelSource(spec.promptModel), targetLM: await modelSource(spec.targetModel), backend: spec.backend };
+      const models = { promptLM: await modelSource(spec.promptModel), targetLM: await modelSource(spec.targetModel), backend: spec.backend, ...(spec.weightPrecision ? { weightPrecision: spec.weightPrecision } : {}) };
       const info = this.runId === null
         ? await lab.createRun({ ...models, task: spec.task, settings: spec.settings }, { name: this.title }, onProgress)
         : await lab.resumeRun(this.runId, { ...models, task: spec.task }, onProgress);
@@ -349,7 +349,7 @@ export class LabRun {
     this.status = 'calibrating';
     try {
       const rates = await lab.calibrate();
-      if (this.spec) rememberRates(ratesKey(this.meta.prompt, this.meta.target, this.spec.backend), rates);
+      if (this.spec) rememberRates(ratesKey(this.meta.prompt, this.meta.target, this.spec.backend, this.spec.weightPrecision), rates);
       this.estimate = await lab.estimate();
     } catch {
       this.estimate = null;

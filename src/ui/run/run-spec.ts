@@ -4,6 +4,7 @@ import { DEMO_MODEL_NAMES, type DemoRole } from '../../demo/world/recipes';
 import type { ModelSource } from '../../engines/prompt-lm';
 import type { TargetSource } from '../../engines/target-engine';
 import type { GflowpoMode, GflowpoSettingsInput } from '../../gflow/settings';
+import type { WeightPrecision } from '../../models/llama/quantised-weights';
 import type { BackendPreference } from '../../runtime/device';
 import type { Task } from '../../tasks/task';
 import { RemoteKeyNeededError, sessionKeys } from '../setup/remote-keys.svelte';
@@ -35,6 +36,8 @@ export interface RunSpec {
   targetModel: ModelChoice;
   settings: GflowpoSettingsInput;
   backend: BackendPreference;
+  /** Both models' frozen base weights quantised at load ('q8', 'q4'); absent or 'f32': float32. */
+  weightPrecision?: WeightPrecision;
   /** ms since the epoch. */
   createdAt: number;
 }

@@ -1,9 +1,11 @@
 // What the views need to reopen a stored run that the run library does not keep: its label and group (runs
 // launched together), the task itself (an imported file's task cannot be rebuilt from its id), where each model
-// came from (hub id and host; a picked folder only by name, to be picked again), and the backend. One IndexedDB
-// object store of the page (idb), keyed by the library's run id. No engine, no worker.
+// came from (hub id and host; a picked folder only by name, to be picked again), the backend and the frozen weights'
+// precision (a resume loads them the same way). One IndexedDB object store of the page (idb), keyed by the
+// library's run id. No engine, no worker.
 import { type DBSchema, type IDBPDatabase, openDB } from 'idb';
 import type { DemoRole } from '../../demo/world/recipes';
+import type { WeightPrecision } from '../../models/llama/quantised-weights';
 import type { BackendPreference } from '../../runtime/device';
 import type { Task } from '../../tasks/task';
 import type { LocalModelChoice, ModelChoice, RunSpec } from './run-spec';
@@ -21,6 +23,8 @@ export interface StoredSpec {
   promptModel: StoredLocalChoice;
   targetModel: StoredChoice;
   backend: BackendPreference;
+  /** Absent in specs kept before the choice existed: float32. */
+  weightPrecision?: WeightPrecision;
   createdAt: number;
 }
 
@@ -70,7 +74,7 @@ export function loadableChoice(choice: StoredChoice): ModelChoice | null {
 }
 
 export function storedSpec(runId: string, spec: RunSpec): StoredSpec {
-  return { runId, label: spec.label, group: spec.group, task: spec.task, promptModel: storedChoice(spec.promptModel), targetModel: storedChoice(spec.targetModel), backend: spec.backend, createdAt: spec.createdAt };
+  return { runId, label: spec.label, group: spec.group, task: spec.task, promptModel: storedChoice(spec.promptModel), targetModel: storedChoice(spec.targetModel), backend: spec.backend, ...(spec.weightPrecision ? { weightPrecision: spec.weightPrecision } : {}), createdAt: spec.createdAt };
 }
 
 /** Keeps the spec of a run (best effort: without it the run still resumes with the models and task chosen in Setup). */

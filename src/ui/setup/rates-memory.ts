@@ -1,6 +1,6 @@
-// The step-part rates last measured for each (prompt-LM, target-LM, backend) triple (a run's calibration when its
-// models load, then its own steps), kept in localStorage so the setup view can estimate a run's time before it
-// starts. Values are validated on read; a bad or missing entry is "unknown".
+// The step-part rates last measured for each (prompt-LM, target-LM, backend, weight precision) (a run's
+// calibration when its models load, then its own steps), kept in localStorage so the setup view can estimate a
+// run's time before it starts. Values are validated on read; a bad or missing entry is "unknown".
 import type { PartRates } from '../../gflow/estimate';
 
 const KEY = 'gflowpo-lab.rates.v1';
@@ -21,8 +21,9 @@ function readAll(): Record<string, Entry> {
   }
 }
 
-export function ratesKey(promptModel: string, targetModel: string, backend: string): string {
-  return JSON.stringify([promptModel, targetModel, backend]);
+/** Quantised weights run at other rates than float32 ones: a precision other than 'f32' is part of the key. */
+export function ratesKey(promptModel: string, targetModel: string, backend: string, weightPrecision = 'f32'): string {
+  return JSON.stringify(weightPrecision === 'f32' ? [promptModel, targetModel, backend] : [promptModel, targetModel, backend, weightPrecision]);
 }
 
 export function recallRates(key: string): PartRates | null {

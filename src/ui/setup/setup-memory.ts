@@ -1,5 +1,5 @@
 // The setup view's choices kept across reloads in localStorage (models by source and id, hub address, backend,
-// task source with a generated task's name and seed, preset, edited settings, baselines, a remote target-LM's base
+// frozen weights' precision, task source with a generated task's name and seed, preset, edited settings, baselines, a remote target-LM's base
 // URL and model name): what a person chose is still chosen after a reload, and "Resume with Setup's choices" finds
 // it. Files (a picked model folder, an imported table) and API keys are never kept. Values are checked on read;
 // anything unexpected is dropped.
@@ -11,6 +11,8 @@ export interface SetupMemory {
   remote?: { baseUrl: string; model: string };
   hubHost: string;
   backend: string;
+  /** 'f32' | 'q8' | 'q4' (absent in memory kept before the choice existed: float32). */
+  weightPrecision?: string;
   preset: string;
   fields: Record<string, string>;
   baselines: string[];
@@ -38,12 +40,14 @@ export function readSetupMemory(storage: Pick<Storage, 'getItem'> = localStorage
     if (!isString(o['hubHost']) || !isString(o['backend']) || !isString(o['preset']) || !fields || typeof fields !== 'object' || !Array.isArray(o['baselines'])) return null;
     const r = o['remote'] as Record<string, unknown> | null | undefined;
     const remote = r && typeof r === 'object' && isString(r['baseUrl']) && isString(r['model']) ? { remote: { baseUrl: r['baseUrl'], model: r['model'] } } : {};
+    const precision = isString(o['weightPrecision']) ? { weightPrecision: o['weightPrecision'] } : {};
     return {
       prompt,
       target,
       ...remote,
       hubHost: o['hubHost'],
       backend: o['backend'],
+      ...precision,
       preset: o['preset'],
       fields: Object.fromEntries(Object.entries(fields).filter((e): e is [string, string] => isString(e[1]))),
       baselines: (o['baselines'] as unknown[]).filter(isString),
@@ -57,8 +61,8 @@ export function readSetupMemory(storage: Pick<Storage, 'getItem'> = localStorage
 export function writeSetupMemory(memory: SetupMemory, storage: Pick<Storage, 'setItem'> = localStorage): void {
   try {
     // Only the fields above, whatever else the object carries (an API key can never ride along).
-    const { prompt, target, remote, hubHost, backend, preset, fields, baselines, task } = memory;
-    const kept = { prompt: { kind: prompt.kind, curatedId: prompt.curatedId, customId: prompt.customId }, target: { kind: target.kind, curatedId: target.curatedId, customId: target.customId }, ...(remote ? { remote: { baseUrl: remote.baseUrl, model: remote.model } } : {}), hubHost, backend, preset, fields, baselines, task };
+    const { prompt, target, remote, hubHost, backend, weightPrecision, preset, fields, baselines, task } = memory;
+    const kept = { prompt: { kind: prompt.kind, curatedId: prompt.curatedId, customId: prompt.customId }, target: { kind: target.kind, curatedId: target.curatedId, customId: target.customId }, ...(remote ? { remote: { baseUrl: remote.baseUrl, model: remote.model } } : {}), hubHost, backend, ...(weightPrecision !== undefined ? { weightPrecision } : {}), preset, fields, baselines, task };
     storage.setItem(KEY, JSON.stringify(kept));
   } catch {
     // Storage full or blocked: the choices are simply not kept.

@@ -1,6 +1,7 @@
 // Everything the setup view chooses: the model per role, the task, the preset and edited settings, the baselines
-// to launch alongside GFlowPO, the backend; the resolved settings with per-field errors; the estimate; and the
+// to launch alongside GFlowPO, the backend and the frozen weights' precision; the resolved settings with per-field errors; the estimate; and the
 // run specs to start. No DOM.
+import { WEIGHT_PRECISIONS, type WeightPrecision } from '../../models/llama/quantised-weights';
 import { GFLOWPO_MODES, type GflowpoMode, type GflowpoSettings, PRESET_NAMES, type PresetName, resolveSettings } from '../../gflow/settings';
 import type { BackendPreference } from '../../runtime/device';
 import { type LocalModelChoice, MODE_LABELS, type ModelChoice, type RunSpec, modelLabel, newRunId } from '../run/run-spec';
@@ -24,6 +25,8 @@ export class SetupState {
   /** A mirror with the hub's URL layout; '' is huggingface.co. */
   hubHost = $state('');
   backend = $state<BackendPreference>('auto');
+  /** Both models' frozen base weights: float32, or quantised at load to 8 or 4 bits (the adapter stays float32). */
+  weightPrecision = $state<WeightPrecision>('f32');
   preset = $state<PresetName>('quick');
   /** Settings the user edited: key -> text as typed. */
   fields = $state<Record<string, string>>({});
@@ -79,7 +82,7 @@ export class SetupState {
     const task = this.task.task;
     if (!s || !task) return null;
     const { prompt, target } = this.choices;
-    const rates = typeof prompt === 'string' || typeof target === 'string' ? null : recallRates(ratesKey(modelLabel(prompt), modelLabel(target), this.backend));
+    const rates = typeof prompt === 'string' || typeof target === 'string' ? null : recallRates(ratesKey(modelLabel(prompt), modelLabel(target), this.backend, this.weightPrecision));
     const modes: GflowpoMode[] = [s.mode, ...this.baselines.filter((m) => m !== s.mode)];
     const perRun = modes.map((mode) => ({ mode, ...setupEstimate({ ...s, mode }, task, rates) }));
     return { perRun, measured: rates !== null };
@@ -111,7 +114,7 @@ export class SetupState {
     const t = this.task;
     const kind = t.kind === 'demo' || t.kind === 'builtin' ? t.kind : 'builtin';
     const remote = { baseUrl: this.target.remote.baseUrl, model: this.target.remote.model };
-    return { prompt: slot(this.prompt), target: slot(this.target), remote, hubHost: this.hubHost, backend: this.backend, preset: this.preset, fields: { ...this.fields }, baselines: [...this.baselines], task: { kind, demoName: t.demoName, builtinName: t.builtinName, seed: t.builtinSeed } };
+    return { prompt: slot(this.prompt), target: slot(this.target), remote, hubHost: this.hubHost, backend: this.backend, weightPrecision: this.weightPrecision, preset: this.preset, fields: { ...this.fields }, baselines: [...this.baselines], task: { kind, demoName: t.demoName, builtinName: t.builtinName, seed: t.builtinSeed } };
   }
 
   remember(): void {
@@ -137,6 +140,7 @@ export class SetupState {
     }
     this.hubHost = memory.hubHost;
     if (['auto', 'webgpu', 'wasm'].includes(memory.backend)) this.backend = memory.backend as BackendPreference;
+    this.weightPrecision = (WEIGHT_PRECISIONS as readonly string[]).includes(memory.weightPrecision ?? '') ? (memory.weightPrecision as WeightPrecision) : 'f32';
     if ((PRESET_NAMES as readonly string[]).includes(memory.preset)) this.preset = memory.preset as PresetName;
     this.fields = memory.fields;
     this.baselines = BASELINE_MODES.filter((m) => memory.baselines.includes(m));
@@ -158,7 +162,7 @@ export class SetupState {
     this.fields = {};
   }
 
-  /** The runs to start: the chosen method and each baseline, same task, models, seed and budget. */
+  /** The runs to start: the chosen method and each baseline, same task, models (and their precision), seed and budget. */
   specs(): RunSpec[] {
     const settings = this.form.settings;
     const task = this.task.task;
@@ -179,6 +183,7 @@ export class SetupState {
       // Fully resolved, so the engine applies no preset or task default of its own on top.
       settings: { ...settings, lora: { ...settings.lora, targetModules: [...settings.lora.targetModules] }, mode },
       backend: this.backend,
+      weightPrecision: this.weightPrecision,
       createdAt,
     }));
   }
