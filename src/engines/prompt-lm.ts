@@ -14,7 +14,7 @@ import { type LoadedModel, endOfSequenceIds, loadLlama2cFile, loadModelFiles } f
 import { type LoraSettings, initialLora, loraFromSettings } from '../models/llama/lora';
 import { type WeightPrecision, quantFormat } from '../models/llama/quantised-weights';
 import { dropoutRowSeed } from '../models/llama/lora-dropout';
-import { packPositioned } from '../models/llama/target-positions';
+import { packPositioned, packSharedPrefix } from '../models/llama/target-positions';
 import { type ModelCache, MemoryModelCache } from '../models/hub/model-cache';
 import { compileAccumulatingBundle } from '../onnx/bundle';
 import { decodeCheckpoint, encodeCheckpoint } from '../onnx/checkpoint';
@@ -169,7 +169,7 @@ export class PromptLM {
     const lease: WeightsLease = identity ? await weightResidency.acquire(backend.backend, identity, upload) : await upload().then((w) => ({ weights: w, release: () => w.release() }));
     const weights = lease.weights;
     const restricted = options.allowedTokens !== undefined;
-    const bundle = compileAccumulatingBundle(gflownetModel(model.config, lora, { logitBias: restricted, ...(quant ? { quant } : {}) }), initialLora(model.config, lora, mulberry32(settings.seed)));
+    const bundle = compileAccumulatingBundle(gflownetModel(model.config, lora, { logitBias: restricted, sharedPrefix: true, ...(quant ? { quant } : {}) }), initialLora(model.config, lora, mulberry32(settings.seed)));
     const hyper = { beta1: settings.adamBeta1, beta2: settings.adamBeta2, eps: settings.adamEpsilon, weightDecay: settings.weightDecay, maxGradNorm: settings.gradClip };
     const trainer = await Trainer.create(ort, bundle, { backend: backend.backend, frozen: weights, hyper });
     const lm = await CausalLM.create(ort, model.config, weights, { lora, ...(restricted ? { allowedTokens: options.allowedTokens! } : {}), ...(quant ? { quant } : {}) });
@@ -279,13 +279,22 @@ export class PromptLM {
     return Array.from(out[gflownetOutputs.logPF]!.data as Float32Array);
   }
 
-  /** The training graph's batch feeds for `pairs` (ids, positions, mask, prompt-token targets, logR, logZ, dropout seeds). */
+  /**
+   * The training graph's batch feeds for `pairs` (ids, positions, mask, prompt-token targets, logR, logZ, dropout
+   * seeds): the pairs' common meta-prompt prefix apart, run once (sharedPrefix graph), or an empty prefix when
+   * they share none.
+   */
   private trainingBatch(pairs: readonly TrainingPair[], options: Pick<AccumulateOptions, 'logZ' | 'logZDecay' | 'microBatch'>): Record<string, HostTensor> {
     const st = this.state;
-    const b = packPositioned(pairs.map((p) => p.prefix), pairs.map((p) => p.prompt), st.padTokenId);
+    const prefixes = pairs.map((p) => p.prefix);
+    const prompts = pairs.map((p) => p.prompt);
+    const b = packSharedPrefix(prefixes, prompts, st.padTokenId) ?? { ...packPositioned(prefixes, prompts, st.padTokenId), L: 0, prefixIds: new BigInt64Array(0), prefixPositions: new BigInt64Array(0), prefixMask: new Uint8Array(0) };
     const n = gflownetInputs;
     const f32 = (dims: number[], values: ArrayLike<number>) => hostTensor('float32', dims, Float32Array.from(values));
     const batch: Record<string, HostTensor> = {
+      [n.prefixIds]: hostTensor('int64', [1, b.L], b.prefixIds),
+      [n.prefixPositions]: hostTensor('int64', [1, b.L], b.prefixPositions),
+      [n.prefixMask]: hostTensor('bool', [1, b.L, b.L], b.prefixMask),
       [n.ids]: hostTensor('int64', [b.B, b.T], b.ids),
       [n.positions]: hostTensor('int64', [b.B, b.T], b.positions),
       [n.mask]: hostTensor('bool', [b.B, b.T, b.T], b.mask),
@@ -299,7 +308,9 @@ export class PromptLM {
     if (st.allowedTokens) batch[n.logitBias] = hostTensor('float32', [st.model.config.vocabSize], logitBias(st.model.config.vocabSize, st.allowedTokens));
     if (st.lora.dropout > 0) {
       const base = mulberry32(((st.settings.seed * 7919) ^ (st.trainer.step * 104_729) ^ (options.microBatch * 1_299_709)) >>> 0);
-      batch[n.dropoutSeed] = f32([b.B], pairs.map(() => dropoutRowSeed(Math.floor(base() * 2 ** 32))));
+      const seed = () => dropoutRowSeed(Math.floor(base() * 2 ** 32));
+      batch[n.dropoutSeed] = f32([b.B], pairs.map(seed));
+      batch[n.prefixDropoutSeed] = f32([1], [seed()]); // drawn after the rows': their masks are as before
     }
     return batch;
   }

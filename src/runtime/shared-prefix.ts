@@ -7,14 +7,7 @@ import { io } from '../models/llama/graphs';
 import { hostTensor, toOrt } from './host-tensor';
 import type { LlamaSessions } from './llama-sessions';
 
-/** Length of the longest token prefix all rows share. */
-export function commonPrefixLength(rows: readonly (readonly number[])[]): number {
-  const first = rows[0];
-  if (!first) return 0;
-  let n = 0;
-  while (n < first.length && rows.every((r) => r.length > n && r[n] === first[n])) n++;
-  return n;
-}
+export { commonPrefixLength } from '../models/llama/sequence-batch';
 
 /**
  * Runs `tokens` as one row from an empty cache and returns the cache as shared.<l>.key/value feeds (the caller

@@ -153,9 +153,10 @@ export class LlamaBuilder {
     const { numHeads: H, numKvHeads: KV, headDim: D, rmsNormEps: eps } = this.config;
     const R = H / KV;
     const p = `model.layers.${l}.self_attn.`;
-    let q = transpose(reshape(this.linear(h, l, 'self_attn', 'q_proj'), ['B', 'T', KV, R, D]), [0, 2, 3, 1, 4]); // (B,KV,R,T,D)
-    let k = transpose(reshape(this.linear(h, l, 'self_attn', 'k_proj'), ['B', 'T', KV, D]), [0, 2, 1, 3]); // (B,KV,T,D)
-    const v = transpose(reshape(this.linear(h, l, 'self_attn', 'v_proj'), ['B', 'T', KV, D]), [0, 2, 1, 3]); // (B,KV,T,D)
+    const [B, T] = [h.shape[0]!, h.shape[1]!]; // symbolic or static (a shared prefix's pass is (1,L))
+    let q = transpose(reshape(this.linear(h, l, 'self_attn', 'q_proj'), [B, T, KV, R, D]), [0, 2, 3, 1, 4]); // (B,KV,R,T,D)
+    let k = transpose(reshape(this.linear(h, l, 'self_attn', 'k_proj'), [B, T, KV, D]), [0, 2, 1, 3]); // (B,KV,T,D)
+    const v = transpose(reshape(this.linear(h, l, 'self_attn', 'v_proj'), [B, T, KV, D]), [0, 2, 1, 3]); // (B,KV,T,D)
     if (this.config.qkNorm) {
       q = rmsNorm(q, this.weight(`${p}q_norm.weight`), eps);
       k = rmsNorm(k, this.weight(`${p}k_norm.weight`), eps);
@@ -180,7 +181,7 @@ export class LlamaBuilder {
       const num = add(matmul(eShared, unsqueeze(shared.value, [2])), matmul(eOwn, unsqueeze(values, [2]))); // (B,KV,R,T,D)
       o = div(num, z);
     }
-    const merged = reshape(transpose(o, [0, 3, 1, 2, 4]), ['B', 'T', H * D]); // (B,T,KV,R,D) -> (B,T,H*D)
+    const merged = reshape(transpose(o, [0, 3, 1, 2, 4]), [B, T, H * D]); // (B,T,KV,R,D) -> (B,T,H*D)
     return { out: this.linear(merged, l, 'self_attn', 'o_proj'), kv: { key: keys, value: values } };
   }
 }

@@ -2,7 +2,10 @@
 //   logZ' = decay * logZ + (1 - decay) * mean_b(logR - stopgrad(logPF))   (decay 0: logZ' is the batch mean)
 //   loss  = mean_b((stopgrad(logZ') + logPF - logR)^2)
 // over (meta-prompt, prompt) rows. Gradients reach the LoRA weights only; logZ carries none. Logits and
-// log-softmax are computed at the prompt tokens' positions only (never over the meta-prompt).
+// log-softmax are computed at the prompt tokens' positions only (never over the meta-prompt). With `sharedPrefix`
+// the rows' common meta-prompt prefix runs once (batch 1) and every row attends to its keys and values, so the
+// prefix costs one row instead of B in the forward and the backward (its gradient sums over the rows); its LoRA
+// dropout masks are then one row's, shared by all (as in sampling with prefix reuse).
 import type { Graph, Tensor } from '../../autodiff/ir';
 import { add, mul, reduceMean, stopGradient, sub } from '../../autodiff/ops';
 import type { TrainableModel } from '../../onnx/bundle';
@@ -25,6 +28,10 @@ export const gflownetInputs = {
   logZ: 'logz', // () the running estimate before this micro-batch (any value when decay is 0)
   logZDecay: 'logz_decay', // () 0 on the run's first micro-batch and under pure VarGrad; 0.99 by default after
   dropoutSeed: 'dropout_seed', // (B) row seeds of the LoRA dropout masks (with dropout > 0)
+  prefixIds: 'prefix_ids', // (1,L) int64 with sharedPrefix: the rows' common prefix; rows then hold what follows it
+  prefixPositions: 'prefix_position_ids', // (1,L) int64 0..L-1 (the rows' positions start at L)
+  prefixMask: 'prefix_attn_mask', // (1,L,L) bool causal
+  prefixDropoutSeed: 'prefix_dropout_seed', // (1) the prefix's dropout row seed (with dropout > 0)
   logitBias: 'logit_bias', // (V) with a restricted vocabulary: -1e9 on tokens a prompt may not contain
 };
 
@@ -32,7 +39,7 @@ export const gflownetInputs = {
 export const gflownetOutputs = { logZNext: 'logz_next', logPF: 'log_pf' };
 
 /** options.quant: the frozen base held quantised (its matmuls MatMulNBits; gradients reach the float32 adapter through them). */
-export function gflownetModel(config: LlamaConfig, lora: LoraSettings, options: { logitBias?: boolean; quant?: QuantFormat } = {}): TrainableModel {
+export function gflownetModel(config: LlamaConfig, lora: LoraSettings, options: { logitBias?: boolean; quant?: QuantFormat; sharedPrefix?: boolean } = {}): TrainableModel {
   return {
     name: 'gflownet-lora',
     params: loraParamSpecs(config, lora),
@@ -48,15 +55,30 @@ export function gflownetModel(config: LlamaConfig, lora: LoraSettings, options: 
       const logR = g.input(n.logReward, ['B']);
       const logZ = g.input(n.logZ, []);
       const decay = g.input(n.logZDecay, []);
-      const seeds = lora.dropout > 0 ? g.input(n.dropoutSeed, ['B']) : undefined;
       const base = frozenLookups(config, options.quant, (name) => frozen[name]!);
-      const model = new LlamaBuilder(config, base.weight, {
-        settings: lora,
-        params,
-        scale: g.scalar(lora.alpha / lora.rank),
-        ...(seeds ? { dropout: (x: Tensor, layer: number, target: LoraTarget) => loraDropout(x, lora.dropout, seeds, positions, loraSite(layer, target)) } : {}),
-      }, base.quantised);
-      const { hidden } = model.decode({ ids, positions, mask }); // (B,T,C)
+      const scale = g.scalar(lora.alpha / lora.rank);
+      /** A builder whose LoRA dropout masks follow `seedName`'s row seeds at `at` positions. */
+      const builder = (seedName: string, rows: number | string, at: Tensor): LlamaBuilder => {
+        const seeds = lora.dropout > 0 ? g.input(seedName, [rows]) : undefined;
+        return new LlamaBuilder(config, base.weight, {
+          settings: lora,
+          params,
+          scale,
+          ...(seeds ? { dropout: (x: Tensor, layer: number, target: LoraTarget) => loraDropout(x, lora.dropout, seeds, at, loraSite(layer, target)) } : {}),
+        }, base.quantised);
+      };
+      let shared: ReturnType<LlamaBuilder['decode']>['present'] | undefined;
+      if (options.sharedPrefix) {
+        const prefixPositions = g.input(n.prefixPositions, [1, 'L'], 'int64');
+        const prefix = builder(n.prefixDropoutSeed, 1, prefixPositions).decode({
+          ids: g.input(n.prefixIds, [1, 'L'], 'int64'),
+          positions: prefixPositions,
+          mask: g.input(n.prefixMask, [1, 'L', 'L'], 'bool'),
+        });
+        shared = prefix.present; // per layer (1,KV,L,D)
+      }
+      const model = builder(n.dropoutSeed, 'B', positions);
+      const { hidden } = model.decode({ ids, positions, mask, ...(shared ? { shared } : {}) }); // (B,T,C)
       const bias = options.logitBias ? g.input(n.logitBias, [config.vocabSize]) : undefined;
       const logPF = logProbAtPositions(model, hidden, targetIndex, targets, targetMask, bias); // (B)
       const batchMean = reduceMean(sub(logR, stopGradient(logPF))); // ()

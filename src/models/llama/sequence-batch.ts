@@ -42,3 +42,12 @@ export function packSequences(prefixes: readonly (readonly number[])[], continua
   const { mask, positions } = maskAndPositions(new Array<number>(B).fill(0), 0, T);
   return { B, T, ids, targets, targetMask, mask, positions };
 }
+
+/** Length of the longest token prefix all rows share. */
+export function commonPrefixLength(rows: readonly (readonly number[])[]): number {
+  const first = rows[0];
+  if (!first) return 0;
+  let n = 0;
+  while (n < first.length && rows.every((r) => r.length > n && r[n] === first[n])) n++;
+  return n;
+}

@@ -1,11 +1,13 @@
 // Log-probabilities of chosen tokens computed at their positions only: the hidden states that predict the
 // targets are gathered (B, N, C) before the LM head, so logits and log-softmax cost (B, N, V) instead of (B, T, V)
-// over a long meta-prompt. Host side: packs (prefix, continuation) rows with each continuation token's position.
+// over a long meta-prompt. Host side: packs (prefix, continuation) rows with each continuation token's position,
+// plainly or with the rows' common prefix apart (the training graph's sharedPrefix).
 import type { Tensor } from '../../autodiff/ir';
 import { expand, gatherElements, unsqueeze } from '../../autodiff/ops';
 import { sequenceLogProb } from '../../autodiff/nn';
 import type { LlamaBuilder } from './builder';
-import { SequenceBatchError, packSequences } from './sequence-batch';
+import { maskAndPositions } from './attention-mask';
+import { SequenceBatchError, commonPrefixLength, packSequences } from './sequence-batch';
 
 /** Right-padded (prefix, continuation) rows and, per row, the positions that predict its continuation tokens. */
 export interface PositionedBatch {
@@ -43,6 +45,36 @@ export function packPositioned(prefixes: readonly (readonly number[])[], continu
     });
   });
   return { B, T, N, ids, positions, mask, targetIndex, targets, targetMask };
+}
+
+/** packPositioned over what follows the rows' common prefix, whose tokens run once (the rows' positions start at L). */
+export interface SharedPrefixBatch extends PositionedBatch {
+  /** Common prefix length (at least 1; the last shared token stays in every row to predict its first target). */
+  L: number;
+  /** (1, L) the prefix's tokens, (1, L) its positions 0..L-1, (1, L, L) its causal mask. */
+  prefixIds: BigInt64Array;
+  prefixPositions: BigInt64Array;
+  prefixMask: Uint8Array;
+}
+
+/**
+ * The rows' longest common prefix, short of each row's last prefix token (which predicts the row's first target), or
+ * undefined when that is empty (rows share nothing, or a prefix of one token): pack those plainly.
+ */
+export function packSharedPrefix(prefixes: readonly (readonly number[])[], continuations: readonly (readonly number[])[], padTokenId: number): SharedPrefixBatch | undefined {
+  if (prefixes.length === 0) return undefined;
+  const L = Math.min(commonPrefixLength(prefixes), Math.min(...prefixes.map((p) => p.length)) - 1);
+  if (L < 1) return undefined;
+  const rows = packPositioned(prefixes.map((p) => p.slice(L)), continuations, padTokenId);
+  const { mask: prefixMask, positions: prefixPositions } = maskAndPositions([0], 0, L);
+  return {
+    ...rows,
+    positions: rows.positions.map((p) => p + BigInt(L)),
+    L,
+    prefixIds: BigInt64Array.from(prefixes[0]!.slice(0, L), (t) => BigInt(t)),
+    prefixPositions,
+    prefixMask,
+  };
 }
 
 /**
