@@ -3,14 +3,13 @@
 // evaluates prompts on task splits, counting model calls. A local target's id carries a content hash of the files
 // that decide its outputs (target-identity.ts), its implementation and backend; a remote one's, the server's model card.
 import { type DownloadProgress, type HubSettings, fetchModel, fetchModelFiles } from '../models/hub/hub';
-import { endOfSequenceIds, loadModelFiles } from '../models/formats/load-model';
+import { endOfSequenceIds, loadModelFiles, weightFileNames } from '../models/formats/load-model';
 import { type ModelCache, MemoryModelCache } from '../models/hub/model-cache';
 import type { PromptEvaluation, SplitName } from '../tasks/evaluate';
 import type { Example, Task } from '../tasks/task';
 import { CausalLM, uploadLlamaWeights } from '../runtime/causal-lm';
 import { type BackendInfo, type BackendPreference, chooseBackend } from '../runtime/device';
 import type { Ort } from '../runtime/host-tensor';
-import { parseShardIndex } from '../models/formats/safetensors-weights';
 import { type RemoteTargetInfo, RemoteTargetLM, type RemoteTargetSettings, type RemoteUsage } from './remote-target';
 import { contentHash, localTargetId } from './target-identity';
 import { CompiledTargetLM, type TargetLM, TransformersTargetLM } from './target-lm';
@@ -43,8 +42,6 @@ const COMPILED_IDENTITY_OPTIONAL = ['generation_config.json', 'tokenizer.json', 
 export class TargetEngineError extends Error {
   override name = 'TargetEngineError';
 }
-
-const SHARD_INDEX = 'model.safetensors.index.json';
 
 /** Files transformers.js needs from an onnx-community repository (fp32 export). */
 const TRANSFORMERS_FILES = ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model.onnx'];
@@ -86,8 +83,7 @@ export class TargetEngine {
       const lease = shared ? await weightResidency.acquire(backend.backend, shared, upload) : await upload().then((w) => ({ weights: w, release: () => w.release() }));
       const lm = await CausalLM.create(ort, model.config, lease.weights, quant ? { quant } : {});
       const eos = endOfSequenceIds(model, tokenizer.eosTokenIds);
-      const index = files.get(SHARD_INDEX);
-      const weights = index ? [SHARD_INDEX, ...parseShardIndex(new TextDecoder().decode(index), model.config).files] : ['model.safetensors'];
+      const weights = weightFileNames(files, model.config); // safetensors shards, or an ONNX export and its data
       const hash = await contentHash(files, ['config.json', ...COMPILED_IDENTITY_OPTIONAL.filter((f) => files.has(f)), ...weights]);
       this.target = new CompiledTargetLM(localTargetId(name, quant ? `compiled-${precision}` : 'compiled', backend.backend, hash), lm, tokenizer, eos, tokenizer.padTokenId ?? eos[0] ?? 0);
       this.releaseCurrent = async () => {

@@ -1,8 +1,12 @@
 // A model's files (from the hub, the user's picked files or a folder) -> config, float32 weights and the
-// tokenizer's JSON; or a llama2.c checkpoint (no tokenizer). Validates and says what is missing. Pure TS.
+// tokenizer's JSON; or a llama2.c checkpoint (no tokenizer). Weights from safetensors, or, when there are none, from
+// a transformers.js-layout ONNX export (onnx-llama.ts: float, float16 or MatMulNBits 4/8-bit, dequantised to
+// float32). Validates and says what is missing. Pure TS.
 import { parseLlamaConfig } from '../llama/config';
 import type { LlamaConfig, LlamaWeights } from '../llama/types';
 import { readLlama2c } from './llama2c';
+import { ONNX_MODEL_FILES, onnxModelFile } from './onnx-files';
+import { readOnnxLlama } from './onnx-llama';
 import { parseShardIndex, readSafetensorsWeights } from './safetensors-weights';
 
 export interface LoadedModel {
@@ -46,24 +50,36 @@ function generationConfig(value: unknown, vocabSize: number): Record<string, unk
   return config;
 }
 
-/** Hub-layout files by base name (config.json, tokenizer.json, model*.safetensors, ...). */
+/** The files that hold the weights (safetensors shards, or the ONNX model and its data): what identifies them. */
+export function weightFileNames(files: ReadonlyMap<string, Uint8Array>, config: LlamaConfig): string[] {
+  const onnxFile = onnxModelFile(files);
+  if (onnxFile) return onnxFile.data ? [onnxFile.model, onnxFile.data] : [onnxFile.model];
+  const index = json(files, 'model.safetensors.index.json');
+  return index !== undefined ? ['model.safetensors.index.json', ...parseShardIndex(index, config).files] : ['model.safetensors'];
+}
+
+/** Hub-layout files by base name (config.json, tokenizer.json, model*.safetensors or onnx/model*.onnx, ...). */
 export function loadModelFiles(files: ReadonlyMap<string, Uint8Array>): LoadedModel {
   const configJson = json(files, 'config.json');
   if (configJson === undefined) throw new ModelFilesError(`config.json is missing (given: ${[...files.keys()].join(', ') || 'nothing'})`);
-  const config = parseLlamaConfig(configJson);
-  let weightFiles: Record<string, Uint8Array>;
+  let config = parseLlamaConfig(configJson);
+  let weights: LlamaWeights;
   const index = json(files, 'model.safetensors.index.json');
-  if (index !== undefined) {
+  const onnxFile = onnxModelFile(files);
+  if (onnxFile) {
+    const read = readOnnxLlama(files.get(onnxFile.model)!, config, onnxFile.data ? files.get(onnxFile.data) : undefined, onnxFile.model);
+    config = read.config; // a quantised copy of a tied head unties it
+    weights = read.weights;
+  } else if (index !== undefined) {
     const shards = parseShardIndex(index, config).files;
     const missing = shards.filter((f) => !files.has(f));
     if (missing.length > 0) throw new ModelFilesError(`shards ${missing.join(', ')} listed in model.safetensors.index.json are missing`);
-    weightFiles = Object.fromEntries(shards.map((f) => [f, files.get(f)!]));
+    weights = readSafetensorsWeights(Object.fromEntries(shards.map((f) => [f, files.get(f)!])), config);
   } else {
     const single = files.get('model.safetensors');
-    if (!single) throw new ModelFilesError('model.safetensors (or model.safetensors.index.json with its shards) is missing');
-    weightFiles = { 'model.safetensors': single };
+    if (!single) throw new ModelFilesError(`model.safetensors (or model.safetensors.index.json with its shards, or onnx/${ONNX_MODEL_FILES.join(' / ')}) is missing`);
+    weights = readSafetensorsWeights({ 'model.safetensors': single }, config);
   }
-  const weights = readSafetensorsWeights(weightFiles, config);
   const tokenizerJson = json(files, 'tokenizer.json');
   const loaded: LoadedModel = { config, weights };
   if (tokenizerJson !== undefined) loaded.tokenizer = { json: tokenizerJson, config: json(files, 'tokenizer_config.json') ?? {} };

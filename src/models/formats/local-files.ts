@@ -1,7 +1,10 @@
 // A model from files the user picks (File objects from <input type=file webkitdirectory> or drag and drop):
-// reads the JSON and safetensors files, keyed by base name, and checks the set is a loadable model.
+// reads the JSON and safetensors files, keyed by base name, and checks the set is a loadable model. A folder
+// without safetensors may hold a transformers.js ONNX export (onnx/model*.onnx): then one of those is read, by
+// onnx-files.ts's preference, with its external data file.
 // Browser and Node alike (no node: imports); reading a folder from disk in Node is in local-folder-node.ts.
 import { parseSafetensorsHeader } from '../../onnx/safetensors';
+import { ONNX_MODEL_FILES, onnxModelFile } from './onnx-files';
 
 /** The picked files are not a loadable model (something missing, duplicated or corrupt). */
 export class LocalModelFilesError extends Error {
@@ -22,6 +25,17 @@ const SHARD_INDEX = 'model.safetensors.index.json';
 /** Only these are read: a picked snapshot folder may also hold ONNX or PyTorch weights worth gigabytes. */
 export function isModelFileName(name: string): boolean {
   return name.endsWith('.json') || name.endsWith('.safetensors');
+}
+
+/**
+ * Without safetensors among `names` (base names): the ONNX export to read (the first of ONNX_MODEL_FILES present)
+ * and its external data file when there is one; empty otherwise.
+ */
+export function chooseOnnxFiles(names: readonly string[]): string[] {
+  if (names.some((n) => n.endsWith('.safetensors'))) return [];
+  const model = ONNX_MODEL_FILES.find((f) => names.includes(f));
+  if (!model) return [];
+  return [model, ...[`${model}_data`, `${model}.data`].filter((d) => names.includes(d)).slice(0, 1)];
 }
 
 /** The path as picked ('folder/sub/config.json' from a directory picker), else the name. */
@@ -52,6 +66,12 @@ export async function readLocalModelFiles(files: File[] | FileList): Promise<Map
     }
     if (!other || depth(path) < depth(other.path)) chosen.set(name, { path, file });
   }
+  // No safetensors: one ONNX export (not every variant a snapshot holds: each can be hundreds of MB).
+  const visible = all.filter((f) => !pickedPath(f).split(/[/\\]/).some((p) => p.startsWith('.')));
+  for (const name of chooseOnnxFiles(visible.map((f) => baseName(pickedPath(f))))) {
+    const file = visible.find((f) => baseName(pickedPath(f)) === name)!;
+    chosen.set(name, { path: pickedPath(file), file });
+  }
   const out = new Map<string, Uint8Array>();
   for (const [name, { file }] of chosen) out.set(name, new Uint8Array(await file.arrayBuffer()));
   validateLocalModelFiles(out, all.map(pickedPath));
@@ -67,13 +87,15 @@ export function validateLocalModelFiles(files: ReadonlyMap<string, Uint8Array>, 
   const missing: string[] = [];
   if (!files.has('config.json')) missing.push('config.json');
   const weights = [...files.keys()].filter((f) => f.endsWith('.safetensors'));
-  if (weights.length === 0) missing.push('a .safetensors weights file');
+  const noWeights = weights.length === 0 && !onnxModelFile(files);
+  if (noWeights) missing.push('a .safetensors weights file');
   const index = files.get(SHARD_INDEX);
   if (index) {
     for (const shard of shardNames(index, given)) if (!files.has(shard)) missing.push(shard);
   }
   if (missing.length > 0) {
-    throw new LocalModelFilesError(`the picked files are not a complete model: missing ${missing.join(', ')}; given: ${listGiven}`, missing, [...given]);
+    const orOnnx = noWeights ? ` (instead of safetensors, a folder may hold an ONNX export: onnx/${ONNX_MODEL_FILES.join(', ')})` : '';
+    throw new LocalModelFilesError(`the picked files are not a complete model: missing ${missing.join(', ')}; given: ${listGiven}${orOnnx}`, missing, [...given]);
   }
   jsonOf('config.json', files.get('config.json')!, given);
   for (const name of weights) {

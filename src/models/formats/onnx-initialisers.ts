@@ -94,6 +94,11 @@ function typedFields(t: TensorProto, name: string, dataType: number): Uint8Array
 export function readOnnxInitialisers(model: Uint8Array, externalData?: Uint8Array): Map<string, OnnxInitialiser> {
   const graph = decodeModel(model).graph;
   if (!graph) throw new OnnxInitialiserError('the model has no graph; is this an ONNX ModelProto file?');
+  return graphInitialisers(graph, externalData);
+}
+
+/** The initialisers of an already decoded graph (a reader that also walks the nodes decodes the model once). */
+export function graphInitialisers(graph: { initializer?: TensorProto[] | null }, externalData?: Uint8Array): Map<string, OnnxInitialiser> {
   const file = { location: null as string | null };
   const out = new Map<string, OnnxInitialiser>();
   for (const t of graph.initializer ?? []) {
