@@ -1,27 +1,18 @@
-// `npm run bench:step [-- --layers N --threads T --new-tokens K --no-transformers]`: one full default GFlowPO step at
-// SmolLM2-135M's shapes (vocab 49152, hidden 576, 9 heads, 3 kv heads, tied; 30 layers unless --layers) on wasm in
-// Node, random weights made in memory, token ids only (no tokenizer). The step as the loop runs it: 4 micro-batches of
-// 4 prompts sampled from one 256-token meta-prompt (temperature per micro-batch, top-k 50, top-p 0.9, train-mode
-// dropout, new tokens capped at 48 and no EOS stop so the workload is fixed), their logPrior, the 16 prompts scored on
-// 32 examples of ~40 tokens with 2 single-token labels (prefix reuse), then accumulate x4 + applyUpdate. Prints each
-// part's time, the peak resident memory, this machine's MatMul rate on the same backend, and last the three ratios
-// of issue 10. Model FLOPs are counted from shapes (matmuls and attention; LoRA and elementwise ops left out; the
-// update counted as forward + input-gradient backward = 2 forwards). Asserts nothing.
+// `npm run bench:step [-- --layers N --threads T --new-tokens K --no-transformers] [--browser | --webgpu]`: one full
+// default GFlowPO step at SmolLM2-135M's shapes (30 layers unless --layers), random weights made in memory, token ids
+// only; the step and its printed lines are scripts/bench/step-core.ts. Without a flag it runs on wasm in Node (the
+// transformers.js comparison then runs on onnxruntime-node's CPU: transformers.js has no wasm device in Node). With
+// --browser the same core runs in a headless Chromium page (scripts/bench/step-page.ts) on onnxruntime-web wasm as the
+// app loads it, transformers.js on its own wasm device; --webgpu the same on WebGPU (here SwiftShader: slow, use a
+// reduced --layers). Lines print as the page prints them; a crash of the page is reported with the last progress line.
+// Asserts nothing.
 import os from 'node:os';
-import { Graph } from '../src/autodiff/ir';
-import { matmul } from '../src/autodiff/ops';
-import { emitModel } from '../src/onnx/emit';
-import { GFLOWPO_DEFAULTS } from '../src/gflow/settings';
-import { PromptLM, type TrainingPair } from '../src/engines/prompt-lm';
-import { randomLlamaWeights } from '../src/models/llama/fixture';
-import { parseLlamaConfig } from '../src/models/llama/config';
-import type { LlamaConfig } from '../src/models/llama/types';
-import { parameterCount, toGraphLayout } from '../src/models/llama/weights';
-import { transformersJsFolderFiles } from '../src/models/llama/transformersjs-export';
-import { mulberry32, randomInt } from '../src/random/mulberry32';
-import { CausalLM } from '../src/runtime/causal-lm';
+import type { ConsoleMessage } from 'playwright';
 import { loadOrtNode } from '../src/runtime/ort-node';
-import { TransformersLM } from '../src/runtime/transformers-lm';
+import { CHROMIUM, runBenchPage } from './bench/browser';
+import { benchStep } from './bench/step-core';
+import type { StepPageResult } from './bench/step-page';
+import { RendererMemory } from './bench/step-rss';
 
 function flag(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -30,196 +21,73 @@ function flag(name: string, fallback: number): number {
   if (!Number.isInteger(v) || v < 1) throw new Error(`--${name} needs a positive integer, got '${process.argv[i + 1]}'`);
   return v;
 }
-const LAYERS = flag('layers', 30);
+const options = { layers: flag('layers', 30), newTokens: flag('new-tokens', 48), withTransformers: !process.argv.includes('--no-transformers') };
 const THREADS = flag('threads', 1);
-const NEW_TOKENS = flag('new-tokens', 48);
-const WITH_TRANSFORMERS = !process.argv.includes('--no-transformers');
-
-const SMOLLM2_135M = {
-  model_type: 'llama', vocab_size: 49152, hidden_size: 576, intermediate_size: 1536, num_hidden_layers: LAYERS,
-  num_attention_heads: 9, num_key_value_heads: 3, tie_word_embeddings: true, max_position_embeddings: 8192,
-  rope_theta: 100000, rms_norm_eps: 1e-5, bos_token_id: 1, eos_token_id: 2,
-};
-const META_TOKENS = 256;
-const EXAMPLES = 32;
-const EXAMPLE_TOKENS = [34, 46]; // "Input : <text> Output:" per example, ~40 tokens
-const LABELS = [[101], [102]];
-const { microBatches: MICRO_BATCHES, microBatchSize: MICRO_BATCH_SIZE } = GFLOWPO_DEFAULTS;
-const PROMPTS = MICRO_BATCHES * MICRO_BATCH_SIZE;
-
-// ---- memory and FLOPs ----------------------------------------------------------------------------------
-let peakRss = 0;
-const sampleRss = (): void => void (peakRss = Math.max(peakRss, process.memoryUsage().rss));
-const rssTimer = setInterval(sampleRss, 50);
+const PAGE_MINUTES = flag('timeout-min', 90);
 const gib = (bytes: number): string => `${(bytes / 2 ** 30).toFixed(2)} GiB`;
+const loadAverage = (): string => os.loadavg().map((x) => x.toFixed(1)).join(' ');
 
-/** FLOPs of `tokens` tokens through every layer's matmuls, attending to `context` positions on average. */
-function bodyFlops(c: LlamaConfig, tokens: number, context: number): number {
-  const h = c.hiddenSize;
-  const kv = c.numKvHeads * c.headDim;
-  const linear = 2 * (2 * h * h + 2 * h * kv + 3 * h * c.intermediateSize);
-  const attention = 4 * context * c.numHeads * c.headDim;
-  return tokens * c.numLayers * (linear + attention);
+async function inNode(): Promise<void> {
+  let peakRss = 0;
+  const sampleRss = (): void => void (peakRss = Math.max(peakRss, process.memoryUsage().rss));
+  const rssTimer = setInterval(sampleRss, 50);
+  await benchStep({
+    ort: await loadOrtNode(THREADS),
+    backend: 'wasm',
+    where: async () => `wasm in Node ${process.version}, ${THREADS} thread(s); load average ${loadAverage()} on ${os.cpus().length} cores`,
+    log: (line) => console.log(line),
+    progress: (line) => void process.stderr.write(`${line}\n`),
+    sampleMemory: sampleRss,
+    memoryNow: async () => `resident ${gib(process.memoryUsage().rss)}`,
+    memoryPeakLine: async () => {
+      clearInterval(rssTimer);
+      sampleRss();
+      const maxRss = process.resourceUsage().maxRSS * 1024;
+      return `peak memory: resident ${gib(Math.max(peakRss, maxRss))} (process maxRSS; the wasm heap is inside it, onnxruntime-web does not report it separately); load average now ${loadAverage()}`;
+    },
+    transformers: { device: 'cpu', label: 'onnxruntime-node CPU: transformers.js has no wasm device in Node' },
+  }, options);
 }
-const headFlops = (c: LlamaConfig, positions: number): number => positions * 2 * c.hiddenSize * c.vocabSize;
 
-// ---- timing --------------------------------------------------------------------------------------------
-async function timed<T>(run: () => Promise<T>): Promise<{ ms: number; value: T }> {
-  const t = performance.now();
-  const value = await run();
-  sampleRss();
-  return { ms: performance.now() - t, value };
-}
-const sec = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
-
-/** This backend's best MatMul rate: (M,K) @ (K,N) with the weight an initialiser, the fastest of 5 runs after a warm-up (a peak: on a shared machine the median measures the neighbours). */
-async function matmulPeak(ort: Awaited<ReturnType<typeof loadOrtNode>>, M: number, K: number, N: number): Promise<number> {
-  const g = new Graph();
-  const x = g.input('x', [M, K]);
-  const rng = mulberry32(3);
-  const w = g.constant(Float32Array.from({ length: K * N }, () => rng() - 0.5), [K, N], 'float32');
-  const session = await ort.InferenceSession.create(emitModel(g, { y: matmul(x, w) }), { executionProviders: ['wasm'], logSeverityLevel: 3 });
-  const input = new ort.Tensor('float32', Float32Array.from({ length: M * K }, () => rng() - 0.5), [M, K]);
-  const ms: number[] = [];
-  for (let i = 0; i < 6; i++) {
-    const t = performance.now();
-    const out = await session.run({ x: input });
-    ms.push(performance.now() - t);
-    out['y']!.dispose();
+async function inChromium(backend: 'wasm' | 'webgpu'): Promise<void> {
+  const renderer = new RendererMemory();
+  renderer.start();
+  let lastProgress = '(none yet)';
+  const query = new URLSearchParams({ backend, threads: String(THREADS), layers: String(options.layers), newTokens: String(options.newTokens), transformers: options.withTransformers ? '1' : '0' });
+  let result: StepPageResult | undefined;
+  try {
+    result = await runBenchPage<StepPageResult>('step-page.html', query.toString(), '__stepBench', PAGE_MINUTES * 60_000, async (tab) => {
+      await tab.exposeFunction('__stepLine', (stream: 'log' | 'progress', text: string) => {
+        if (stream === 'log') console.log(text);
+        else {
+          lastProgress = text.trim();
+          process.stderr.write(`${text}\n`);
+        }
+      });
+      await tab.exposeFunction('__stepHost', () => {
+        renderer.sample();
+        return { loadAverage: loadAverage(), cores: os.cpus().length, rendererPeakBytes: renderer.peak };
+      });
+      tab.on('console', (m: ConsoleMessage) => {
+        if ((m.type() === 'error' || m.type() === 'warning') && !m.text().startsWith('Failed to load resource')) process.stderr.write(`  [page ${m.type()}] ${m.text()}\n`);
+      });
+      tab.on('response', (r) => void (r.status() >= 400 && process.stderr.write(`  [page] ${r.status()} for ${r.url()}\n`)));
+      let loads = 0;
+      tab.on('load', () => void (++loads > 1 && process.stderr.write('  [page] the page loaded again: lines above this one come from the first load\n')));
+      tab.on('pageerror', (e) => void process.stderr.write(`  [page error] ${e.message}\n`));
+    });
+  } catch (error) {
+    result = { ok: false, reason: `the page ended abnormally (${error instanceof Error ? error.message.split('\n')[0] : String(error)})` };
+  } finally {
+    renderer.stop();
   }
-  await session.release();
-  const best = Math.min(...ms.slice(1));
-  return (2 * M * K * N) / (best / 1000);
+  if (!result) result = { ok: false, reason: `no ${CHROMIUM}; install Debian's chromium` };
+  if (!result.ok) {
+    console.log(`bench:step in Chromium (${backend}, ${options.layers} layers) stopped: ${result.reason}; last progress: ${lastProgress}; renderer process resident peak ${gib(renderer.peak)}`);
+    process.exitCode = 1;
+  }
 }
 
-const randomIds = (rng: () => number, n: number, vocab: number): number[] => Array.from({ length: n }, () => 3 + randomInt(rng, vocab - 3));
-
-async function main(): Promise<void> {
-  const config = parseLlamaConfig(SMOLLM2_135M);
-  const ort = await loadOrtNode(THREADS);
-  console.log(`bench:step: SmolLM2-135M shapes with ${LAYERS} layers (${(parameterCount(config) / 1e6).toFixed(1)}M parameters), random weights; wasm in Node ${process.version}, ${THREADS} thread(s); load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} on ${os.cpus().length} cores`);
-
-  let peak = await matmulPeak(ort, 1024, 1024, 1024);
-  console.log(`matmul peak (1024x1024 @ 1024x1024, weight an initialiser, wasm; best of 5): ${(peak / 1e9).toFixed(1)} GFLOP/s`);
-
-  const made = await timed(async () => randomLlamaWeights(config, 1));
-  const weights = made.value;
-  const settings = { ...GFLOWPO_DEFAULTS, seed: 0 };
-  const promptLM = new PromptLM(async () => ort);
-  const load = await timed(() => promptLM.load({ kind: 'loaded', model: { config, weights } }, settings, { backend: 'wasm' }));
-  const target = await timed(async () => {
-    const { uploadLlamaWeights } = await import('../src/runtime/causal-lm');
-    return CausalLM.create(ort, config, await uploadLlamaWeights(ort, 'wasm', config, weights));
-  });
-  console.log(`load: weights made in ${sec(made.ms)}; prompt-LM (weights, training graphs) ${sec(load.ms)}; target-LM ${sec(target.ms)}; resident ${gib(process.memoryUsage().rss)}`);
-
-  const rng = mulberry32(11);
-  const meta = [1, ...randomIds(rng, META_TOKENS - 1, config.vocabSize)];
-  const temperatures = Array.from({ length: MICRO_BATCHES }, () => settings.temperatureMin + rng() * (settings.temperatureMax - settings.temperatureMin));
-  let flops = 0;
-  const rate = (f: number, ms: number): string => `${((f / (ms / 1000)) / 1e9).toFixed(1)} GFLOP/s`;
-
-  // 1. Sampling: one call per micro-batch (its own temperature), prefix reuse over the meta-prompt.
-  const sampling = await timed(async () => {
-    const out: number[][] = [];
-    for (let m = 0; m < MICRO_BATCHES; m++) {
-      const seeds = Array.from({ length: MICRO_BATCH_SIZE }, (_, i) => m * MICRO_BATCH_SIZE + i);
-      const s = await promptLM.sample(seeds.map(() => meta), { seeds, temperature: temperatures[m]!, topK: settings.topK, topP: settings.topP, maxNewTokens: NEW_TOKENS, adapter: true, dropout: true, sharedPrefix: true, eosTokenIds: [] });
-      out.push(...s.map((x) => [...x.tokens, 2])); // the EOS the prompt is scored and trained with
-      process.stderr.write(`  sampled micro-batch ${m + 1}/${MICRO_BATCHES}\n`);
-    }
-    return out;
-  });
-  const prompts = sampling.value;
-  for (let m = 0; m < MICRO_BATCHES; m++) {
-    flops += bodyFlops(config, META_TOKENS - 1, META_TOKENS / 2); // the shared prefix, once per micro-batch
-    flops += bodyFlops(config, MICRO_BATCH_SIZE * NEW_TOKENS, META_TOKENS + NEW_TOKENS / 2) + headFlops(config, MICRO_BATCH_SIZE * NEW_TOKENS);
-  }
-  const samplingFlops = flops;
-  console.log(`sampling ${PROMPTS} prompts (${MICRO_BATCHES} x ${MICRO_BATCH_SIZE}, ${META_TOKENS}-token meta-prompt, ${NEW_TOKENS} new tokens): ${sec(sampling.ms)} (${(sampling.ms / (MICRO_BATCHES * NEW_TOKENS)).toFixed(0)} ms per decode step of ${MICRO_BATCH_SIZE} rows; ${rate(samplingFlops, sampling.ms)})`);
-
-  // 2. logPrior of each micro-batch's prompts (adapter off, prefix reuse).
-  const prior = await timed(async () => {
-    const out: number[] = [];
-    for (let m = 0; m < MICRO_BATCHES; m++) {
-      const batch = prompts.slice(m * MICRO_BATCH_SIZE, (m + 1) * MICRO_BATCH_SIZE);
-      out.push(...(await promptLM.score(batch.map(() => meta), batch, { adapter: false, sharedPrefix: true })));
-    }
-    return out;
-  });
-  const P = NEW_TOKENS + 1;
-  const priorFlops = MICRO_BATCHES * (bodyFlops(config, META_TOKENS - 1, META_TOKENS / 2) + bodyFlops(config, MICRO_BATCH_SIZE * P, META_TOKENS + P / 2) + headFlops(config, MICRO_BATCH_SIZE * P));
-  flops += priorFlops;
-  console.log(`logPrior of ${PROMPTS} prompts (${MICRO_BATCHES} calls): ${sec(prior.ms)} (${rate(priorFlops, prior.ms)})`);
-
-  // 3. The update (run before target scoring so its ratio prints early on a slow machine): accumulate x4 + applyUpdate; then a forward pass of micro-batch 0 for the ratio.
-  const pairsOf = (m: number): TrainingPair[] => prompts.slice(m * MICRO_BATCH_SIZE, (m + 1) * MICRO_BATCH_SIZE).map((prompt, i) => ({ prefix: meta, prompt, logReward: prior.value[m * MICRO_BATCH_SIZE + i]! + Math.log(0.5) * EXAMPLES }));
-  const accumulateMs: number[] = [];
-  let logZ: number | null = null;
-  const update = await timed(async () => {
-    for (let m = 0; m < MICRO_BATCHES; m++) {
-      const a = await timed(() => promptLM.accumulate(pairsOf(m), { logZ, logZDecay: logZ === null ? 0 : settings.logZDecay, microBatches: MICRO_BATCHES, microBatch: m }));
-      logZ = a.value.logZ;
-      accumulateMs.push(a.ms);
-    }
-    return promptLM.applyUpdate({ lr: settings.learningRate });
-  });
-  const updateFlops = MICRO_BATCHES * 2 * (bodyFlops(config, MICRO_BATCH_SIZE * (META_TOKENS + P), (META_TOKENS + P) / 2) + headFlops(config, MICRO_BATCH_SIZE * P));
-  flops += updateFlops;
-  const forward = await timed(() => promptLM.forwardOnly(pairsOf(0), { logZ, logZDecay: settings.logZDecay, microBatch: 0 }));
-  const forwardAgain = await timed(() => promptLM.forwardOnly(pairsOf(0), { logZ, logZDecay: settings.logZDecay, microBatch: 0 })); // warm
-  const forwardMs = Math.min(forward.ms, forwardAgain.ms);
-  const accumulateWarm = Math.min(...accumulateMs.slice(1));
-  console.log(`update: accumulate x${MICRO_BATCHES} (${accumulateMs.map(sec).join(', ')}) + applyUpdate = ${sec(update.ms)} (${rate(updateFlops, update.ms)}; grad norm ${update.value.gradNorm.toFixed(3)}, finite ${update.value.finite})`);
-  console.log(`forward of micro-batch 0 (the training graph's forward only): ${sec(forwardMs)}`);
-  console.log(`lora-update/forward so far: ${(accumulateWarm / forwardMs).toFixed(2)}`);
-
-  // 4. Target scoring: each prompt on 32 examples x 2 single-token labels, one call per prompt (prefix reuse).
-  const exampleIds = Array.from({ length: EXAMPLES }, () => randomIds(rng, EXAMPLE_TOKENS[0]! + randomInt(rng, EXAMPLE_TOKENS[1]! - EXAMPLE_TOKENS[0]! + 1), config.vocabSize));
-  const meanExample = exampleIds.reduce((n, x) => n + x.length, 0) / EXAMPLES;
-  const scoring = await timed(async () => {
-    for (const [i, p] of prompts.entries()) {
-      const prefixes = exampleIds.flatMap((x) => LABELS.map(() => [...p, ...x]));
-      await target.value.scoreSharedPrefix(prefixes, exampleIds.flatMap(() => LABELS), { adapter: false, padTokenId: 0 });
-      process.stderr.write(`  scored prompt ${i + 1}/${PROMPTS}\n`);
-    }
-  });
-  const scoringFlops = PROMPTS * (bodyFlops(config, P - 1, P / 2) + bodyFlops(config, EXAMPLES * meanExample, P + meanExample / 2) + headFlops(config, EXAMPLES));
-  flops += scoringFlops;
-  console.log(`target scoring: ${PROMPTS} prompts x ${EXAMPLES} examples (~${meanExample.toFixed(0)} tokens, ${LABELS.length} single-token labels): ${sec(scoring.ms)} (${rate(scoringFlops, scoring.ms)})`);
-
-  const stepMs = sampling.ms + prior.ms + scoring.ms + update.ms;
-  console.log(`step: ${sec(stepMs)}, ${(flops / 1e12).toFixed(3)} TFLOP counted (${rate(flops, stepMs)})`);
-
-  // 5. Distinct-prompt decode vs transformers.js: 16 different prompts, greedy, NEW_TOKENS tokens, same weights.
-  let decodeRatio = 'n/a (--no-transformers)';
-  if (WITH_TRANSFORMERS) {
-    const distinct = Array.from({ length: PROMPTS }, () => [1, ...randomIds(rng, 31 + randomInt(rng, 33), config.vocabSize)]);
-    const greedy = { temperature: 0, topP: 1, maxNewTokens: NEW_TOKENS, eosTokenIds: [], seeds: distinct.map(() => 0), adapter: false, padTokenId: 0 };
-    await target.value.sample(distinct, { ...greedy, maxNewTokens: 2 }); // warm-up
-    const ours = await timed(() => target.value.sample(distinct, greedy));
-    const folder = transformersJsFolderFiles({ 'config.json': new TextEncoder().encode(JSON.stringify(SMOLLM2_135M)) }, config, toGraphLayout(config, weights));
-    const theirs = await TransformersLM.fromFiles(folder, { device: 'cpu' });
-    const options = { maxNewTokens: NEW_TOKENS, doSample: false, eosTokenIds: [], padTokenId: 0 };
-    await theirs.generate(distinct, { ...options, maxNewTokens: 2 });
-    const t = await timed(() => theirs.generate(distinct, options));
-    const same = ours.value.filter((s, i) => s.tokens.every((x, j) => x === t.value[i]![j])).length;
-    await theirs.release();
-    console.log(`distinct-prompt decode (${PROMPTS} prompts of 32-64 tokens, ${NEW_TOKENS} greedy tokens): ours (wasm) ${sec(ours.ms)}, transformers.js (onnxruntime-node CPU: transformers.js has no wasm device in Node) ${sec(t.ms)}; same tokens in ${same}/${PROMPTS} rows`);
-    decodeRatio = (t.ms / ours.ms).toFixed(2);
-  }
-  await target.value.release();
-  await promptLM.release();
-  const peakAgain = await matmulPeak(ort, 1024, 1024, 1024);
-  console.log(`matmul peak measured again at the end: ${(peakAgain / 1e9).toFixed(1)} GFLOP/s (the higher of the two is used)`);
-  peak = Math.max(peak, peakAgain);
-  clearInterval(rssTimer);
-  sampleRss();
-  const maxRss = process.resourceUsage().maxRSS * 1024;
-  console.log(`peak memory: resident ${gib(Math.max(peakRss, maxRss))} (process maxRSS; the wasm heap is inside it, onnxruntime-web does not report it separately); load average now ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
-  console.log(`lora-update/forward at 135M: ${(accumulateWarm / forwardMs).toFixed(2)}`);
-  console.log(`distinct-prompt decode vs transformers.js at 135M: ${decodeRatio}`);
-  console.log(`step FLOP rate / matmul peak: ${((flops / (stepMs / 1000)) / peak).toFixed(2)}`);
-}
-
-await main();
+if (process.argv.includes('--webgpu')) await inChromium('webgpu');
+else if (process.argv.includes('--browser')) await inChromium('wasm');
+else await inNode();
