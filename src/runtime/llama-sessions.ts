@@ -21,17 +21,15 @@ export const WASM_BAKE_LIMIT_BYTES = 96 * 2 ** 20;
 /** The two scorers (the target LM's hot path) bake in below this: four sessions then hold copies. */
 export const WASM_BAKE_SCORERS_LIMIT_BYTES = 48 * 2 ** 20;
 /**
- * Above WASM_BAKE_LIMIT_BYTES and up to this, one decoder session bakes the weights in (a 135M-parameter model in
- * float32 is 513 MiB): fed as inputs, every decode step copies them all into the wasm heap and MatMul cannot
- * prepack them (at SmolLM2-135M's shapes a step of 4 rows took ~350 ms fed, ~150 ms baked). The scorers, whose
- * runs are few and long, keep the one shared input copy.
+ * Large weights (above WASM_BAKE_LIMIT_BYTES) bake into one decoder session while the realm's budget has room (a
+ * 135M-parameter model in float32 is 513 MiB): fed as inputs, every decode step copies them all into the wasm heap
+ * and MatMul cannot prepack them (at SmolLM2-135M's shapes a step of 4 rows took ~350 ms fed, ~150 ms baked). The
+ * scorers, whose runs are few and long, keep the one shared input copy. One wasm heap (at most 4 GiB) serves every
+ * session of a worker, so the budget is per realm; lower it on a device short of memory.
  */
-export const WASM_BAKE_ONE_DECODER_LIMIT_BYTES = 640 * 2 ** 20;
+export const wasmBakeBudget = { bytes: 640 * 2 ** 20 };
 
-/**
- * Bytes baked into large one-decoder sessions in this realm (one wasm heap of at most 4 GiB serves every session
- * of a worker): a second large model (the target-LM beside the prompt-LM) feeds its weights instead of baking.
- */
+/** Bytes baked into large one-decoder sessions in this realm (the first model to sample; the rest feed theirs). */
 let largeBakedBytes = 0;
 
 export class SamplingError extends Error {
@@ -98,29 +96,34 @@ export class LlamaSessions {
   private adapterSource: AdapterSource | undefined;
   private hostLora = new Map<string, ortTypes.Tensor>();
   private readonly sessions = new Map<SessionKind, Promise<ortTypes.InferenceSession>>();
+  /** Bytes this model holds of the realm's large-bake budget (given back on release). */
+  private largeBaked = 0;
 
   private constructor(
     readonly ort: Ort,
     readonly config: LlamaConfig,
     readonly weights: DeviceWeights,
     readonly lora: LoraSettings | undefined,
-    private readonly openers: Readonly<Record<SessionKind, () => Promise<ortTypes.InferenceSession>>>,
-    /** The decoders hold the weights as initialisers (not fed per run). */
-    readonly decodersBaked: boolean,
+    private readonly openers: Readonly<Record<SessionKind, (bakeDecoders: boolean) => Promise<ortTypes.InferenceSession>>>,
+    /**
+     * Whether the decoders bake the weights in: decided now, or 'budget' (large weights, placement 'auto'): when the
+     * first decoder opens, if the realm's large-bake budget still has room for them.
+     */
+    private decoderBake: boolean | 'budget',
     /** The scorers hold the weights as initialisers. */
     readonly scorersBaked: boolean,
     /** Every decoding call runs the shared-prefix decoder (an empty prefix when there is none). */
     readonly oneDecoder: boolean,
-    /** Bytes this model holds of the realm's large-bake budget (given back on release). */
-    private largeBaked: number,
     /** (V) 0 on allowed tokens, -1e9 elsewhere; every graph adds it to its logits. */
     private readonly bias?: Float32Array,
   ) {}
 
   /**
    * Prepares the five graphs over `weights` (graph layout); each is compiled and opened on first use.
-   * On wasm, graph inputs are copied into the heap on every run and MatMul cannot prepack them, so the two
-   * decoders (the sampling loop) bake small models' weights in as initialisers; 'inputs' keeps one shared copy.
+   * On wasm, graph inputs are copied into the heap on every run and MatMul cannot prepack them, so the decoders
+   * (the sampling loop) bake the weights in as initialisers: both decoders for small models; for large ones
+   * (up to wasmBakeBudget) one decoder, if the realm's budget has room when it first opens
+   * (the first model of a worker to sample). 'inputs' keeps one shared copy fed to every run.
    */
   static async create(ort: Ort, config: LlamaConfig, weights: DeviceWeights, options: LlamaSessionOptions = {}): Promise<LlamaSessions> {
     const backend = weights.backend;
@@ -129,15 +132,14 @@ export class LlamaSessions {
     const quant = options.quant ? { quant: options.quant } : {};
     const choice = options.placement ?? 'auto';
     const bytes = weights.byteLength();
-    const large = bytes > WASM_BAKE_LIMIT_BYTES;
-    const fitsOnce = bytes <= WASM_BAKE_ONE_DECODER_LIMIT_BYTES && largeBakedBytes + bytes <= WASM_BAKE_ONE_DECODER_LIMIT_BYTES;
-    const bake = backend === 'wasm' && (choice === 'initialisers' || (choice === 'auto' && (!large || fitsOnce)));
-    const oneDecoder = options.oneDecoder ?? (bake && large);
-    const largeBaked = bake && large ? bytes : 0;
-    largeBakedBytes += largeBaked;
-    const decoderPlacement: WeightPlacement = bake ? { kind: 'initialisers', weights: weights.hostWeights(), ...quant } : { kind: 'inputs', ...quant };
-    const bakeScorers = bake && (choice === 'initialisers' || bytes <= WASM_BAKE_SCORERS_LIMIT_BYTES);
-    const scorerPlacement: WeightPlacement = bakeScorers ? decoderPlacement : { kind: 'inputs', ...quant };
+    const large = backend === 'wasm' && bytes > WASM_BAKE_LIMIT_BYTES;
+    const decoderBake: boolean | 'budget' =
+      backend !== 'wasm' || choice === 'inputs' ? false : choice === 'initialisers' || !large ? true : bytes <= wasmBakeBudget.bytes ? 'budget' : false;
+    const oneDecoder = options.oneDecoder ?? large;
+    const baked = (): WeightPlacement => ({ kind: 'initialisers', weights: weights.hostWeights(), ...quant });
+    const fed: WeightPlacement = { kind: 'inputs', ...quant };
+    const bakeScorers = backend === 'wasm' && (choice === 'initialisers' || (choice === 'auto' && bytes <= WASM_BAKE_SCORERS_LIMIT_BYTES));
+    const scorerPlacement = (): WeightPlacement => (bakeScorers ? baked() : fed);
     const presents = Array.from({ length: config.numLayers }, (_, l) => [io.presentKey(l), io.presentValue(l)]).flat();
     const decoderOptions = {
       executionProviders: [backend],
@@ -147,16 +149,34 @@ export class LlamaSessions {
     const restricted = options.allowedTokens !== undefined;
     const lora = { ...(options.lora ? { lora: options.lora } : {}), logitBias: restricted };
     const scorerOptions = { executionProviders: [backend], logSeverityLevel: 3 as const };
-    const open = (graph: () => Uint8Array, sessionOptions: ortTypes.InferenceSession.SessionOptions) => () => ort.InferenceSession.create(graph(), sessionOptions);
-    const openers: Record<SessionKind, () => Promise<ortTypes.InferenceSession>> = {
-      decoder: open(() => decoderGraph(config, { weights: decoderPlacement, cache: true, logits: 'last', ...lora }), decoderOptions),
-      sharedDecoder: open(() => decoderGraph(config, { weights: decoderPlacement, cache: true, logits: 'last', sharedPrefix: true, ...lora }), decoderOptions),
-      scorer: open(() => scoringGraph(config, scorerPlacement, options.lora, { logitBias: restricted }), scorerOptions),
-      sharedScorer: open(() => scoringGraph(config, scorerPlacement, options.lora, { sharedPrefix: true, logitBias: restricted }), scorerOptions),
-      sharedNext: open(() => nextTokenGraph(config, scorerPlacement, options.lora, { sharedPrefix: true, logitBias: restricted }), scorerOptions),
+    const open = (graph: () => Uint8Array, sessionOptions: ortTypes.InferenceSession.SessionOptions) => ort.InferenceSession.create(graph(), sessionOptions);
+    const openers: Record<SessionKind, (bakeDecoders: boolean) => Promise<ortTypes.InferenceSession>> = {
+      decoder: (bake) => open(() => decoderGraph(config, { weights: bake ? baked() : fed, cache: true, logits: 'last', ...lora }), decoderOptions),
+      sharedDecoder: (bake) => open(() => decoderGraph(config, { weights: bake ? baked() : fed, cache: true, logits: 'last', sharedPrefix: true, ...lora }), decoderOptions),
+      scorer: () => open(() => scoringGraph(config, scorerPlacement(), options.lora, { logitBias: restricted }), scorerOptions),
+      sharedScorer: () => open(() => scoringGraph(config, scorerPlacement(), options.lora, { sharedPrefix: true, logitBias: restricted }), scorerOptions),
+      sharedNext: () => open(() => nextTokenGraph(config, scorerPlacement(), options.lora, { sharedPrefix: true, logitBias: restricted }), scorerOptions),
     };
     const bias = restricted ? logitBias(config.vocabSize, options.allowedTokens!) : undefined;
-    return new LlamaSessions(ort, config, weights, options.lora, openers, bake, bakeScorers, oneDecoder, largeBaked, bias);
+    return new LlamaSessions(ort, config, weights, options.lora, openers, decoderBake, bakeScorers, oneDecoder, bias);
+  }
+
+  /** The decoders hold the weights as initialisers (for large weights: known once the first decoder opened). */
+  get decodersBaked(): boolean {
+    return this.decoderBake === true;
+  }
+
+  /** Settles a 'budget' bake when the first decoder opens: bake if the realm's budget has room, and hold it. */
+  private settleDecoderBake(): boolean {
+    if (this.decoderBake === 'budget') {
+      const bytes = this.weights.byteLength();
+      this.decoderBake = largeBakedBytes + bytes <= wasmBakeBudget.bytes;
+      if (this.decoderBake) {
+        this.largeBaked = bytes;
+        largeBakedBytes += bytes;
+      }
+    }
+    return this.decoderBake;
   }
 
   /** The session of `kind`, compiled and opened the first time it is needed ('decoder' is the shared one with oneDecoder). */
@@ -164,7 +184,8 @@ export class LlamaSessions {
     if (kind === 'decoder' && this.oneDecoder) kind = 'sharedDecoder';
     let s = this.sessions.get(kind);
     if (!s) {
-      s = this.openers[kind]();
+      const bake = kind === 'decoder' || kind === 'sharedDecoder' ? this.settleDecoderBake() : false;
+      s = this.openers[kind](bake);
       s.catch(() => this.sessions.delete(kind)); // a failed open is retried next time
       this.sessions.set(kind, s);
     }

@@ -22,6 +22,7 @@ export async function prefill(
   const { numLayers: NL, numKvHeads: KV, headDim: D } = lm.config;
   const L = tokens.length;
   const { mask, positions } = maskAndPositions([0], 0, L);
+  const decoder = await lm.decoderFor(undefined); // first: it settles whether the weights are baked in
   const feeds: Record<string, ortTypes.Tensor> = { ...lm.modelFeeds(adapter, lm.decodersBaked), ...lm.dropoutFeeds([dropout.seed], dropout.train) };
   for (let l = 0; l < NL; l++) {
     feeds[io.pastKey(l)] = toOrt(lm.ort, hostTensor('float32', [1, KV, 0, D], new Float32Array(0)));
@@ -30,7 +31,6 @@ export async function prefill(
   feeds[io.ids] = toOrt(lm.ort, hostTensor('int64', [1, L], BigInt64Array.from(tokens.map(BigInt))));
   feeds[io.positions] = toOrt(lm.ort, hostTensor('int64', [1, L], positions));
   feeds[io.mask] = toOrt(lm.ort, hostTensor('bool', [1, L, L], mask));
-  const decoder = await lm.decoderFor(undefined);
   let out: ortTypes.InferenceSession.OnnxValueMapType;
   try {
     out = await decoder.session.run({ ...feeds, ...decoder.prefix });
