@@ -1,28 +1,13 @@
 // Top-k then top-p in Hugging Face generate's order (temperature, top-k, top-p): top-k keeps the k most likely
 // tokens (ties at the k-th too), top-p then reads the mass renormalised over them, and seeded draws follow the
-// kept distribution and never leave it. Brute-force references on random vocabularies check the fast selection.
+// kept distribution and never leave it. Brute-force references on random vocabularies check the fast selection
+// (the full 49152-token vocabulary: token-sampling-large.test.ts).
 import { describe, expect, it } from 'vitest';
 import { mulberry32, randn } from '../../src/random/mulberry32';
 import { sampleToken, truncatedDistribution } from '../../src/runtime/token-sampling';
+import { bruteForce } from './token-sampling-reference';
 
 const log = (ps: number[]) => ps.map(Math.log);
-
-/** Reference: sort every token, keep k (and ties), renormalise, keep the smallest prefix reaching p. */
-function bruteForce(logits: number[], temperature: number, topK: number, topP: number): Map<number, number> {
-  const order = logits.map((_, i) => i).sort((a, b) => logits[b]! - logits[a]! || a - b);
-  const kth = topK > 0 && topK < logits.length ? logits[order[topK - 1]!]! : -Infinity;
-  const kept = order.filter((i) => logits[i]! >= kth);
-  const w = kept.map((i) => Math.exp(logits[i]! / temperature));
-  const total = w.reduce((a, b) => a + b, 0);
-  const out = new Map<number, number>();
-  let mass = 0;
-  for (let j = 0; j < kept.length && (j === 0 || mass < topP * total); j++) {
-    mass += w[j]!;
-    out.set(kept[j]!, w[j]!);
-  }
-  for (const [t, x] of out) out.set(t, x / mass);
-  return out;
-}
 
 function asMap(d: { tokens: number[]; probs: number[] }): Map<number, number> {
   return new Map(d.tokens.map((t, i) => [t, d.probs[i]!]));
@@ -65,9 +50,9 @@ describe('top-k', () => {
     expect(truncatedDistribution(logits, { temperature: 2, topK: 3, topP: 0.8 }).tokens).toEqual([0, 1, 2]);
   });
 
-  it('equals a brute-force sort on random vocabularies (49152 tokens, k 50, p 0.9, several temperatures)', () => {
+  it('equals a brute-force sort on random vocabularies (up to 2000 tokens; k 50, p 0.9 at several temperatures)', () => {
     const rng = mulberry32(5);
-    for (const [V, k, p, t] of [[49152, 50, 0.9, 1], [49152, 50, 0.9, 2], [49152, 50, 0.9, 0.5], [1000, 7, 0.5, 1.3], [300, 0, 0.8, 1]] as const) {
+    for (const [V, k, p, t] of [[2000, 50, 0.9, 1], [2000, 50, 0.9, 2], [2000, 50, 0.9, 0.5], [1000, 7, 0.5, 1.3], [300, 0, 0.8, 1]] as const) {
       const logits = Array.from({ length: V }, () => 3 * randn(rng));
       const got = asMap(truncatedDistribution(logits, { temperature: t, topK: k, topP: p }));
       const want = bruteForce(logits, t, k, p);
@@ -79,7 +64,7 @@ describe('top-k', () => {
 });
 
 describe('seeded draws follow the kept distribution', () => {
-  const N = 20_000;
+  const N = 5000;
   function frequencies(logits: number[], warpers: { temperature: number; topK: number; topP: number }, seed: number): Map<number, number> {
     const rng = mulberry32(seed);
     const counts = new Map<number, number>();
@@ -113,14 +98,5 @@ describe('seeded draws follow the kept distribution', () => {
     expect(counts.get(2) ?? 0).toBe(0);
     expect(counts.get(3) ?? 0).toBe(0);
     expectFollows(counts, new Map([[0, 4 / 7], [1, 3 / 7]]));
-  });
-
-  it('GFlowPO sampling at temperature 2, top-k 50 then top-p 0.9 over a peaked 49152-token vocabulary never draws past the 50th token', () => {
-    const rng = mulberry32(3);
-    const logits = Array.from({ length: 49152 }, (_, i) => -0.002 * i + 0.3 * randn(rng)); // a long flat tail
-    const order = logits.map((_, i) => i).sort((a, b) => logits[b]! - logits[a]!);
-    const top50 = new Set(order.slice(0, 50));
-    const draw = mulberry32(4);
-    for (let i = 0; i < 400; i++) expect(top50.has(sampleToken(logits, { temperature: 2, topK: 50, topP: 0.9 }, draw).token)).toBe(true);
   });
 });
