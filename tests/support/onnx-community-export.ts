@@ -205,5 +205,5 @@ export function withExternalData(model: Uint8Array, location: string): { model: 
     data.set(p, at);
     at += p.byteLength;
   }
-  return { model: encodeModel(proto), data };
+  return { model: new Uint8Array(encodeModel(proto)), data }; // a plain Uint8Array (protobufjs gives a Buffer in Node)
 }

@@ -8,10 +8,11 @@ export const ONNX_MODEL_FILES = ['model.onnx', 'model_fp16.onnx', 'model_q4.onnx
 const baseName = (path: string) => path.split('/').pop() ?? path;
 
 /**
- * The ONNX model among `files` (keys are base names or 'onnx/<name>' paths) when there are no safetensors weights:
+ * The ONNX model among `files` (keys are base names or 'onnx/<name>' paths; a map of the files or a set of their
+ * names, as a hub repo lists them) when there are no safetensors weights:
  * the first of ONNX_MODEL_FILES present, with its external data file (<name>_data or <name>.data) when given.
  */
-export function onnxModelFile(files: ReadonlyMap<string, Uint8Array>): { model: string; data: string | null } | null {
+export function onnxModelFile(files: { keys(): Iterable<string>; has(name: string): boolean }): { model: string; data: string | null } | null {
   if ([...files.keys()].some((k) => k.endsWith('.safetensors')) || files.has('model.safetensors.index.json')) return null;
   for (const wanted of ONNX_MODEL_FILES) {
     const model = [...files.keys()].find((k) => baseName(k) === wanted);

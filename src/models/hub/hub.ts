@@ -1,19 +1,31 @@
 // Model download from a Hugging Face-compatible hub (`${host}/${modelId}/resolve/${revision}/${file}`): streamed
 // with byte progress into a buffer that grows with the bytes received and is capped per file type (http.ts, shared
 // with the datasets-server client), checked (length, JSON, safetensors header) before anything is cached, then served
-// from a ModelCache. It does not parse configs or build models; files the user picks from disk are in local-files.ts.
+// from a ModelCache. Safetensors weights (one file or an index and its shards); a repo without them (or a request for
+// one ONNX variant, HubSettings.onnx) gets one transformers.js ONNX export (onnx/model*.onnx and its external data),
+// chosen from the hub API's file list by onnx-files.ts's preference. It does not parse configs or build models;
+// files the user picks from disk are in local-files.ts.
 import { parseSafetensorsHeader } from '../../onnx/safetensors';
-import { HttpBodyError, downloadCap, httpFailure, httpOrigin, isRepoId, networkFailure, readBody } from './http';
+import { ONNX_MODEL_FILES } from '../formats/onnx-files';
+import { DOWNLOAD_CAPS, HttpBodyError, downloadCap, failureAdvice, httpFailure, httpOrigin, isRepoId, networkFailure, readBody } from './http';
+import { type OnnxVariant, SHARD_INDEX, SINGLE_WEIGHTS, chooseWeightFiles } from './hub-weights';
 import type { ModelCache } from './model-cache';
+
+export { type OnnxVariant, UnsupportedModelFilesError } from './hub-weights';
 
 export interface HubSettings {
   /** Hub origin, optionally with a path prefix (a mirror); default 'https://huggingface.co'. */
   host: string;
   /** Branch, tag or commit; default 'main'. The cache keys on this string: pin a commit to freeze a model. */
   revision?: string;
+  /**
+   * Download this ONNX export (onnx/<name> and its external data) instead of the safetensors weights. Unset: the
+   * safetensors weights, or when the repo has none, the first of ONNX_MODEL_FILES it has.
+   */
+  onnx?: OnnxVariant;
 }
 
-export const DEFAULT_HUB_SETTINGS: Readonly<Required<HubSettings>> = Object.freeze({ host: 'https://huggingface.co', revision: 'main' });
+export const DEFAULT_HUB_SETTINGS: Readonly<Required<Omit<HubSettings, 'onnx'>>> = Object.freeze({ host: 'https://huggingface.co', revision: 'main' });
 
 export interface DownloadProgress {
   file: string;
@@ -99,12 +111,14 @@ export class CorruptFileError extends DownloadError {
 }
 
 const CONFIG = 'config.json';
-const SHARD_INDEX = 'model.safetensors.index.json';
-const SINGLE_WEIGHTS = 'model.safetensors';
 const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json'];
 const OPTIONAL_FILES = ['generation_config.json'];
 /** Written next to a model's files once all of them are cached, so a later load (even offline) needs no request. */
 export const MANIFEST_FILE = '.gflowpo-manifest.json';
+/** The manifest of a download of one ONNX variant (HubSettings.onnx): the default one may name other weights. */
+export const onnxManifestFile = (variant: OnnxVariant): string => `.gflowpo-manifest.${variant}.json`;
+/** Names the hub API's file list in DownloadError.file. */
+const FILE_LIST = '(file list)';
 
 export function validateModelId(modelId: string): void {
   if (!isRepoId(modelId)) {
@@ -121,29 +135,42 @@ function validateFileName(file: string): void {
   }
 }
 
-function resolveSettings(settings: Partial<HubSettings> = {}): { host: string; revision: string } {
+function resolveSettings(settings: Partial<HubSettings> = {}): { host: string; revision: string; onnx: OnnxVariant | undefined } {
   const host = httpOrigin(settings.host ?? DEFAULT_HUB_SETTINGS.host);
   if (host === undefined) {
     throw new HubRequestError(`hub host ${JSON.stringify(settings.host)} is not an http(s) URL; use e.g. ${DEFAULT_HUB_SETTINGS.host}`);
   }
   const revision = settings.revision ?? DEFAULT_HUB_SETTINGS.revision;
   if (typeof revision !== 'string' || revision === '') throw new HubRequestError(`hub revision must be a branch, tag or commit, got ${JSON.stringify(revision)}`);
-  return { host, revision };
+  const onnx = settings.onnx;
+  if (onnx !== undefined && !(ONNX_MODEL_FILES as readonly string[]).includes(onnx)) {
+    throw new HubRequestError(`ONNX variant ${JSON.stringify(onnx)} is not one this app reads; use one of ${ONNX_MODEL_FILES.join(', ')} (the file name under onnx/)`);
+  }
+  return { host, revision, onnx };
 }
+
+const segments = (path: string) => path.split('/').map(encodeURIComponent).join('/');
 
 /** `${host}/${modelId}/resolve/${revision}/${file}`, each path segment percent-encoded (a revision like 'refs/pr/1' is one segment). */
 export function hubFileUrl(modelId: string, file: string, settings: Partial<HubSettings> = {}): string {
   validateModelId(modelId);
   validateFileName(file);
   const { host, revision } = resolveSettings(settings);
-  const segments = (path: string) => path.split('/').map(encodeURIComponent).join('/');
   return `${host}/${segments(modelId)}/resolve/${encodeURIComponent(revision)}/${segments(file)}`;
+}
+
+/** The hub API's description of a model revision, whose `siblings` list its files: `${host}/api/models/${modelId}/revision/${revision}`. */
+export function hubFileListUrl(modelId: string, settings: Partial<HubSettings> = {}): string {
+  validateModelId(modelId);
+  const { host, revision } = resolveSettings(settings);
+  return `${host}/api/models/${segments(modelId)}/revision/${encodeURIComponent(revision)}`;
 }
 
 interface Context {
   modelId: string;
   host: string;
   revision: string;
+  onnx: OnnxVariant | undefined;
   settings: Partial<HubSettings>;
   cache: ModelCache;
   fetch: typeof globalThis.fetch;
@@ -315,19 +342,66 @@ export interface ModelFilePlan {
 }
 
 /**
- * Decides the files of a safetensors model: config.json (its 404 is ModelNotFoundError), then the shards listed by
- * model.safetensors.index.json if the hub has one, else model.safetensors; the tokenizer files; generation_config.json
- * if present. A manifest from an earlier complete download answers without any request.
+ * Decides the files of a model: config.json (its 404 is ModelNotFoundError), then the shards listed by
+ * model.safetensors.index.json if the hub has one; else the hub API's file list decides between model.safetensors
+ * and one ONNX export (the first of ONNX_MODEL_FILES under onnx/, or settings.onnx when given, with its external data
+ * file); the tokenizer files; generation_config.json if present. A host without the file list API gets
+ * model.safetensors (or onnx/<settings.onnx> and whichever data file name answers). A manifest from an earlier
+ * complete download answers without any request.
  */
 export async function resolveModelFiles(modelId: string, options: FetchModelOptions): Promise<ModelFilePlan> {
   const ctx = context(modelId, options);
   const manifest = await readManifest(ctx);
   if (manifest) return { required: manifest, optional: [], fetched: new Map(), source: 'cache' };
   const fetched = await fetchModelFiles(modelId, [CONFIG], options);
-  const index = (await fetchModelFiles(modelId, [SHARD_INDEX], { ...options, optional: [SHARD_INDEX] })).get(SHARD_INDEX);
-  if (index) fetched.set(SHARD_INDEX, index);
-  const weights = index ? [SHARD_INDEX, ...Object.keys(shardMap(ctx, index))] : [SINGLE_WEIGHTS];
-  return { required: [CONFIG, ...TOKENIZER_FILES, ...weights], optional: [...OPTIONAL_FILES], fetched, source: 'hub' };
+  if (ctx.onnx === undefined) {
+    const index = (await fetchModelFiles(modelId, [SHARD_INDEX], { ...options, optional: [SHARD_INDEX] })).get(SHARD_INDEX);
+    if (index) {
+      fetched.set(SHARD_INDEX, index);
+      return { required: [CONFIG, ...TOKENIZER_FILES, SHARD_INDEX, ...Object.keys(shardMap(ctx, index))], optional: [...OPTIONAL_FILES], fetched, source: 'hub' };
+    }
+  }
+  const weights = chooseWeightFiles(ctx, await listRepoFiles(ctx));
+  return { required: [CONFIG, ...TOKENIZER_FILES, ...weights.required], optional: [...OPTIONAL_FILES, ...weights.optional], fetched, source: 'hub' };
+}
+
+/**
+ * The repo's files at the revision from the hub API (its `siblings`), no progress reported and nothing cached; undefined
+ * when the host has no such API (a plain mirror answering 404/400/401/403, or something that is not the API's JSON).
+ * A network failure, rate limiting, a server error or a broken body is a DownloadError.
+ */
+async function listRepoFiles(ctx: Context): Promise<string[] | undefined> {
+  const url = hubFileListUrl(ctx.modelId, ctx.settings);
+  const details = { modelId: ctx.modelId, file: FILE_LIST, url };
+  throwIfAborted(ctx.signal);
+  let response: Response;
+  try {
+    response = await ctx.fetch(url, { signal: ctx.signal });
+  } catch (error) {
+    const reason = networkFailure(error, ctx.signal);
+    throw new DownloadError(`could not reach ${ctx.host} for the file list of ${ctx.modelId} (${url}): ${reason}. You may be offline; models already cached still load offline.`, { ...details, cause: error });
+  }
+  if (!response.ok) {
+    await response.body?.cancel().catch(() => {});
+    const failure = httpFailure(response.status);
+    if (failure !== 'rate-limited' && failure !== 'server') return undefined;
+    throw new DownloadError(`${url} answered HTTP ${response.status} ${response.statusText} for the file list of ${ctx.modelId}: ${failureAdvice(failure)}.`, { ...details, status: response.status });
+  }
+  let bytes: Uint8Array;
+  try {
+    bytes = await readBody(response, { cap: DOWNLOAD_CAPS.json, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+  } catch (error) {
+    if (!(error instanceof HttpBodyError)) throw error;
+    throw new DownloadError(`the file list of ${ctx.modelId} (${url}) could not be read: ${error.message}; try again.`, { ...details, expectedBytes: error.expectedBytes, receivedBytes: error.receivedBytes, cause: error });
+  }
+  let siblings: unknown;
+  try {
+    siblings = (parseJson(bytes) as { siblings?: unknown } | null)?.siblings;
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(siblings)) return undefined;
+  return siblings.map((s) => (s as { rfilename?: unknown } | null)?.rfilename).filter((f): f is string => typeof f === 'string' && f !== '' && !f.includes('\\') && !f.split('/').some((p) => p === '' || p === '.' || p === '..'));
 }
 
 /** resolveModelFiles, then every file it names (from the cache where possible); records a manifest once all are cached. */
@@ -340,13 +414,15 @@ export async function fetchModel(modelId: string, options: FetchModelOptions): P
   if (index) checkShards(ctx, shardMap(ctx, index), files);
   if (plan.source === 'hub') {
     const manifest = new TextEncoder().encode(JSON.stringify({ files: [...files.keys()] }));
-    await ctx.cache.put(modelId, ctx.revision, MANIFEST_FILE, manifest);
+    await ctx.cache.put(modelId, ctx.revision, manifestFile(ctx), manifest);
   }
   return files;
 }
 
+const manifestFile = (ctx: Context) => (ctx.onnx === undefined ? MANIFEST_FILE : onnxManifestFile(ctx.onnx));
+
 async function readManifest(ctx: Context): Promise<string[] | undefined> {
-  const bytes = await ctx.cache.get(ctx.modelId, ctx.revision, MANIFEST_FILE);
+  const bytes = await ctx.cache.get(ctx.modelId, ctx.revision, manifestFile(ctx));
   if (!bytes) return undefined;
   try {
     const files = (parseJson(bytes) as { files?: unknown }).files;

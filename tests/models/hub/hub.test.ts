@@ -1,8 +1,7 @@
-// Hub download against a local server in the hub's URL layout: progress, cache hits with zero requests, named
-// errors (404, truncation, corrupt headers, offline) that leave nothing cached, sharded models, local folders.
+// Hub download against a local server in the hub's URL layout (hub-fixture-server.ts): progress, cache hits with zero
+// requests, named errors (404, truncation, corrupt headers, offline) that leave nothing cached, sharded models, local
+// folders. ONNX exports from the hub: hub-onnx.test.ts.
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -24,56 +23,7 @@ import { LocalModelFilesError, readLocalModelFiles } from '../../../src/models/f
 import { readLocalModelFolder } from '../../../src/models/formats/local-folder-node';
 import { MemoryModelCache } from '../../../src/models/hub/model-cache';
 import { type RawTensor, SafetensorsError, bytesOf, decodeSafetensors, encodeSafetensors } from '../../../src/onnx/safetensors';
-
-const CHUNK = 4096;
-type Fault = 'truncate' | 'status500' | 'no-length' | 'slow';
-
-/** Serves `${root}/${modelId}/${revision}/${file}` as `/${modelId}/resolve/${revision}/${file}`, like the hub. */
-class HubFixtureServer {
-  readonly requests: string[] = [];
-  /** URL path -> how to misbehave for it. */
-  readonly faults = new Map<string, Fault>();
-  private server!: Server;
-  host = '';
-
-  constructor(readonly root: string) {}
-
-  async start(): Promise<void> {
-    this.server = createServer((req, res) => void this.serve(req.url ?? '/', res));
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    this.host = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-
-  async stop(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise((resolve) => this.server.close(resolve));
-  }
-
-  private async serve(url: string, res: import('node:http').ServerResponse): Promise<void> {
-    const path = new URL(url, 'http://x').pathname;
-    this.requests.push(path);
-    const match = /^\/(.+?)\/resolve\/([^/]+)\/(.+)$/.exec(path);
-    if (!match) return void res.writeHead(400).end('bad path');
-    const [modelPath, revision, filePath] = [match[1]!, match[2]!, match[3]!].map((p) => p.split('/').map(decodeURIComponent).join('/')) as [string, string, string];
-    const { readFile, stat } = await import('node:fs/promises');
-    const exists = (p: string) => stat(p).then(() => true, () => false);
-    if (!(await exists(join(this.root, modelPath)))) return void res.writeHead(401, { 'x-error-code': 'RepoNotFound' }).end('Repository not found');
-    if (!(await exists(join(this.root, modelPath, revision)))) return void res.writeHead(404, { 'x-error-code': 'RevisionNotFound' }).end('Invalid rev id');
-    const file = join(this.root, modelPath, revision, filePath);
-    if (!(await exists(file))) return void res.writeHead(404, { 'x-error-code': 'EntryNotFound' }).end('Entry not found');
-    const body = await readFile(file);
-    const fault = this.faults.get(path);
-    if (fault === 'status500') return void res.writeHead(500).end('Internal error');
-    const declared = fault === 'truncate' ? body.byteLength + 1000 : body.byteLength;
-    res.writeHead(200, fault === 'no-length' ? { 'content-type': 'application/octet-stream' } : { 'content-length': String(declared) });
-    for (let at = 0; at < body.byteLength; at += CHUNK) {
-      res.write(body.subarray(at, at + CHUNK));
-      await new Promise((resolve) => setTimeout(resolve, fault === 'slow' ? 20 : 1)); // separate chunks reach the client
-    }
-    if (fault === 'truncate') res.destroy();
-    else res.end();
-  }
-}
+import { HubFixtureServer } from './hub-fixture-server';
 
 function pattern(length: number, seed: number): Float32Array {
   return Float32Array.from({ length }, (_, i) => Math.sin(i * 0.37 + seed));
@@ -151,8 +101,7 @@ afterAll(async () => {
 });
 
 beforeEach(() => {
-  hub.requests.length = 0;
-  hub.faults.clear();
+  hub.reset();
   cache = new MemoryModelCache();
 });
 
@@ -212,6 +161,7 @@ describe('fetchModel from the hub', () => {
     expect(hub.requests).toEqual([
       p('config.json'),
       p('model.safetensors.index.json'), // 404: not sharded
+      `/api/models/test-org/tiny/revision/main`, // the file list: model.safetensors is there
       p('tokenizer.json'),
       p('tokenizer_config.json'),
       p('model.safetensors'),
