@@ -4,8 +4,8 @@
 // transformers.js comparison then runs on onnxruntime-node's CPU: transformers.js has no wasm device in Node). With
 // --browser the same core runs in a headless Chromium page (scripts/bench/step-page.ts) on onnxruntime-web wasm as the
 // app loads it, transformers.js on its own wasm device; --webgpu the same on WebGPU (here SwiftShader: slow, use a
-// reduced --layers). Lines print as the page prints them; a crash of the page is reported with the last progress line.
-// Asserts nothing.
+// reduced --layers; --meta-tokens and --examples shrink the step below its default 256 and 32 for such a device).
+// Lines print as the page prints them; a crash of the page is reported with the last progress line. Asserts nothing.
 import os from 'node:os';
 import type { ConsoleMessage } from 'playwright';
 import { loadOrtNode } from '../src/runtime/ort-node';
@@ -21,7 +21,7 @@ function flag(name: string, fallback: number): number {
   if (!Number.isInteger(v) || v < 1) throw new Error(`--${name} needs a positive integer, got '${process.argv[i + 1]}'`);
   return v;
 }
-const options = { layers: flag('layers', 30), newTokens: flag('new-tokens', 48), withTransformers: !process.argv.includes('--no-transformers') };
+const options = { layers: flag('layers', 30), newTokens: flag('new-tokens', 48), withTransformers: !process.argv.includes('--no-transformers'), metaTokens: flag('meta-tokens', 256), examples: flag('examples', 32) };
 const THREADS = flag('threads', 1);
 const PAGE_MINUTES = flag('timeout-min', 90);
 const gib = (bytes: number): string => `${(bytes / 2 ** 30).toFixed(2)} GiB`;
@@ -53,7 +53,7 @@ async function inChromium(backend: 'wasm' | 'webgpu'): Promise<void> {
   const renderer = new RendererMemory();
   renderer.start();
   let lastProgress = '(none yet)';
-  const query = new URLSearchParams({ backend, threads: String(THREADS), layers: String(options.layers), newTokens: String(options.newTokens), transformers: options.withTransformers ? '1' : '0' });
+  const query = new URLSearchParams({ backend, threads: String(THREADS), layers: String(options.layers), newTokens: String(options.newTokens), metaTokens: String(options.metaTokens), examples: String(options.examples), transformers: options.withTransformers ? '1' : '0' });
   let result: StepPageResult | undefined;
   try {
     result = await runBenchPage<StepPageResult>('step-page.html', query.toString(), '__stepBench', PAGE_MINUTES * 60_000, async (tab) => {

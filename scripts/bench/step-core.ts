@@ -28,6 +28,9 @@ export interface StepOptions {
   layers: number;
   newTokens: number;
   withTransformers: boolean;
+  /** Default 256 and 32 (issue 10's step); smaller only to check that the step runs on a slow emulated GPU. */
+  metaTokens?: number;
+  examples?: number;
 }
 
 /** Where the step runs: Node or a page. Everything the core prints goes through `log` (results) and `progress`. */
@@ -53,8 +56,6 @@ export const SMOLLM2_135M = {
   num_attention_heads: 9, num_key_value_heads: 3, tie_word_embeddings: true, max_position_embeddings: 8192,
   rope_theta: 100000, rms_norm_eps: 1e-5, bos_token_id: 1, eos_token_id: 2,
 };
-const META_TOKENS = 256;
-const EXAMPLES = 32;
 const EXAMPLE_TOKENS = [34, 46]; // "Input : <text> Output:" per example, ~40 tokens
 const LABELS = [[101], [102]];
 const { microBatches: MICRO_BATCHES, microBatchSize: MICRO_BATCH_SIZE } = GFLOWPO_DEFAULTS;
@@ -95,7 +96,7 @@ const randomIds = (rng: () => number, n: number, vocab: number): number[] => Arr
 
 export async function benchStep(host: StepHost, options: StepOptions): Promise<void> {
   const { ort, backend, log, progress } = host;
-  const { layers: LAYERS, newTokens: NEW_TOKENS } = options;
+  const { layers: LAYERS, newTokens: NEW_TOKENS, metaTokens: META_TOKENS = 256, examples: EXAMPLES = 32 } = options;
   const modelJson = { ...SMOLLM2_135M, num_hidden_layers: LAYERS };
   const config = parseLlamaConfig(modelJson);
   async function timed<T>(run: () => Promise<T>): Promise<{ ms: number; value: T }> {
@@ -171,7 +172,8 @@ export async function benchStep(host: StepHost, options: StepOptions): Promise<v
     }
     return promptLM.applyUpdate({ lr: settings.learningRate });
   });
-  const updateFlops = MICRO_BATCHES * 2 * (bodyFlops(config, MICRO_BATCH_SIZE * (META_TOKENS + P), (META_TOKENS + P) / 2) + headFlops(config, MICRO_BATCH_SIZE * P));
+  // The update runs the micro-batch's meta-prompt once (its last token stays in every row) and the rows after it.
+  const updateFlops = MICRO_BATCHES * 2 * (bodyFlops(config, META_TOKENS - 1, META_TOKENS / 2) + bodyFlops(config, MICRO_BATCH_SIZE * P, META_TOKENS + P / 2) + headFlops(config, MICRO_BATCH_SIZE * P));
   flops += updateFlops;
   const forward = await timed(() => promptLM.forwardOnly(pairsOf(0), { logZ, logZDecay: settings.logZDecay, microBatch: 0 }));
   const forwardAgain = await timed(() => promptLM.forwardOnly(pairsOf(0), { logZ, logZDecay: settings.logZDecay, microBatch: 0 })); // warm
@@ -204,12 +206,15 @@ export async function benchStep(host: StepHost, options: StepOptions): Promise<v
   let decodeRatio = 'n/a (--no-transformers)';
   const distinct = Array.from({ length: PROMPTS }, () => [1, ...randomIds(rng, 31 + randomInt(rng, 33), config.vocabSize)]);
   const greedy = { temperature: 0, topP: 1, maxNewTokens: NEW_TOKENS, eosTokenIds: [], seeds: distinct.map(() => 0), adapter: false, padTokenId: 0 };
+  // The prompt-LM goes first: it holds the worker's one baked decoder (it sampled first); the target-LM, which only
+  // scored so far, then bakes its own on its first sample, as a lone model does.
+  await promptLM.release();
   const ours = options.withTransformers ? await (async () => {
     await target.value.sample(distinct, { ...greedy, maxNewTokens: 2 }); // warm-up
     return timed(() => target.value.sample(distinct, greedy));
   })() : undefined;
+  if (ours && backend === 'wasm' && !target.value.decodersBaked) log('  (our decoder fed its weights: it did not fit the wasm bake budget)');
   await target.value.release();
-  await promptLM.release();
   if (ours) {
     progress(`  our decode: ${sec(ours.ms)}; loading transformers.js (${host.transformers.device})`);
     const folder = transformersJsFolderFiles({ 'config.json': new TextEncoder().encode(JSON.stringify(modelJson)) }, config, toGraphLayout(config, weights));

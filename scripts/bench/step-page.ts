@@ -66,7 +66,7 @@ async function main(): Promise<void> {
     const params = new URLSearchParams(location.search);
     const backend = params.get('backend') === 'webgpu' ? 'webgpu' : 'wasm';
     const threads = Number(params.get('threads') ?? 1);
-    const options = { layers: Number(params.get('layers') ?? 30), newTokens: Number(params.get('newTokens') ?? 48), withTransformers: params.get('transformers') !== '0' };
+    const options = { layers: Number(params.get('layers') ?? 30), newTokens: Number(params.get('newTokens') ?? 48), withTransformers: params.get('transformers') !== '0', metaTokens: Number(params.get('metaTokens') ?? 256), examples: Number(params.get('examples') ?? 32) };
     const memories = watchWasmMemories();
     const info = await chooseBackend(backend); // throws with the reason when WebGPU was asked for and there is no adapter
     const ort = await loadOrtWeb();
