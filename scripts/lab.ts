@@ -3,7 +3,7 @@
 // (--report FILE) and the JSONL event log (--log FILE); prints one line per step and the selected prompt.
 //   --mode gflowpo|prior-only|no-replay|no-dmu|manual (or --modes a,b,c side by side)   --manual-prompt "..."
 //   --budget N (target calls)   --settings '{"microBatches":2,...}' (any GFlowPO setting)   --preset paper|quick
-//   --data DIR (the shared data root)   --hub-host URL
+//   --data DIR (the shared data root)   --hub-host URL   --onnx model_q4.onnx (a hub id's ONNX export, not safetensors)
 //   --target-lm openai:<base URL>#<model>: the target-LM on an OpenAI-compatible server (vLLM), key from $OPENAI_API_KEY
 //   --state FILE: the run is saved to FILE (a run file, the lab's export format) after every completed step,
 //     written to FILE.tmp then renamed over FILE, so a kill at any moment leaves the last completed step; the
@@ -39,7 +39,7 @@ class UsageError extends Error {
 const USAGE =
   'usage: npm run lab -- --list-tasks | --task <name|folder|file [--map JSON] [--family F]> [--prompt-lm <id|path> --target-lm <id|path>] [--steps N] [--seed S] [--mode M | --modes a,b] [--manual-prompt P] [--budget N] [--settings JSON] [--preset P] [--weights f32|q8|q4] [--state FILE | --resume FILE] [--report FILE] [--log FILE] [--data DIR]';
 const GLUE_FOLDERS: Record<string, string> = { 'SST-2': 'sst2', MRPC: 'mrpc', RTE: 'rte', QNLI: 'qnli', MNLI: 'mnli', SNLI: 'snli' };
-const FLAGS = ['task', 'prompt-lm', 'target-lm', 'steps', 'seed', 'mode', 'modes', 'manual-prompt', 'budget', 'settings', 'preset', 'weights', 'state', 'resume', 'report', 'log', 'data', 'hub-host', 'revision', 'map', 'family'];
+const FLAGS = ['task', 'prompt-lm', 'target-lm', 'steps', 'seed', 'mode', 'modes', 'manual-prompt', 'budget', 'settings', 'preset', 'weights', 'state', 'resume', 'report', 'log', 'data', 'hub-host', 'revision', 'onnx', 'map', 'family'];
 
 function parseFlags(argv: string[]): Map<string, string> {
   const flags = new Map<string, string>();

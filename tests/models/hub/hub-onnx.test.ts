@@ -24,6 +24,7 @@ import {
 } from '../../../src/models/hub/hub';
 import { MemoryModelCache } from '../../../src/models/hub/model-cache';
 import { tinyLlamaFixtureFiles } from '../../../src/models/llama/fixture';
+import { modelSource } from '../../../scripts/model-source';
 import { onnxCommunityExport, withExternalData } from '../../support/onnx-community-export';
 import { HubFixtureServer } from './hub-fixture-server';
 
@@ -178,6 +179,14 @@ describe('an ONNX export from the hub', () => {
     const listed = (await cache.list())[0]!.files.map((f) => f.file);
     expect(listed).toContain(MANIFEST_FILE);
     expect(listed).toContain(onnxManifestFile('model_q4.onnx'));
+  });
+
+  it('the command line asks for a variant with --onnx (npm run lm / npm run lab: scripts/model-source.ts)', async () => {
+    const source = await modelSource('onnx-org/both', new Map([['hub-host', hub.host], ['onnx', 'model_q4.onnx']]));
+    expect(source).toEqual({ kind: 'hub', modelId: 'onnx-org/both', settings: { host: hub.host, onnx: 'model_q4.onnx' } });
+    if (source.kind !== 'hub') throw new Error('a hub source');
+    const files = await fetchModel(source.modelId, { cache, ...(source.settings ? { settings: source.settings } : {}) });
+    expect([...files.keys()].filter((f) => f.includes('model')).sort()).toEqual(['onnx/model_q4.onnx', 'onnx/model_q4.onnx_data']);
   });
 
   it('prefers model.onnx, model_fp16, model_q4, model_q4f16 in that order, with a data file named .data', async () => {
