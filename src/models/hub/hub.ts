@@ -7,7 +7,7 @@
 // files the user picks from disk are in local-files.ts.
 import { parseSafetensorsHeader } from '../../onnx/safetensors';
 import { ONNX_MODEL_FILES } from '../formats/onnx-files';
-import { DOWNLOAD_CAPS, HttpBodyError, downloadCap, failureAdvice, httpFailure, httpOrigin, isRepoId, networkFailure, readBody } from './http';
+import { DOWNLOAD_CAPS, HttpBodyError, downloadCap, httpFailure, httpOrigin, isRepoId, networkFailure, readBody } from './http';
 import { type OnnxVariant, SHARD_INDEX, SINGLE_WEIGHTS, chooseWeightFiles } from './hub-weights';
 import type { ModelCache } from './model-cache';
 
@@ -117,8 +117,6 @@ const OPTIONAL_FILES = ['generation_config.json'];
 export const MANIFEST_FILE = '.gflowpo-manifest.json';
 /** The manifest of a download of one ONNX variant (HubSettings.onnx): the default one may name other weights. */
 export const onnxManifestFile = (variant: OnnxVariant): string => `.gflowpo-manifest.${variant}.json`;
-/** Names the hub API's file list in DownloadError.file. */
-const FILE_LIST = '(file list)';
 
 export function validateModelId(modelId: string): void {
   if (!isRepoId(modelId)) {
@@ -287,7 +285,9 @@ function httpError(ctx: Context, file: string, url: string, response: Response, 
     );
   }
   if (failure === 'not-found') {
-    return new FileNotFoundError(`model ${ctx.modelId} has no file ${file} at revision '${ctx.revision}' (${url} answered 404). ${check}`, details);
+    // Asked for only when the hub's file list could not be read (else the list would have chosen an ONNX export).
+    const onnx = file === SINGLE_WEIGHTS ? ` If the repo holds an ONNX export instead, ask for it by name (HubSettings.onnx, --onnx: ${ONNX_MODEL_FILES.join(', ')}).` : '';
+    return new FileNotFoundError(`model ${ctx.modelId} has no file ${file} at revision '${ctx.revision}' (${url} answered 404). ${check}${onnx}`, details);
   }
   if (failure === 'unauthorized') {
     return new DownloadError(
@@ -345,9 +345,9 @@ export interface ModelFilePlan {
  * Decides the files of a model: config.json (its 404 is ModelNotFoundError), then the shards listed by
  * model.safetensors.index.json if the hub has one; else the hub API's file list decides between model.safetensors
  * and one ONNX export (the first of ONNX_MODEL_FILES under onnx/, or settings.onnx when given, with its external data
- * file); the tokenizer files; generation_config.json if present. A host without the file list API gets
- * model.safetensors (or onnx/<settings.onnx> and whichever data file name answers). A manifest from an earlier
- * complete download answers without any request.
+ * file); the tokenizer files; generation_config.json if present. Without the file list (a host without the API, or
+ * it failed) the plan is model.safetensors, or onnx/<settings.onnx> and whichever data file name answers. A manifest
+ * from an earlier complete download answers without any request.
  */
 export async function resolveModelFiles(modelId: string, options: FetchModelOptions): Promise<ModelFilePlan> {
   const ctx = context(modelId, options);
@@ -367,32 +367,24 @@ export async function resolveModelFiles(modelId: string, options: FetchModelOpti
 
 /**
  * The repo's files at the revision from the hub API (its `siblings`), no progress reported and nothing cached; undefined
- * when the host has no such API (a plain mirror answering 404/400/401/403, or something that is not the API's JSON).
- * A network failure, rate limiting, a server error or a broken body is a DownloadError.
+ * when they cannot be had (a plain mirror without the API, an error status, rate limiting, a request the page's
+ * policy blocks, a body that is not the API's JSON): the caller then plans as it did before the list existed, so a
+ * safetensors model loads whenever its files do. Aborts surface as the signal's reason.
  */
 async function listRepoFiles(ctx: Context): Promise<string[] | undefined> {
   const url = hubFileListUrl(ctx.modelId, ctx.settings);
-  const details = { modelId: ctx.modelId, file: FILE_LIST, url };
   throwIfAborted(ctx.signal);
-  let response: Response;
-  try {
-    response = await ctx.fetch(url, { signal: ctx.signal });
-  } catch (error) {
-    const reason = networkFailure(error, ctx.signal);
-    throw new DownloadError(`could not reach ${ctx.host} for the file list of ${ctx.modelId} (${url}): ${reason}. You may be offline; models already cached still load offline.`, { ...details, cause: error });
-  }
-  if (!response.ok) {
-    await response.body?.cancel().catch(() => {});
-    const failure = httpFailure(response.status);
-    if (failure !== 'rate-limited' && failure !== 'server') return undefined;
-    throw new DownloadError(`${url} answered HTTP ${response.status} ${response.statusText} for the file list of ${ctx.modelId}: ${failureAdvice(failure)}.`, { ...details, status: response.status });
-  }
   let bytes: Uint8Array;
   try {
+    const response = await ctx.fetch(url, { signal: ctx.signal });
+    if (!response.ok) {
+      await response.body?.cancel().catch(() => {});
+      return undefined;
+    }
     bytes = await readBody(response, { cap: DOWNLOAD_CAPS.json, ...(ctx.signal ? { signal: ctx.signal } : {}) });
-  } catch (error) {
-    if (!(error instanceof HttpBodyError)) throw error;
-    throw new DownloadError(`the file list of ${ctx.modelId} (${url}) could not be read: ${error.message}; try again.`, { ...details, expectedBytes: error.expectedBytes, receivedBytes: error.receivedBytes, cause: error });
+  } catch {
+    throwIfAborted(ctx.signal);
+    return undefined; // a network failure or blocked request, or a body cut off or over the JSON cap
   }
   let siblings: unknown;
   try {

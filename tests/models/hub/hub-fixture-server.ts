@@ -2,7 +2,8 @@
 // served as `/${modelId}/resolve/${revision}/${file}` (with the hub's x-error-code on 401/404), and the API's file
 // list `/api/models/${modelId}/revision/${revision}` ({ siblings: [{ rfilename }] }, every file under the revision's
 // folder). Records every request path; per path faults (truncated body, 500, no Content-Length, slow chunks); a model
-// id in `noFileList` answers the API with 404, as a plain mirror without the hub API does. Test support only.
+// id in `noFileList` answers the API with 404, as a plain mirror without the hub API does (a 'status500' fault on
+// the API's path answers 500). Test support only.
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -49,6 +50,7 @@ export class HubFixtureServer {
     if (api) {
       const [modelPath, revision] = [decode(api[1]!), decode(api[2]!)];
       if (this.noFileList.has(modelPath)) return void res.writeHead(404).end('Not found');
+      if (this.faults.get(path) === 'status500') return void res.writeHead(500).end('Internal error');
       if (!(await exists(join(this.root, modelPath)))) return void res.writeHead(401, { 'x-error-code': 'RepoNotFound' }).end('Repository not found');
       if (!(await exists(join(this.root, modelPath, revision)))) return void res.writeHead(404, { 'x-error-code': 'RevisionNotFound' }).end('Invalid rev id');
       const dir = join(this.root, modelPath, revision);

@@ -213,6 +213,19 @@ describe('an ONNX export from the hub', () => {
       resolvePath('onnx-org/tiny-q4', 'onnx/model_q4.onnx.data'), // 404: optional
     ]);
     expect(loadModelFiles(files).weights.get('lm_head.weight')!.data).toEqual(q4.expected.get('lm_head.weight'));
+    expect(noVariant.message).toContain('If the repo holds an ONNX export instead, ask for it by name (HubSettings.onnx, --onnx: model.onnx, model_fp16.onnx, model_q4.onnx, model_q4f16.onnx).');
+  });
+
+  it('a file list that fails (HTTP 500, unreachable) leaves a safetensors repo loading as before', async () => {
+    hub.faults.set(listPath('onnx-org/both'), 'status500');
+    const files = await fetchModel('onnx-org/both', options());
+    expect([...files.keys()].sort()).toEqual(Object.keys(hubFiles).sort());
+    expect(hub.requests).toContain(listPath('onnx-org/both'));
+    // A fetch that throws for the list only (as a blocked or failed request does): the same files.
+    const cache2 = new MemoryModelCache();
+    const listFails: typeof globalThis.fetch = (input, init) => (String(input).includes('/api/') ? Promise.reject(new TypeError('fetch failed')) : globalThis.fetch(input, init));
+    const again = await fetchModel('onnx-org/both', { cache: cache2, settings: { host: hub.host }, fetch: listFails });
+    expect(again).toEqual(files);
   });
 });
 
@@ -244,6 +257,15 @@ describe('ONNX errors', () => {
     expect(split).toBeInstanceOf(UnsupportedModelFilesError);
     expect(split.message).toContain('onnx/model.onnx of onnx-org/split keeps its weights in 2 external data files (onnx/model.onnx_data, onnx/model.onnx_data_1); this app reads an export with at most one.');
     expect(hub.requests.filter((r) => r.includes('/onnx/'))).toEqual([]);
+  });
+
+  it('an abort before the file list rejects with AbortError, requests no list and caches no manifest', async () => {
+    const controller = new AbortController();
+    const onProgress = (e: DownloadProgress) => e.file === 'config.json' && e.loaded === e.total && e.loaded > 0 && controller.abort();
+    const error = await rejection(fetchModel('onnx-org/tiny-q4', { ...options({ onnx: 'model_q4.onnx', onProgress }), signal: controller.signal }));
+    expect(error.name).toBe('AbortError');
+    expect(hub.requests).toEqual([resolvePath('onnx-org/tiny-q4', 'config.json')]);
+    expect(await cache.get('onnx-org/tiny-q4', 'main', onnxManifestFile('model_q4.onnx'))).toBeUndefined();
   });
 
   it('an ONNX variant this app does not read is HubRequestError before any request', async () => {
