@@ -9,6 +9,7 @@
 //
 // MUTATE_ONLY='src/tasks/import/**/*.ts,src/tasks/metrics.ts' npm run mutate  mutates only those globs, with
 // its own incremental and JSON files (reports/*-<slug>.json), so a partial run never overwrites the full one.
+// MUTATE_UNIT_ONLY=1 leaves the whole-run gflow tests out (a lower bound, much faster; files get a -unit suffix).
 
 import { existsSync, lstatSync, mkdirSync, symlinkSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -32,7 +33,8 @@ const ALL = [
   'src/tasks/import/**/*.ts',
 ];
 const only = process.env.MUTATE_ONLY?.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
-const suffix = only ? `-${only.join('+').replace(/[^A-Za-z0-9.+-]+/g, '_')}` : '';
+const unitOnly = process.env.MUTATE_UNIT_ONLY === '1'; // see scripts/stryker.vitest.config.ts
+const suffix = (only ? `-${only.join('+').replace(/[^A-Za-z0-9.+-]+/g, '_')}` : '') + (unitOnly ? '-unit' : '');
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {

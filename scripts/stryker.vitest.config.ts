@@ -6,7 +6,13 @@
 // a minute per mutant once instrumented; token-sampling-topk.test.ts checks the same paths on up to 2000 tokens).
 // causal-lm-sampling.test.ts is left out too: it drives the same sampleToken through the model (thousands of
 // rows, ~20 s per mutant instrumented), while token-sampling-exact/topk check every kept set and probability exactly.
+//
+// MUTATE_UNIT_ONLY=1 also leaves out the whole-run gflow tests (tests/gflow/run-*.test.ts): they run GflowpoRun in
+// beforeAll hooks, which makes every gflow mutant they reach a static mutant (rerun with every test, about a
+// minute each instrumented). Without them a part's score is a lower bound: only the unit tests can kill.
 import { defineConfig } from 'vitest/config';
+
+const unitOnly = process.env['MUTATE_UNIT_ONLY'] === '1';
 
 export default defineConfig({
   test: {
@@ -23,6 +29,11 @@ export default defineConfig({
       'tests/runtime/token-sampling*.test.ts',
       'tests/tasks/**/*.test.ts',
     ],
-    exclude: ['**/node_modules/**', 'tests/gflow/toy-distribution.test.ts', 'tests/runtime/token-sampling-large.test.ts'],
+    exclude: [
+      '**/node_modules/**',
+      'tests/gflow/toy-distribution.test.ts',
+      'tests/runtime/token-sampling-large.test.ts',
+      ...(unitOnly ? ['tests/gflow/run-*.test.ts'] : []),
+    ],
   },
 });
