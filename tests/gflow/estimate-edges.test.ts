@@ -32,6 +32,7 @@ describe('estimateRun edges', () => {
   it('accepts zero rates and empty splits; refuses bad progress with messages naming the value', () => {
     const zero: PartRates = { sampleMs: 0, priorMs: 0, targetMsPerExample: 0, accumulateMs: 0, applyMs: 0 };
     expect(estimateRun(settings(), { train: 0, validation: 0, test: 0 }, zero).remainingMs).toBe(0);
+    expect(() => estimateRun(settings(), { ...SPLITS, validation: -1 }, RATES)).toThrow('split size validation must be a non-negative integer, got -1');
     expect(() => estimateRun(settings(), SPLITS, RATES, { completedSteps: -1, targetCalls: 0 })).toThrow('completedSteps must be an integer in [0, 4], got -1');
     expect(() => estimateRun(settings(), SPLITS, RATES, { completedSteps: 1.5, targetCalls: 0 })).toThrow('completedSteps must be an integer in [0, 4], got 1.5');
     expect(() => estimateRun(settings(), SPLITS, RATES, { completedSteps: 0, targetCalls: -1 })).toThrow('targetCalls must be a non-negative integer, got -1');
