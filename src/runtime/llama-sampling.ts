@@ -61,8 +61,8 @@ export async function decodeLoop(
   const padding = prompts.map((p) => width - p.length);
   const rngs = options.seeds.map((s) => mulberry32(s));
   const samples: Sample[] = prompts.map(() => ({ tokens: [], logProb: 0, finished: false }));
-  const decoder = await lm.decoderFor(shared?.cache); // first: it settles whether the weights are baked in
-  const model = { ...lm.modelFeeds(options.adapter, lm.decodersBaked), ...lm.dropoutFeeds(options.seeds, options.dropout ?? false) };
+  const decoder = await lm.decoderFor(shared?.cache);
+  const model = { ...lm.modelFeeds(options.adapter, decoder.baked), ...lm.dropoutFeeds(options.seeds, options.dropout ?? false) };
   const offset = BigInt(shared?.length ?? 0);
   let cache = new Map<string, ortTypes.Tensor>();
   for (let l = 0; l < L; l++) {

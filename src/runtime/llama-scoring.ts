@@ -40,7 +40,7 @@ export async function scoreSharedPrefix(lm: LlamaSessions, prefixes: readonly (r
   const L = Math.min(commonPrefixLength(prefixes), Math.min(...prefixes.map((p) => p.length)) - 1);
   if (prefixes.length === 0 || L < 1) return score(lm, prefixes, continuations, options);
   const model = lm.modelFeeds(options.adapter, lm.scorersBaked);
-  const shared = await prefill(lm, prefixes[0]!.slice(0, L), options.adapter, { seed: 0, train: false });
+  const shared = await prefill(lm, prefixes[0]!.slice(0, L), options.adapter, { seed: 0, train: false }, false); // scoring does not take the bake
   try {
     if (continuations.every((c) => c.length === 1)) {
       return await singleTokenScores(lm, prefixes.map((p) => p.slice(L)), continuations.map((c) => c[0]!), L, model, shared, options.padTokenId);

@@ -95,7 +95,8 @@ export function rowDropoutSeed(seed: number): number {
 export class LlamaSessions {
   private adapterSource: AdapterSource | undefined;
   private hostLora = new Map<string, ortTypes.Tensor>();
-  private readonly sessions = new Map<SessionKind, Promise<ortTypes.InferenceSession>>();
+  /** Open sessions by kind and weight placement ('decoder:true' bakes the weights in). */
+  private readonly sessions = new Map<string, Promise<ortTypes.InferenceSession>>();
   /** Bytes this model holds of the realm's large-bake budget (given back on release). */
   private largeBaked = 0;
 
@@ -179,15 +180,18 @@ export class LlamaSessions {
     return this.decoderBake;
   }
 
-  /** The session of `kind`, compiled and opened the first time it is needed ('decoder' is the shared one with oneDecoder). */
-  session(kind: SessionKind): Promise<ortTypes.InferenceSession> {
-    if (kind === 'decoder' && this.oneDecoder) kind = 'sharedDecoder';
-    let s = this.sessions.get(kind);
+  /** The scorer session of `kind` (decoders: decoderFor), compiled and opened the first time it is needed. */
+  session(kind: Exclude<SessionKind, 'decoder' | 'sharedDecoder'>): Promise<ortTypes.InferenceSession> {
+    return this.opened(kind, false);
+  }
+
+  private opened(kind: SessionKind, bake: boolean): Promise<ortTypes.InferenceSession> {
+    const key = `${kind}:${bake}`;
+    let s = this.sessions.get(key);
     if (!s) {
-      const bake = kind === 'decoder' || kind === 'sharedDecoder' ? this.settleDecoderBake() : false;
       s = this.openers[kind](bake);
-      s.catch(() => this.sessions.delete(kind)); // a failed open is retried next time
-      this.sessions.set(kind, s);
+      s.catch(() => this.sessions.delete(key)); // a failed open is retried next time
+      this.sessions.set(key, s);
     }
     return s;
   }
@@ -229,20 +233,25 @@ export class LlamaSessions {
   }
 
   /**
-   * The decoder session for a call with or without a shared prefix's cache, and the prefix feeds it needs: the
-   * cache itself, an empty prefix (1, KV, 0, D) per layer when one decoder serves both, or none. The caller
-   * disposes nothing it did not create: empty prefixes are made per call and disposed by `done()`.
+   * The decoder session for a call with or without a shared prefix's cache, whether it holds the weights (feed them
+   * otherwise: modelFeeds(adapter, baked)), and the prefix feeds it needs: the cache itself, an empty prefix
+   * (1, KV, 0, D) per layer when one decoder serves both, or none; `done()` disposes what was made here.
+   * `claim` false (a scoring prefill: one short run): never settles the large-weight bake; while it is unsettled or
+   * held by another model, a decoder that feeds the weights runs the call.
    */
-  async decoderFor(cache: Record<string, ortTypes.Tensor> | undefined): Promise<{ session: ortTypes.InferenceSession; prefix: Record<string, ortTypes.Tensor>; done: () => void }> {
-    if (cache) return { session: await this.session('sharedDecoder'), prefix: cache, done: () => {} };
-    if (!this.oneDecoder) return { session: await this.session('decoder'), prefix: {}, done: () => {} };
+  async decoderFor(cache: Record<string, ortTypes.Tensor> | undefined, claim = true): Promise<{ session: ortTypes.InferenceSession; baked: boolean; prefix: Record<string, ortTypes.Tensor>; done: () => void }> {
+    const baked = claim ? this.settleDecoderBake() : this.decoderBake === true;
+    const kind: SessionKind = cache || this.oneDecoder ? 'sharedDecoder' : 'decoder';
+    const session = await this.opened(kind, baked);
+    if (cache) return { session, baked, prefix: cache, done: () => {} };
+    if (!this.oneDecoder) return { session, baked, prefix: {}, done: () => {} };
     const { numLayers: NL, numKvHeads: KV, headDim: D } = this.config;
     const prefix: Record<string, ortTypes.Tensor> = {};
     for (let l = 0; l < NL; l++) {
       prefix[io.sharedKey(l)] = toOrt(this.ort, hostTensor('float32', [1, KV, 0, D], new Float32Array(0)));
       prefix[io.sharedValue(l)] = toOrt(this.ort, hostTensor('float32', [1, KV, 0, D], new Float32Array(0)));
     }
-    return { session: await this.session('sharedDecoder'), prefix, done: () => Object.values(prefix).forEach((t) => t.dispose()) };
+    return { session, baked, prefix, done: () => Object.values(prefix).forEach((t) => t.dispose()) };
   }
 
   /**

@@ -11,19 +11,21 @@ export { commonPrefixLength } from '../models/llama/sequence-batch';
 
 /**
  * Runs `tokens` as one row from an empty cache and returns the cache as shared.<l>.key/value feeds (the caller
- * disposes them). `dropout`: the row's sample seed and whether LoRA dropout is on (train-mode sampling).
+ * disposes them). `dropout`: the row's sample seed and whether LoRA dropout is on (train-mode sampling). `claim`:
+ * false for a scoring prefill (it does not take the worker's large-weight bake; see LlamaSessions.decoderFor).
  */
 export async function prefill(
   lm: LlamaSessions,
   tokens: readonly number[],
   adapter: boolean,
   dropout: { seed: number; train: boolean },
+  claim = true,
 ): Promise<Record<string, ortTypes.Tensor>> {
   const { numLayers: NL, numKvHeads: KV, headDim: D } = lm.config;
   const L = tokens.length;
   const { mask, positions } = maskAndPositions([0], 0, L);
-  const decoder = await lm.decoderFor(undefined); // first: it settles whether the weights are baked in
-  const feeds: Record<string, ortTypes.Tensor> = { ...lm.modelFeeds(adapter, lm.decodersBaked), ...lm.dropoutFeeds([dropout.seed], dropout.train) };
+  const decoder = await lm.decoderFor(undefined, claim);
+  const feeds: Record<string, ortTypes.Tensor> = { ...lm.modelFeeds(adapter, decoder.baked), ...lm.dropoutFeeds([dropout.seed], dropout.train) };
   for (let l = 0; l < NL; l++) {
     feeds[io.pastKey(l)] = toOrt(lm.ort, hostTensor('float32', [1, KV, 0, D], new Float32Array(0)));
     feeds[io.pastValue(l)] = toOrt(lm.ort, hostTensor('float32', [1, KV, 0, D], new Float32Array(0)));

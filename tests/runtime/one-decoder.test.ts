@@ -63,8 +63,13 @@ describe('one decoder session (large baked weights held once)', () => {
     const budget = wasmBakeBudget.bytes;
     wasmBakeBudget.bytes = Math.floor(1.5 * bytes);
     expect([first.oneDecoder, first.scorersBaked, first.decodersBaked]).toEqual([true, false, false]); // settled on first use
+    // Scoring with prefix reuse runs a decoder prefill, but does not take the bake (a target-LM that scores first
+    // must not keep the prompt-LM, which samples, from baking).
+    const scored = await first.scoreSharedPrefix([[1, 5, 9, 4], [1, 5, 9, 6]], [[7], [8]], { adapter: false, padTokenId: 0 });
+    expect(first.decodersBaked).toBe(false);
     const a = await first.sample([[1, 5, 9]], greedy);
     expect(first.decodersBaked).toBe(true);
+    expect(await first.scoreSharedPrefix([[1, 5, 9, 4], [1, 5, 9, 6]], [[7], [8]], { adapter: false, padTokenId: 0 })).toEqual(scored.map((x) => expect.closeTo(x, 4)));
     const b = await second.sample([[1, 5, 9]], greedy);
     expect(second.decodersBaked).toBe(false); // the budget holds the first's copy: fed, same token
     expect(b[0]!.tokens).toEqual(a[0]!.tokens);
