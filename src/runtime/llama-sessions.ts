@@ -50,8 +50,8 @@ export interface LlamaSessionOptions {
   /** The frozen weights are held quantised in this format (upload them with the same format); float32 when absent. */
   quant?: QuantFormat;
   /**
-   * One decoder session (the shared-prefix graph; an empty prefix stands for none) instead of two. Default: only
-   * when large weights (above WASM_BAKE_LIMIT_BYTES) are baked in, so they are held once.
+   * One decoder session (the shared-prefix graph; an empty prefix stands for none) instead of two. Default: for
+   * large weights on wasm (above WASM_BAKE_LIMIT_BYTES), so a baked copy is held once.
    */
   oneDecoder?: boolean;
 }
