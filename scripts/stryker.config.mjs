@@ -14,14 +14,6 @@
 import { existsSync, lstatSync, mkdirSync, symlinkSync } from 'node:fs';
 import { resolve } from 'node:path';
 
-// Tests find the read-only shared data at ../shared beside the repo (tests/support/shared-data.ts, lab's
-// default --data). From a sandbox (.stryker-tmp/sandbox-*) that path is .stryker-tmp/shared: link it.
-// Stryker removes .stryker-tmp after the run; removing a link never touches what it points to.
-const sharedLink = resolve('.stryker-tmp/shared');
-if (existsSync(resolve('../shared')) && !lstatSync(sharedLink, { throwIfNoEntry: false })) {
-  mkdirSync(resolve('.stryker-tmp'), { recursive: true });
-  symlinkSync(resolve('../shared'), sharedLink, 'dir');
-}
 
 const ALL = [
   'src/gflow/**/*.ts',
@@ -35,6 +27,16 @@ const ALL = [
 const only = process.env.MUTATE_ONLY?.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
 const unitOnly = process.env.MUTATE_UNIT_ONLY === '1'; // see scripts/stryker.vitest.config.ts
 const suffix = (only ? `-${only.join('+').replace(/[^A-Za-z0-9.+-]+/g, '_')}` : '') + (unitOnly ? '-unit' : '');
+// Each part has its own sandbox folder, so two parts can run at once (Stryker removes its folder when done).
+// Tests find the read-only shared data at ../shared beside the repo (tests/support/shared-data.ts); from a
+// sandbox (<tempDirName>/sandbox-*) that path is <tempDirName>/shared: link it (removing a link never touches
+// what it points to).
+const tempDirName = `.stryker-tmp${suffix}`;
+const sharedLink = resolve(tempDirName, 'shared');
+if (existsSync(resolve('../shared')) && !lstatSync(sharedLink, { throwIfNoEntry: false })) {
+  mkdirSync(resolve(tempDirName), { recursive: true });
+  symlinkSync(resolve('../shared'), sharedLink, 'dir');
+}
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
@@ -58,5 +60,6 @@ export default {
   clearTextReporter: { allowColor: false, reportScoreTable: true, reportMutants: true },
   // Static mutants (module-level constants) need every test rerun in a fresh environment; keep them.
   ignoreStatic: false,
+  tempDirName,
   cleanTempDir: 'always',
 };
