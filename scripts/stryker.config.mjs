@@ -61,5 +61,7 @@ export default {
   // Static mutants (module-level constants) need every test rerun in a fresh environment; keep them.
   ignoreStatic: false,
   tempDirName,
+  // Another part's sandbox folder (running at the same time) is not part of the project: never copy it.
+  ignorePatterns: ['/.stryker-tmp*'],
   cleanTempDir: 'always',
 };
