@@ -9,6 +9,7 @@ import { io } from '../models/llama/graphs';
 import { fromOrt, hostTensor, toOrt } from './host-tensor';
 import { type LlamaSessions, SamplingError } from './llama-sessions';
 import { sampleToken } from './token-sampling';
+import { needsPadding, unpaddedPrefill } from './unpadded-prefill';
 
 export interface SamplingOptions {
   /** <= 0: greedy. */
@@ -62,34 +63,46 @@ export async function decodeLoop(
   const rngs = options.seeds.map((s) => mulberry32(s));
   const samples: Sample[] = prompts.map(() => ({ tokens: [], logProb: 0, finished: false }));
   const decoder = await lm.decoderFor(shared?.cache);
-  const model = { ...lm.modelFeeds(options.adapter, decoder.baked), ...lm.dropoutFeeds(options.seeds, options.dropout ?? false) };
+  const weightFeeds = lm.modelFeeds(options.adapter, decoder.baked);
+  const model = { ...weightFeeds, ...lm.dropoutFeeds(options.seeds, options.dropout ?? false) };
   const offset = BigInt(shared?.length ?? 0);
   let cache = new Map<string, ortTypes.Tensor>();
   for (let l = 0; l < L; l++) {
     cache.set(io.pastKey(l), toOrt(lm.ort, hostTensor('float32', [B, KV, 0, D], new Float32Array(0))));
     cache.set(io.pastValue(l), toOrt(lm.ort, hostTensor('float32', [B, KV, 0, D], new Float32Array(0))));
   }
+  // On wasm (caches on the host) rows of different lengths prefill without their padding; see unpadded-prefill.ts.
+  const unpadded = lm.weights.backend === 'wasm' && needsPadding(prompts);
   let input: number[][] = prompts.map((p, b) => [...new Array<number>(padding[b]!).fill(options.padTokenId), ...p]);
   let past = 0;
   try {
     for (let step = 0; step < options.maxNewTokens; step++) {
       const T = input[0]!.length;
-      const { mask, positions } = maskAndPositions(padding, past, T);
-      const out = await decoder.session.run({
-        ...model,
-        ...decoder.prefix,
-        ...Object.fromEntries(cache),
-        [io.ids]: toOrt(lm.ort, hostTensor('int64', [B, T], BigInt64Array.from(input.flat().map(BigInt)))),
-        [io.positions]: toOrt(lm.ort, hostTensor('int64', [B, T], offset ? positions.map((p) => p + offset) : positions)),
-        [io.mask]: toOrt(lm.ort, hostTensor('bool', [B, T, past + T], mask)),
-      });
-      const logits = (await fromOrt(out['logits']!)).data as Float32Array; // (B, V)
-      out['logits']!.dispose();
-      for (const t of cache.values()) t.dispose();
-      cache = new Map();
-      for (let l = 0; l < L; l++) {
-        cache.set(io.pastKey(l), out[io.presentKey(l)]!);
-        cache.set(io.pastValue(l), out[io.presentValue(l)]!);
+      let logits: Float32Array; // (B, V)
+      if (step === 0 && unpadded) {
+        const feedsFor = (rows: readonly number[]) => ({ ...weightFeeds, ...lm.dropoutFeeds(rows.map((b) => options.seeds[b]!), options.dropout ?? false) });
+        const prefill = await unpaddedPrefill({ ort: lm.ort, config: lm.config, session: decoder.session, feedsFor, prefix: decoder.prefix, prompts, offset: Number(offset) });
+        logits = prefill.logits;
+        for (const t of cache.values()) t.dispose();
+        cache = prefill.cache;
+      } else {
+        const { mask, positions } = maskAndPositions(padding, past, T);
+        const out = await decoder.session.run({
+          ...model,
+          ...decoder.prefix,
+          ...Object.fromEntries(cache),
+          [io.ids]: toOrt(lm.ort, hostTensor('int64', [B, T], BigInt64Array.from(input.flat().map(BigInt)))),
+          [io.positions]: toOrt(lm.ort, hostTensor('int64', [B, T], offset ? positions.map((p) => p + offset) : positions)),
+          [io.mask]: toOrt(lm.ort, hostTensor('bool', [B, T, past + T], mask)),
+        });
+        logits = (await fromOrt(out['logits']!)).data as Float32Array;
+        out['logits']!.dispose();
+        for (const t of cache.values()) t.dispose();
+        cache = new Map();
+        for (let l = 0; l < L; l++) {
+          cache.set(io.pastKey(l), out[io.presentKey(l)]!);
+          cache.set(io.pastValue(l), out[io.presentValue(l)]!);
+        }
       }
       past += T;
       const next: number[][] = [];
