@@ -1,16 +1,19 @@
-// A model's summary for `npm run lm -- inspect` and the lab's model view: config.json parsed and bounded, weight
-// headers checked against it (names, shapes, dtypes; no tensor is converted or copied), the tokenizer files present.
-// Hub-layout files by name, or a llama2.c checkpoint. It loads nothing into a runtime.
+// A model's summary for `npm run lm -- inspect`: config.json parsed and bounded, weight headers checked against it
+// (names, shapes, dtypes; no tensor is converted or copied), the tokenizer files present. Hub-layout files by name
+// (safetensors, or an onnx-community ONNX export: that one is read whole, as loading it would), or a llama2.c
+// checkpoint. It loads nothing into a runtime.
 import { expectedWeightShapes, parseLlamaConfig } from '../llama/config';
 import type { LlamaConfig } from '../llama/types';
 import { readLlama2c } from './llama2c';
 import { ModelFilesError } from './load-model';
+import { onnxModelFile } from './onnx-files';
+import { type OnnxLinearSource, readOnnxLlama } from './onnx-llama';
 import { checkSafetensorsWeights, parseShardIndex } from './safetensors-weights';
 
 export interface ModelSummary {
   /** 'llama', 'qwen2', 'qwen3' (llama2.c checkpoints are 'llama'). */
   type: string;
-  format: 'safetensors' | 'llama2c';
+  format: 'safetensors' | 'onnx' | 'llama2c';
   layers: number;
   hidden: number;
   intermediate: number;
@@ -22,7 +25,7 @@ export interface ModelSummary {
   tiedEmbeddings: boolean;
   /** Parameters the config implies (all checked present in the weights). */
   parameters: number;
-  /** Weight dtypes found in the headers (or llama2.c's F32). */
+  /** Weight dtypes found in the headers (llama2.c: F32; ONNX: how its linears are stored, e.g. 'float', 'Q4 block 32'). */
   dtype: string[];
   /** Every file with its size in bytes. */
   files: { name: string; bytes: number }[];
@@ -51,7 +54,7 @@ function jsonObject(files: ReadonlyMap<string, Uint8Array>, name: string): Recor
 }
 
 function summary(config: LlamaConfig, format: ModelSummary['format'], dtype: string[], files: ReadonlyMap<string, Uint8Array>): ModelSummary {
-  const tokenizerConfig = format === 'safetensors' ? jsonObject(files, 'tokenizer_config.json') : undefined;
+  const tokenizerConfig = format !== 'llama2c' ? jsonObject(files, 'tokenizer_config.json') : undefined;
   return {
     type: config.modelType,
     format,
@@ -77,6 +80,11 @@ export function inspectModelFiles(files: ReadonlyMap<string, Uint8Array>): Model
   const configJson = jsonObject(files, 'config.json');
   if (configJson === undefined) throw new ModelFilesError(`config.json is missing (given: ${[...files.keys()].join(', ') || 'nothing'})`);
   const config = parseLlamaConfig(configJson);
+  const onnxFile = onnxModelFile(files);
+  if (onnxFile) {
+    const read = readOnnxLlama(files.get(onnxFile.model)!, config, onnxFile.data ? files.get(onnxFile.data) : undefined, onnxFile.model);
+    return summary(read.config, 'onnx', linearStorage(read.linears), files);
+  }
   const index = jsonObject(files, 'model.safetensors.index.json');
   let weights: Record<string, Uint8Array>;
   if (index !== undefined) {
@@ -93,6 +101,12 @@ export function inspectModelFiles(files: ReadonlyMap<string, Uint8Array>): Model
   return summary(config, 'safetensors', dtypes, files);
 }
 
+/** How an ONNX export stores its linears, each kind once: 'float', or 'Q4 block 32' (with ' zero points' when asymmetric). */
+function linearStorage(linears: readonly OnnxLinearSource[]): string[] {
+  const kinds = linears.map((l) => (l.format === 'float' ? 'float' : `Q${l.bits} block ${l.blockSize}${l.zeroPoints ? ' zero points' : ''}`));
+  return [...new Set(kinds)].sort();
+}
+
 /** Summary of a llama2.c checkpoint file (read whole: its size must equal the header's). */
 export function inspectLlama2c(bytes: Uint8Array, name = 'model.bin'): ModelSummary {
   const { config } = readLlama2c(bytes);
@@ -101,7 +115,8 @@ export function inspectLlama2c(bytes: Uint8Array, name = 'model.bin'): ModelSumm
 
 /**
  * A hub model before its weights are downloaded: the small files (config.json, tokenizer files, the shard index) and
- * the names of the weight files the hub plan lists; the dtype is config.json's torch_dtype, weight headers unchecked.
+ * the names of the weight files the hub plan lists (safetensors, or an ONNX export's model and data files); the
+ * dtype is config.json's torch_dtype, weight headers unchecked.
  */
 export function inspectHubPlan(small: ReadonlyMap<string, Uint8Array>, weightFiles: readonly string[]): ModelSummary & { weightsChecked: false } {
   const configJson = jsonObject(small, 'config.json');
@@ -110,6 +125,7 @@ export function inspectHubPlan(small: ReadonlyMap<string, Uint8Array>, weightFil
   const index = jsonObject(small, 'model.safetensors.index.json');
   if (index !== undefined) parseShardIndex(index, config);
   const dtype = typeof configJson['torch_dtype'] === 'string' ? [configJson['torch_dtype']] : [];
-  const base = summary(config, 'safetensors', dtype, small);
+  const format = weightFiles.some((f) => f.endsWith('.onnx')) ? 'onnx' : 'safetensors';
+  const base = summary(config, format, dtype, small);
   return { ...base, files: [...base.files, ...weightFiles.filter((f) => !small.has(f)).map((name) => ({ name, bytes: -1 }))], weightsChecked: false };
 }

@@ -83,7 +83,14 @@ const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b
  * for `config` (the folder's config.json). `file` names the model in errors.
  */
 export function readOnnxLlama(model: Uint8Array, config: LlamaConfig, externalData?: Uint8Array, file = 'the ONNX model'): OnnxLlama {
-  const graph = decodeModel(model).graph;
+  let decoded: ReturnType<typeof decodeModel>;
+  try {
+    decoded = decodeModel(model);
+  } catch (error) {
+    // protobufjs throws RangeError/Error on truncated or non-protobuf bytes.
+    throw new OnnxModelError(`${file} is not a readable ONNX file (${(error as Error).message}); it may be truncated: download or pick it again`);
+  }
+  const graph = decoded.graph;
   if (!graph) throw new OnnxModelError(`${file} has no graph; is it an ONNX ModelProto file?`);
   const initialisers = graphInitialisers(graph, externalData);
   const expected = expectedWeightShapes({ ...config, tieWordEmbeddings: false });

@@ -3,11 +3,13 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { inspectHubPlan, inspectLlama2c, inspectModelFiles } from '../../../src/models/formats/inspect';
-import { ModelFilesError } from '../../../src/models/formats/load-model';
+import { ModelFilesError, loadModelFiles } from '../../../src/models/formats/load-model';
+import { OnnxModelError } from '../../../src/models/formats/onnx-llama';
 import { WeightsMismatchError } from '../../../src/models/formats/safetensors-weights';
 import { UnsupportedConfigError } from '../../../src/models/llama/config';
 import { tinyLlamaFixtureFiles } from '../../../src/models/llama/fixture';
 import { decodeSafetensors, encodeSafetensors } from '../../../src/onnx/safetensors';
+import { onnxCommunityExport } from '../../support/onnx-community-export';
 import { sharedPath } from '../../support/shared-data';
 import { thrown } from '../../support/thrown';
 
@@ -52,5 +54,33 @@ describe('inspectLlama2c and inspectHubPlan', () => {
     const s = inspectHubPlan(small, ['config.json', 'model.safetensors']);
     expect(s).toMatchObject({ layers: 2, dtype: ['bfloat16'], weightsChecked: false });
     expect(s.files.find((f) => f.name === 'model.safetensors')).toEqual({ name: 'model.safetensors', bytes: -1 });
+  });
+});
+
+describe('an onnx-community ONNX export', () => {
+  const model = loadModelFiles(files());
+  // Decoder linears 4-bit in blocks of 16 with zero points, the untied head left float.
+  const { bytes } = onnxCommunityExport(model.config, model.weights, (w) => (w === 'lm_head.weight' ? null : { bits: 4, block: 16, zeroPoints: true }));
+  const onnxFolder = () => files({ 'model.safetensors': undefined, 'onnx/model_q4.onnx': bytes });
+
+  it('a folder: format onnx, how its linears are stored, the same dimensions and parameters as the safetensors model', () => {
+    const s = inspectModelFiles(onnxFolder());
+    const safetensors = inspectModelFiles(files());
+    expect(s).toMatchObject({ type: 'llama', format: 'onnx', layers: 2, hidden: 32, vocab: 64, tiedEmbeddings: false, dtype: ['Q4 block 16 zero points', 'float'], tokenizer: true, chatTemplate: true });
+    expect(s.parameters).toBe(safetensors.parameters);
+    expect(s.files.map((f) => f.name)).toEqual(['config.json', 'generation_config.json', 'onnx/model_q4.onnx', 'tokenizer.json', 'tokenizer_config.json']);
+  });
+
+  it('a float export says float only; a broken one is refused with the reader\'s named error', () => {
+    const float = onnxCommunityExport(model.config, model.weights, () => null).bytes;
+    expect(inspectModelFiles(files({ 'model.safetensors': undefined, 'onnx/model.onnx': float })).dtype).toEqual(['float']);
+    const broken = thrown(() => inspectModelFiles(files({ 'model.safetensors': undefined, 'onnx/model.onnx': bytes.subarray(0, 100) })), OnnxModelError, ModelFilesError);
+    expect(broken.message).toContain('model.onnx');
+  });
+
+  it('a hub plan whose weights are an ONNX export says onnx; with safetensors, safetensors', () => {
+    const small = files({ 'model.safetensors': undefined });
+    expect(inspectHubPlan(small, ['onnx/model_q4.onnx', 'onnx/model_q4.onnx_data']).format).toBe('onnx');
+    expect(inspectHubPlan(small, ['model.safetensors']).format).toBe('safetensors');
   });
 });
