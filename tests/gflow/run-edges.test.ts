@@ -237,3 +237,25 @@ describe('accessors return copies', () => {
     expect(run.metaPromptHistory()).toEqual(JSON.parse(state).metaPromptHistory);
   });
 });
+
+describe('replay on the very first step (no filling steps)', () => {
+  it('the first micro-batch samples fresh (the buffer is empty), the next ones replay what it sampled', async () => {
+    const sampler = new ScriptedSampler(POOL);
+    const settings = { ...SMALL, steps: 1, warmupSteps: 0, microBatches: 3, replayProbability: 1 };
+    const run = new GflowpoRun(settings, toyTask(), sampler, new FixedTarget());
+    const events = await run.step();
+    const [step] = ofType(events, 'step');
+    expect(step!.samples.map((x) => [x.microBatch, x.replayed])).toEqual([
+      [0, false],
+      [0, false],
+      [1, true],
+      [1, true],
+      [2, true],
+      [2, true],
+    ]);
+    expect(sampler.sampleRequests).toHaveLength(1);
+    const fresh = step!.samples.slice(0, 2).map((x) => x.text);
+    for (const x of step!.samples.slice(2)) expect(fresh).toContain(x.text);
+    expect(run.state().initialPrompts).toEqual([...new Set(fresh)]);
+  });
+});
