@@ -4,6 +4,7 @@ import { DEMO_MODEL_NAMES, type DemoRole } from '../../demo/world/recipes';
 import type { ModelSource } from '../../engines/prompt-lm';
 import type { TargetSource } from '../../engines/target-engine';
 import type { GflowpoMode, GflowpoSettingsInput } from '../../gflow/settings';
+import type { OnnxVariant } from '../../models/hub/hub-weights';
 import type { WeightPrecision } from '../../models/llama/quantised-weights';
 import type { BackendPreference } from '../../runtime/device';
 import type { Task } from '../../tasks/task';
@@ -12,8 +13,12 @@ import { RemoteKeyNeededError, sessionKeys } from '../setup/remote-keys.svelte';
 export type ModelChoice =
   /** The demo world's model for a role (public/models/, served with the app, checked against its model card). */
   | { kind: 'demo'; role: DemoRole }
-  /** A Hugging Face model id, from the hub or a mirror with the hub's URL layout (`host`; null: huggingface.co). */
-  | { kind: 'hub'; modelId: string; host: string | null }
+  /**
+   * A Hugging Face model id, from the hub or a mirror with the hub's URL layout (`host`; null: huggingface.co);
+   * `onnx`: download this ONNX export (onnx/<name>) instead of the automatic choice (safetensors, else the first
+   * export in ONNX_MODEL_FILES order); absent: automatic.
+   */
+  | { kind: 'hub'; modelId: string; host: string | null; onnx?: OnnxVariant }
   /** A model folder the user picked or dropped, read into memory (config.json, tokenizer, safetensors). */
   | { kind: 'files'; label: string; files: Map<string, Uint8Array> }
   /**
@@ -52,7 +57,10 @@ export const MODE_LABELS: Readonly<Record<GflowpoMode, string>> = {
 
 export function modelLabel(choice: ModelChoice): string {
   if (choice.kind === 'demo') return `${DEMO_MODEL_NAMES[choice.role]} (demo world)`;
-  if (choice.kind === 'hub') return choice.host ? `${choice.modelId} (from ${choice.host})` : choice.modelId;
+  if (choice.kind === 'hub') {
+    const details = [...(choice.onnx ? [`onnx/${choice.onnx}`] : []), ...(choice.host ? [`from ${choice.host}`] : [])];
+    return details.length > 0 ? `${choice.modelId} (${details.join(', ')})` : choice.modelId;
+  }
   if (choice.kind === 'openai') return `${choice.model} (server ${choice.baseUrl})`;
   return `${choice.label} (local folder)`;
 }
@@ -63,7 +71,7 @@ export function demoModelsUrl(): string {
 }
 
 /**
- * The source the engines load: hub ids and picked files as they are; the demo models fetched and checked first; a
+ * The source the engines load: hub ids (with their host and ONNX variant as hub settings) and picked files as they are; the demo models fetched and checked first; a
  * remote server with the key this page holds for it (a keyed server without one: RemoteKeyNeededError).
  */
 export async function modelSource(choice: LocalModelChoice): Promise<ModelSource & TargetSource>;
@@ -79,7 +87,10 @@ export async function modelSource(choice: ModelChoice): Promise<TargetSource> {
     const { demoModelSource } = await import('../../demo/world/models');
     return demoModelSource(choice.role, { baseUrl: demoModelsUrl() });
   }
-  if (choice.kind === 'hub') return { kind: 'hub', modelId: choice.modelId, ...(choice.host ? { settings: { host: choice.host } } : {}) };
+  if (choice.kind === 'hub') {
+    const settings = { ...(choice.host ? { host: choice.host } : {}), ...(choice.onnx ? { onnx: choice.onnx } : {}) };
+    return { kind: 'hub', modelId: choice.modelId, ...(Object.keys(settings).length > 0 ? { settings } : {}) };
+  }
   return { kind: 'files', files: choice.files };
 }
 

@@ -1,12 +1,23 @@
-// The setup view's choices kept across reloads in localStorage (models by source and id, hub address, backend,
+// The setup view's choices kept across reloads in localStorage (models by source, id and hub weights file, hub address, backend,
 // frozen weights' precision, task source with a generated task's name and seed, preset, edited settings, baselines, a remote target-LM's base
 // URL and model name): what a person chose is still chosen after a reload, and "Resume with Setup's choices" finds
 // it. Files (a picked model folder, an imported table) and API keys are never kept. Values are checked on read;
 // anything unexpected is dropped.
 
+import { ONNX_MODEL_FILES } from '../../models/formats/onnx-files';
+import type { OnnxVariant } from '../../models/hub/hub-weights';
+
+/** One role's model: its source kind, curated and custom ids, and a hub model's ONNX export (absent: automatic). */
+export interface SlotMemory {
+  kind: string;
+  curatedId: string;
+  customId: string;
+  onnx?: OnnxVariant;
+}
+
 export interface SetupMemory {
-  prompt: { kind: string; curatedId: string; customId: string };
-  target: { kind: string; curatedId: string; customId: string };
+  prompt: SlotMemory;
+  target: SlotMemory;
   /** The target-LM server's base URL and model name (never its key). */
   remote?: { baseUrl: string; model: string };
   hubHost: string;
@@ -23,9 +34,12 @@ const KEY = 'gflowpo-lab.setup.v1';
 
 const isString = (v: unknown): v is string => typeof v === 'string';
 
-function slot(v: unknown): SetupMemory['prompt'] | null {
+/** A slot's memory; an ONNX variant this app does not read (or none) is dropped: automatic. */
+function slot(v: unknown): SlotMemory | null {
   const o = v as Record<string, unknown> | null;
-  return o && isString(o['kind']) && isString(o['curatedId']) && isString(o['customId']) ? { kind: o['kind'], curatedId: o['curatedId'], customId: o['customId'] } : null;
+  if (!o || !isString(o['kind']) || !isString(o['curatedId']) || !isString(o['customId'])) return null;
+  const onnx = (ONNX_MODEL_FILES as readonly unknown[]).includes(o['onnx']) ? { onnx: o['onnx'] as OnnxVariant } : {};
+  return { kind: o['kind'], curatedId: o['curatedId'], customId: o['customId'], ...onnx };
 }
 
 export function readSetupMemory(storage: Pick<Storage, 'getItem'> = localStorage): SetupMemory | null {
@@ -62,7 +76,7 @@ export function writeSetupMemory(memory: SetupMemory, storage: Pick<Storage, 'se
   try {
     // Only the fields above, whatever else the object carries (an API key can never ride along).
     const { prompt, target, remote, hubHost, backend, weightPrecision, preset, fields, baselines, task } = memory;
-    const kept = { prompt: { kind: prompt.kind, curatedId: prompt.curatedId, customId: prompt.customId }, target: { kind: target.kind, curatedId: target.curatedId, customId: target.customId }, ...(remote ? { remote: { baseUrl: remote.baseUrl, model: remote.model } } : {}), hubHost, backend, ...(weightPrecision !== undefined ? { weightPrecision } : {}), preset, fields, baselines, task };
+    const kept = { prompt: slot(prompt), target: slot(target), ...(remote ? { remote: { baseUrl: remote.baseUrl, model: remote.model } } : {}), hubHost, backend, ...(weightPrecision !== undefined ? { weightPrecision } : {}), preset, fields, baselines, task };
     storage.setItem(KEY, JSON.stringify(kept));
   } catch {
     // Storage full or blocked: the choices are simply not kept.

@@ -110,7 +110,7 @@ export class SetupState {
 
   /** The choices to keep across reloads (files are not kept). */
   memory(): SetupMemory {
-    const slot = (m: ModelSlot) => ({ kind: m.kind === 'folder' ? 'curated' : m.kind, curatedId: m.curatedId, customId: m.customId });
+    const slot = (m: ModelSlot) => ({ kind: m.kind === 'folder' ? 'curated' : m.kind, curatedId: m.curatedId, customId: m.customId, ...(m.onnx ? { onnx: m.onnx } : {}) });
     const t = this.task;
     const kind = t.kind === 'demo' || t.kind === 'builtin' ? t.kind : 'builtin';
     const remote = { baseUrl: this.target.remote.baseUrl, model: this.target.remote.model };
@@ -131,6 +131,7 @@ export class SetupState {
       }
       m.curatedId = kept.curatedId;
       m.customId = kept.customId;
+      m.onnx = kept.onnx ?? '';
     };
     slot(this.prompt, memory.prompt);
     slot(this.target, memory.target);
