@@ -62,7 +62,8 @@ export async function runMicroBatch(ctx: MicroBatchContext, work: StepWork, step
   const { rng } = ctx;
 
   const references = referencesEnabled(s, step)
-    ? chooseReferences(work.queue.texts(), work.condition ?? [], { fromQueue: s.referencesFromQueue, fromCondition: s.referencesFromCondition }, rng.references.next)
+    ? // Stryker disable next-line ArrayDeclaration: unreachable fallback: references start at referencesFromStep >= conditionFreezeStep (resolveSettings), and from that step run.ts has frozen the condition buffer (never null)
+      chooseReferences(work.queue.texts(), work.condition ?? [], { fromQueue: s.referencesFromQueue, fromCondition: s.referencesFromCondition }, rng.references.next)
     : [];
   const metaPrompt = buildMetaPrompt(ctx.task, demonstrations, references);
 

@@ -136,6 +136,9 @@ describe('parseRunState: the done event', () => {
     const s = await stateAfter(4);
     const done = s['done'] as Raw;
     expect(done).toMatchObject({ type: 'done', mode: 'gflowpo', reason: 'steps' });
+    refused({ ...s, done: { ...done, type: 'update' } }, 'done', `expected null or the run's done event { type: 'done', step, mode, reason, selected }, got ${JSON.stringify({ ...done, type: 'update' }).slice(0, 120)}`);
+    refused({ ...s, done: 'done' }, 'done', `expected null or the run's done event { type: 'done', step, mode, reason, selected }, got "done"`);
+    refused({ ...s, done: { ...done, step: 3 } }, 'done.step', "expected the state's step 4, got 3");
     refused({ ...s, done: { ...done, mode: 'manual' } }, 'done.mode', `expected the settings' mode 'gflowpo', got "manual"`);
     refused({ ...s, done: { ...done, reason: 'aborted' } }, 'done.reason', `expected 'steps' or 'budget', got "aborted"`);
     refused({ ...s, done: { ...done, reason: undefined } }, 'done.reason', `expected 'steps' or 'budget', got undefined`);
