@@ -56,10 +56,36 @@ describe('parseRunState: the whole', () => {
   });
 });
 
+describe('parseRunState: version, task and settings', () => {
+  it('names the version, the task and the bad setting', async () => {
+    const s = await stateAfter(1);
+    refused({ ...s, version: 1 }, 'version', 'unsupported run-state version 1; this build reads version 2 (start a new run)');
+    const { version: _, ...withoutVersion } = s;
+    refused(withoutVersion, 'version', 'unsupported run-state version undefined; this build reads version 2 (start a new run)');
+    refused({ ...s, task: 5 }, 'task', 'expected the task id (a string), got 5');
+    refused({ ...s, task: null }, 'task', 'expected the task id (a string), got null');
+    expect(refusal({ ...s, settings: { ...(s['settings'] as Raw), steps: 0 } }).field).toBe('settings.steps');
+  });
+
+  it('lets an error that is not a settings error through unchanged', async () => {
+    const s = await stateAfter(1);
+    const settings = { ...(s['settings'] as Raw) };
+    Object.defineProperty(settings, 'steps', {
+      enumerable: true,
+      get() {
+        throw new RangeError('unreadable');
+      },
+    });
+    expect(() => parseRunState({ ...s, settings })).toThrow(new RangeError('unreadable'));
+  });
+});
+
 describe('parseRunState: counters and random states', () => {
   it('refuses a negative step or update count', async () => {
     const s = await stateAfter(3);
     refused({ ...s, step: -1 }, 'step', 'expected an integer in [0, steps = 4], got -1');
+    refused({ ...s, step: 5 }, 'step', 'expected an integer in [0, steps = 4], got 5');
+    expect(() => parseRunState({ ...s, step: 4 })).toThrow(/metaPromptHistory: expected a list of 4 entries/); // 4 itself is a valid step
     refused({ ...s, updates: -1 }, 'updates', 'expected an integer in [0, 2] (the training steps among the 3 completed), got -1');
     expect(parseRunState({ ...s, updates: 2 }).state.updates).toBe(2);
   });
