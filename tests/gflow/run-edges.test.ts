@@ -259,3 +259,18 @@ describe('replay on the very first step (no filling steps)', () => {
     expect(run.state().initialPrompts).toEqual([...new Set(fresh)]);
   });
 });
+
+describe('the run counters', () => {
+  it('targetCalls and cacheHits are the cache counts the budget events report', async () => {
+    const target = new FixedTarget();
+    const run = new GflowpoRun(SMALL, toyTask(), new ScriptedSampler(POOL), target);
+    const events: StepEvent[] = [];
+    await run.run((e) => {
+      events.push(e);
+    });
+    const last = ofType(events, 'budget').at(-1)!;
+    expect(run.targetCalls).toBe(target.calls);
+    expect([run.targetCalls, run.cacheHits]).toEqual([last.targetCalls, last.cacheHits]);
+    expect(run.cacheHits).toBeGreaterThan(0); // the final report asks again for train scores already in the cache
+  });
+});
