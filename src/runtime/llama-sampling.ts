@@ -63,8 +63,7 @@ export async function decodeLoop(
   const rngs = options.seeds.map((s) => mulberry32(s));
   const samples: Sample[] = prompts.map(() => ({ tokens: [], logProb: 0, finished: false }));
   const decoder = await lm.decoderFor(shared?.cache);
-  const weightFeeds = lm.modelFeeds(options.adapter, decoder.baked);
-  const model = { ...weightFeeds, ...lm.dropoutFeeds(options.seeds, options.dropout ?? false) };
+  const model = decoder.feeds(options.adapter, options.seeds, options.dropout ?? false);
   const offset = BigInt(shared?.length ?? 0);
   let cache = new Map<string, ortTypes.Tensor>();
   for (let l = 0; l < L; l++) {
@@ -80,7 +79,7 @@ export async function decodeLoop(
       const T = input[0]!.length;
       let logits: Float32Array; // (B, V)
       if (step === 0 && unpadded) {
-        const feedsFor = (rows: readonly number[]) => ({ ...weightFeeds, ...lm.dropoutFeeds(rows.map((b) => options.seeds[b]!), options.dropout ?? false) });
+        const feedsFor = (rows: readonly number[]) => decoder.feeds(options.adapter, rows.map((b) => options.seeds[b]!), options.dropout ?? false);
         const prefill = await unpaddedPrefill({ ort: lm.ort, config: lm.config, session: decoder.session, feedsFor, prefix: decoder.prefix, prompts, offset: Number(offset) });
         logits = prefill.logits;
         for (const t of cache.values()) t.dispose();

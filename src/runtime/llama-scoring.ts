@@ -1,14 +1,15 @@
 // Scoring continuations with a Llama-family model: summed log-probabilities of each continuation after its prefix
 // (adapter on or off, eval mode), plainly (right-padded rows) or with prompt-prefix reuse (the rows' common prefix
-// runs once), and the single-token path that reads every label off one next-token distribution per row. Callers
-// hold the device queue (CausalLM does).
+// runs once), and the single-token path that reads every label off one next-token distribution per row (on another
+// model's baked decoder over the same weights when there is one). Callers hold the device queue (CausalLM does).
 import type * as ortTypes from 'onnxruntime-web';
 import { maskAndPositions } from '../models/llama/attention-mask';
 import { io } from '../models/llama/graphs';
 import { packSequences } from '../models/llama/sequence-batch';
 import { type HostTensor, fromOrt, hostTensor, toOrt } from './host-tensor';
-import type { LlamaSessions } from './llama-sessions';
+import type { LlamaSessions, ResidentDecoder } from './llama-sessions';
 import { commonPrefixLength, prefill } from './shared-prefix';
+import { unpaddedPrefill } from './unpadded-prefill';
 
 export interface ScoringOptions {
   adapter: boolean;
@@ -43,7 +44,11 @@ export async function scoreSharedPrefix(lm: LlamaSessions, prefixes: readonly (r
   const shared = await prefill(lm, prefixes[0]!.slice(0, L), options.adapter, { seed: 0, train: false }, false); // scoring does not take the bake
   try {
     if (continuations.every((c) => c.length === 1)) {
-      return await singleTokenScores(lm, prefixes.map((p) => p.slice(L)), continuations.map((c) => c[0]!), L, model, shared, options.padTokenId);
+      const rows = prefixes.map((p) => p.slice(L));
+      const tokens = continuations.map((c) => c[0]!);
+      const resident = lm.lora ? undefined : await lm.residentDecoder();
+      if (resident) return await residentSingleTokenScores(lm, resident, rows, tokens, L, shared);
+      return await singleTokenScores(lm, rows, tokens, L, model, shared, options.padTokenId);
     }
     const batch = packSequences(prefixes.map((p) => p.slice(L)), continuations, options.padTokenId);
     const { B, T } = batch;
@@ -62,6 +67,41 @@ export async function scoreSharedPrefix(lm: LlamaSessions, prefixes: readonly (r
   } finally {
     for (const t of Object.values(shared)) t.dispose();
   }
+}
+
+/**
+ * singleTokenScores on another model's decoder that holds these weights baked (LlamaSessions.residentDecoder): rows
+ * of one length run together without padding (unpadded-prefill.ts), each row's next-token logits come back and the
+ * log-softmax is taken here (in float64), so no run copies the frozen weights.
+ */
+async function residentSingleTokenScores(
+  lm: LlamaSessions,
+  resident: ResidentDecoder,
+  rows: readonly (readonly number[])[],
+  tokens: readonly number[],
+  offset: number,
+  shared: Record<string, ortTypes.Tensor>,
+): Promise<number[]> {
+  const keys = rows.map((r) => r.join(','));
+  const unique = [...new Set(keys)];
+  const distinct = unique.map((k) => rows[keys.indexOf(k)]!);
+  const { logits, cache } = await unpaddedPrefill({ ort: lm.ort, config: lm.config, session: resident.session, feedsFor: (r) => resident.feeds(r.length), prefix: shared, prompts: distinct, offset });
+  for (const t of cache.values()) t.dispose();
+  const V = lm.config.vocabSize;
+  const logNorm = distinct.map((_, b) => logSumExp(logits.subarray(b * V, (b + 1) * V)));
+  return keys.map((k, i) => {
+    const b = unique.indexOf(k);
+    return logits[b * V + tokens[i]!]! - logNorm[b]!;
+  });
+}
+
+/** log Σ exp(x), shifted by the maximum. */
+function logSumExp(x: Float32Array): number {
+  let max = -Infinity;
+  for (const v of x) if (v > max) max = v;
+  let sum = 0;
+  for (const v of x) sum += Math.exp(v - max);
+  return max + Math.log(sum);
 }
 
 /**

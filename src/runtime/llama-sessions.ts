@@ -32,6 +32,32 @@ export const wasmBakeBudget = { bytes: 640 * 2 ** 20 };
 /** Bytes baked into large one-decoder sessions in this realm (the first model to sample; the rest feed theirs). */
 let largeBakedBytes = 0;
 
+/**
+ * The model whose one decoder holds each set of weights baked in, by weights copy (registered when its decoder first
+ * opens baked). Another model over the same copy (a target-LM of the prompt-LM's base model) runs its adapter-off
+ * calls on that decoder instead of feeding the weights: residentDecoder().
+ */
+const bakedBy = new Map<DeviceWeights, LlamaSessions>();
+
+/** A decoding call's session (LlamaSessions.decoderFor). */
+export interface DecoderCall {
+  session: ortTypes.InferenceSession;
+  /** The session holds the weights (its own bake, or another model's: residentDecoder). */
+  baked: boolean;
+  /** Frozen weights unless baked, adapter and its switch, logit bias, LoRA dropout (one seed per row). */
+  feeds(adapter: boolean, seeds: readonly number[], train: boolean): Record<string, ortTypes.Tensor>;
+  /** The shared prefix's cache, an empty prefix, or nothing, as the session needs. */
+  prefix: Record<string, ortTypes.Tensor>;
+  done(): void;
+}
+
+/** A decoder session that holds another model's baked copy of these weights, and the feeds that switch its adapter off. */
+export interface ResidentDecoder {
+  session: ortTypes.InferenceSession;
+  /** Everything but ids, positions, mask, caches and prefix for a run of `rows` rows (adapter off, no dropout). */
+  feeds(rows: number): Record<string, ortTypes.Tensor>;
+}
+
 export class SamplingError extends Error {
   override name = 'SamplingError';
 }
@@ -233,25 +259,54 @@ export class LlamaSessions {
   }
 
   /**
-   * The decoder session for a call with or without a shared prefix's cache, whether it holds the weights (feed them
-   * otherwise: modelFeeds(adapter, baked)), and the prefix feeds it needs: the cache itself, an empty prefix
-   * (1, KV, 0, D) per layer when one decoder serves both, or none; `done()` disposes what was made here.
+   * The decoder session for a call with or without a shared prefix's cache, whether it holds the weights, the feeds
+   * of a run (`feeds(adapter, seeds, train)`: frozen weights unless baked, adapter, logit bias, LoRA dropout per row
+   * seed), and the prefix feeds it needs: the cache itself, an empty prefix (1, KV, 0, D) per layer when one decoder
+   * serves both, or none; `done()` disposes what was made here.
    * `claim` false (a scoring prefill: one short run): never settles the large-weight bake; while it is unsettled or
-   * held by another model, a decoder that feeds the weights runs the call.
+   * held by another model, a decoder that feeds the weights runs the call. A model without an adapter whose own
+   * decoders would feed the weights runs on another model's baked decoder over the same copy (residentDecoder).
    */
-  async decoderFor(cache: Record<string, ortTypes.Tensor> | undefined, claim = true): Promise<{ session: ortTypes.InferenceSession; baked: boolean; prefix: Record<string, ortTypes.Tensor>; done: () => void }> {
-    const baked = claim ? this.settleDecoderBake() : this.decoderBake === true;
-    const kind: SessionKind = cache || this.oneDecoder ? 'sharedDecoder' : 'decoder';
-    const session = await this.opened(kind, baked);
-    if (cache) return { session, baked, prefix: cache, done: () => {} };
-    if (!this.oneDecoder) return { session, baked, prefix: {}, done: () => {} };
+  async decoderFor(cache: Record<string, ortTypes.Tensor> | undefined, claim = true): Promise<DecoderCall> {
+    const resident = this.lora ? undefined : await this.residentDecoder();
+    const own = !resident;
+    const baked = resident ? true : claim ? this.settleDecoderBake() : this.decoderBake === true;
+    if (own && baked && this.oneDecoder && !bakedBy.has(this.weights)) bakedBy.set(this.weights, this);
+    const session = resident ? resident.session : await this.opened(cache || this.oneDecoder ? 'sharedDecoder' : 'decoder', baked);
+    const feeds = (adapter: boolean, seeds: readonly number[], train: boolean): Record<string, ortTypes.Tensor> => {
+      if (!resident) return { ...this.modelFeeds(adapter, baked), ...this.dropoutFeeds(seeds, train) };
+      if (adapter) throw new SamplingError('adapter-on call on a model opened without LoRA');
+      return resident.feeds(seeds.length);
+    };
+    if (cache) return { session, baked, feeds, prefix: cache, done: () => {} };
+    if (own && !this.oneDecoder) return { session, baked, feeds, prefix: {}, done: () => {} };
     const { numLayers: NL, numKvHeads: KV, headDim: D } = this.config;
     const prefix: Record<string, ortTypes.Tensor> = {};
     for (let l = 0; l < NL; l++) {
       prefix[io.sharedKey(l)] = toOrt(this.ort, hostTensor('float32', [1, KV, 0, D], new Float32Array(0)));
       prefix[io.sharedValue(l)] = toOrt(this.ort, hostTensor('float32', [1, KV, 0, D], new Float32Array(0)));
     }
-    return { session, baked, prefix, done: () => Object.values(prefix).forEach((t) => t.dispose()) };
+    return { session, baked, feeds, prefix, done: () => Object.values(prefix).forEach((t) => t.dispose()) };
+  }
+
+  /**
+   * The one decoder another model baked over this model's weights copy, when this model holds none of its own (its
+   * adapter-off calls then copy no weights: a prompt-LM and a target-LM of one base model share one resident copy).
+   * Undefined when there is none, or when its graph cannot take this model's logit bias.
+   */
+  async residentDecoder(): Promise<ResidentDecoder | undefined> {
+    const owner = bakedBy.get(this.weights);
+    if (!owner || owner === this || this.decoderBake === true || (this.bias && !owner.bias)) return undefined;
+    const session = await owner.opened('sharedDecoder', true);
+    const V = this.config.vocabSize;
+    return {
+      session,
+      feeds: (rows) => {
+        const feeds = { ...owner.modelFeeds(false, true), ...owner.dropoutFeeds(new Array<number>(rows).fill(0), false) };
+        if (owner.bias) feeds[io.logitBias] = toOrt(this.ort, hostTensor('float32', [V], this.bias ?? new Float32Array(V)));
+        return feeds;
+      },
+    };
   }
 
   /**
@@ -267,6 +322,7 @@ export class LlamaSessions {
   }
 
   async release(): Promise<void> {
+    if (bakedBy.get(this.weights) === this) bakedBy.delete(this.weights);
     largeBakedBytes -= this.largeBaked;
     this.largeBaked = 0;
     for (const t of this.hostLora.values()) t.dispose();

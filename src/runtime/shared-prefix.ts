@@ -25,7 +25,7 @@ export async function prefill(
   const L = tokens.length;
   const { mask, positions } = maskAndPositions([0], 0, L);
   const decoder = await lm.decoderFor(undefined, claim);
-  const feeds: Record<string, ortTypes.Tensor> = { ...lm.modelFeeds(adapter, decoder.baked), ...lm.dropoutFeeds([dropout.seed], dropout.train) };
+  const feeds: Record<string, ortTypes.Tensor> = decoder.feeds(adapter, [dropout.seed], dropout.train);
   for (let l = 0; l < NL; l++) {
     feeds[io.pastKey(l)] = toOrt(lm.ort, hostTensor('float32', [1, KV, 0, D], new Float32Array(0)));
     feeds[io.pastValue(l)] = toOrt(lm.ort, hostTensor('float32', [1, KV, 0, D], new Float32Array(0)));
