@@ -147,6 +147,11 @@ describe('parseRunState: the meta-prompt history', () => {
     const m = history[2]!.metaPrompts[1]!;
     const withPrompt = (prompt: unknown) => ({ ...s, metaPromptHistory: history.map((h, j) => (j === 2 ? { ...h, metaPrompts: [h.metaPrompts[0], prompt] } : h)) });
     const at = 'metaPromptHistory[2].metaPrompts[1]';
+    refused(
+      { ...s, metaPromptHistory: history.map((h, j) => (j === 2 ? { ...h, metaPrompts: [h.metaPrompts[0]] } : h)) },
+      'metaPromptHistory[2].metaPrompts',
+      `expected a list of 2 meta-prompts (one per micro-batch), got ${JSON.stringify([history[2]!.metaPrompts[0]]).slice(0, 120)}`,
+    );
     refused(withPrompt('text'), at, 'expected a meta-prompt { text, assistantPrefix, demonstrationIndices, references }, got "text"');
     refused(withPrompt({ ...m, text: 5 }), `${at}.text`, 'expected a string, got 5');
     refused(withPrompt({ ...m, assistantPrefix: null }), `${at}.assistantPrefix`, 'expected a string, got null');
