@@ -3,7 +3,8 @@
 // layers), random weights made in memory, token ids only (no tokenizer). The step as the loop runs it: 4 micro-batches
 // of 4 prompts sampled from one 256-token meta-prompt (temperature per micro-batch, top-k 50, top-p 0.9, train-mode
 // dropout, new tokens capped at 48 and no EOS stop so the workload is fixed), their logPrior, then accumulate x4 +
-// applyUpdate, then the 16 prompts scored on 32 examples of ~40 tokens with 2 single-token labels (prefix reuse).
+// applyUpdate, then the 16 prompts scored on 32 examples of ~40 tokens with 2 single-token labels (prefix reuse) by a
+// target-LM of the same model (one copy of the weights, as the lab shares them).
 // Prints each part's time, this backend's MatMul rate measured in the same run, the peak memory (as the caller can
 // see it) and last the three ratios of issue 10. Model FLOPs are counted from shapes (matmuls and attention; LoRA and
 // elementwise ops left out; the update counted as forward + input-gradient backward = 2 forwards). Asserts nothing;
@@ -23,6 +24,7 @@ import { CausalLM, uploadLlamaWeights } from '../../src/runtime/causal-lm';
 import type { Backend } from '../../src/runtime/device';
 import type { Ort } from '../../src/runtime/host-tensor';
 import { TransformersLM, type TransformersDevice } from '../../src/runtime/transformers-lm';
+import { weightResidency } from '../../src/runtime/weight-residency';
 
 export interface StepOptions {
   layers: number;
@@ -114,9 +116,13 @@ export async function benchStep(host: StepHost, options: StepOptions): Promise<v
   const weights = made.value;
   const settings = { ...GFLOWPO_DEFAULTS, seed: 0 };
   const promptLM = new PromptLM(async () => ort);
-  const load = await timed(() => promptLM.load({ kind: 'loaded', model: { config, weights } }, settings, { backend }));
-  const target = await timed(async () => CausalLM.create(ort, config, await uploadLlamaWeights(ort, backend, config, weights)));
-  log(`load: weights made in ${sec(made.ms)}; prompt-LM (weights, training graphs) ${sec(load.ms)}; target-LM ${sec(target.ms)}; ${await host.memoryNow()}`);
+  // One model in both roles, as the paper and the lab's default: the target-LM shares the prompt-LM's uploaded copy
+  // (weight-residency, by content identity) and scores on its baked decoder (LlamaSessions.residentDecoder).
+  const identity = `bench:step:${LAYERS}`;
+  const load = await timed(() => promptLM.load({ kind: 'loaded', model: { config, weights }, identity }, settings, { backend }));
+  const lease = await weightResidency.acquire(backend, identity, () => uploadLlamaWeights(ort, backend, config, weights));
+  const target = await timed(async () => CausalLM.create(ort, config, lease.weights));
+  log(`load: weights made in ${sec(made.ms)}; prompt-LM (weights, training graphs) ${sec(load.ms)}; target-LM ${sec(target.ms)} (the prompt-LM's copy of the weights: ${weightResidency.uploads} upload); ${await host.memoryNow()}`);
 
   const rng = mulberry32(11);
   const meta = [1, ...randomIds(rng, META_TOKENS - 1, config.vocabSize)];
@@ -215,6 +221,7 @@ export async function benchStep(host: StepHost, options: StepOptions): Promise<v
   })() : undefined;
   if (ours && backend === 'wasm' && !target.value.decodersBaked) log('  (our decoder fed its weights: it did not fit the wasm bake budget)');
   await target.value.release();
+  lease.release();
   if (ours) {
     progress(`  our decode: ${sec(ours.ms)}; loading transformers.js (${host.transformers.device})`);
     const folder = transformersJsFolderFiles({ 'config.json': new TextEncoder().encode(JSON.stringify(modelJson)) }, config, toGraphLayout(config, weights));

@@ -32,7 +32,8 @@ export type ModelSource =
   | { kind: 'files'; files: Map<string, Uint8Array> }
   | { kind: 'llama2c'; bytes: Uint8Array }
   /** A model already in memory (a generated config and weights; tests and benchmarks). */
-  | { kind: 'loaded'; model: LoadedModel };
+  /** An already-read model; `identity` (a content identity, see weights-identity.ts) lets a target-LM share its weights. */
+  | { kind: 'loaded'; model: LoadedModel; identity?: string };
 
 /** What the prompt-LM reads from a resolved GflowpoSettings: the adapter, AdamW and the seed. */
 export type PromptLMSettings = Pick<GflowpoSettings, 'seed' | 'lora' | 'gradClip' | 'weightDecay' | 'adamBeta1' | 'adamBeta2' | 'adamEpsilon'>;
@@ -152,7 +153,10 @@ export class PromptLM {
     if (source.kind === 'llama2c') {
       model = loadLlama2cFile(source.bytes);
       identity = await llama2cIdentity(source.bytes);
-    } else if (source.kind === 'loaded') model = source.model;
+    } else if (source.kind === 'loaded') {
+      model = source.model;
+      identity = source.identity;
+    }
     else {
       const files = source.kind === 'files' ? source.files : await fetchModel(source.modelId, { cache: this.cache, ...(source.settings ? { settings: source.settings } : {}), ...(onProgress ? { onProgress } : {}) });
       model = loadModelFiles(files);
