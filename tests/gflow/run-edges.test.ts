@@ -7,8 +7,9 @@ import type { ApplyResult, MicroBatchResult, MicroBatchUpdate, PromptCandidate, 
 import type { StepEvent } from '../../src/gflow/events';
 import { GflowpoRun, GflowpoRunError } from '../../src/gflow/run';
 import type { Task } from '../../src/tasks/task';
-import { FixedTarget, ScriptedSampler, toyTask } from './doubles';
-import { POOL, ofType } from './run-helpers';
+import { RngStream, initialRngStates } from '../../src/gflow/rng';
+import { FixedTarget, ScriptedSampler, idsOf, toyTask } from './doubles';
+import { POOL, microBatches, ofType } from './run-helpers';
 
 // Step 1 fills the buffer (no update), steps 2 and 3 train; 2 micro-batches of 2 prompts; no DMU before step 50.
 const SMALL = { steps: 3, warmupSteps: 1, microBatches: 2, microBatchSize: 2, conditionFreezeStep: 50, referencesFromStep: 50 };
@@ -272,5 +273,28 @@ describe('the run counters', () => {
     expect(run.targetCalls).toBe(target.calls);
     expect([run.targetCalls, run.cacheHits]).toEqual([last.targetCalls, last.cacheHits]);
     expect(run.cacheHits).toBeGreaterThan(0); // the final report asks again for train scores already in the cache
+  });
+});
+
+// run-schedule.test.ts checks these on the official 200-step run, computed once in beforeAll; Stryker's per-test
+// coverage cannot see code that a beforeAll ran, so they are checked again here on a small run made in the test.
+describe('fresh micro-batches on a small run', () => {
+  it('draw their temperature from the temperature stream, U(temperatureMin, temperatureMax), and score on the sampled ids', async () => {
+    const sampler = new ScriptedSampler(POOL);
+    const run = new GflowpoRun({ ...SMALL, temperatureMin: 0.25, temperatureMax: 3, seed: 11 }, toyTask(), sampler, new FixedTarget());
+    const events: StepEvent[] = [];
+    while (!run.finished) events.push(...(await run.step()));
+    const stream = new RngStream(initialRngStates(11).temperature);
+    const expected = sampler.sampleRequests.map(() => 0.25 + 2.75 * stream.next());
+    const freshBatches = ofType(events, 'step').flatMap((e) => microBatches(e).filter((b) => !b[0]!.replayed));
+    expect(sampler.sampleRequests).toHaveLength(freshBatches.length);
+    expect(freshBatches.length).toBeGreaterThanOrEqual(4); // the 2 filling micro-batches and some training ones
+    expect(freshBatches.map((b) => b[0]!.temperature)).toEqual(expected);
+    expect(sampler.sampleRequests.map((r) => r.temperature)).toEqual(expected);
+    for (const t of expected) expect(t).toBeGreaterThanOrEqual(0.25), expect(t).toBeLessThan(3);
+    const fresh = ofType(events, 'step').flatMap((e) => e.samples.filter((x) => !x.replayed));
+    expect(fresh.map((x) => x.tokens)).toEqual(fresh.map((x) => idsOf(x.text).length));
+    const batches = ofType(events, 'step').flatMap((e) => microBatches(e));
+    expect(sampler.logPriorCalls.map((c) => c.prompts)).toEqual(batches.map((b) => b.map((x) => (x.replayed ? { text: x.text } : { text: x.text, tokenIds: idsOf(x.text) }))));
   });
 });
