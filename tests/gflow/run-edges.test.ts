@@ -8,7 +8,7 @@ import type { StepEvent } from '../../src/gflow/events';
 import { GflowpoRun, GflowpoRunError } from '../../src/gflow/run';
 import type { Task } from '../../src/tasks/task';
 import { RngStream, initialRngStates } from '../../src/gflow/rng';
-import { FixedTarget, ScriptedSampler, idsOf, toyTask } from './doubles';
+import { FixedTarget, ScriptedSampler, SequenceSampler, idsOf, toyTask } from './doubles';
 import { POOL, microBatches, ofType } from './run-helpers';
 
 // Step 1 fills the buffer (no update), steps 2 and 3 train; 2 micro-batches of 2 prompts; no DMU before step 50.
@@ -296,5 +296,17 @@ describe('fresh micro-batches on a small run', () => {
     expect(fresh.map((x) => x.tokens)).toEqual(fresh.map((x) => idsOf(x.text).length));
     const batches = ofType(events, 'step').flatMap((e) => microBatches(e));
     expect(sampler.logPriorCalls.map((c) => c.prompts)).toEqual(batches.map((b) => b.map((x) => (x.replayed ? { text: x.text } : { text: x.text, tokenIds: idsOf(x.text) }))));
+  });
+});
+
+describe('the queue update of a micro-batch', () => {
+  it("takes the micro-batch's first best prompt when two tie on train accuracy (torch's argmax)", async () => {
+    const acc: Record<string, number> = { A: 0.5, B: 0.5, C: 0.25, D: 0.25, E: 0.75, F: 0.75, G: 0, H: 1 };
+    const sampler = new SequenceSampler(['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H']);
+    const run = new GflowpoRun({ ...SMALL, steps: 2, replayProbability: 0 }, toyTask(), sampler, new FixedTarget((p) => acc[p]!));
+    await run.step(); // filling: A B | C D, no queue update
+    expect(run.queueEntries()).toEqual([]);
+    await run.step(); // training: E F | G H
+    expect(run.queueEntries().map((e) => e.text).sort()).toEqual(['E', 'H']);
   });
 });
