@@ -310,3 +310,13 @@ describe('the queue update of a micro-batch', () => {
     expect(run.queueEntries().map((e) => e.text).sort()).toEqual(['E', 'H']);
   });
 });
+
+describe('manual mode', () => {
+  it('refuses a blank prompt from the caller as no prompt', () => {
+    for (const blank of ['', '  \n\t']) {
+      expect(() => new GflowpoRun({ mode: 'manual' }, toyTask('sst2'), new ScriptedSampler(POOL), new FixedTarget(), { manualPrompt: blank })).toThrow(
+        new GflowpoRunError("mode 'manual' needs a prompt: the caller gave none, so set manualPrompt"),
+      );
+    }
+  });
+});
