@@ -320,3 +320,19 @@ describe('manual mode', () => {
     }
   });
 });
+
+describe('a run that makes no step', () => {
+  it('has no initial prompts: its state and its initial event list none', async () => {
+    const fresh = new GflowpoRun(SMALL, toyTask(), new ScriptedSampler(POOL), new FixedTarget());
+    expect(fresh.state().initialPrompts).toEqual([]);
+    const target = new FixedTarget();
+    const run = new GflowpoRun({ ...SMALL, targetCallBudget: 0 }, toyTask(), new ScriptedSampler(POOL), target);
+    const events: StepEvent[] = [];
+    await run.run((e) => {
+      events.push(e);
+    });
+    expect(ofType(events, 'initial')[0]!.prompts).toEqual([]);
+    expect(run.state().initialPrompts).toEqual([]);
+    expect(target.calls).toBe(0);
+  });
+});
