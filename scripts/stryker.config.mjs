@@ -11,6 +11,7 @@
 // its own incremental and JSON files (reports/*-<slug>.json), so a partial run never overwrites the full one.
 // MUTATE_UNIT_ONLY=1 leaves the whole-run gflow tests out (a lower bound, much faster; files get a -unit suffix).
 
+import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, symlinkSync } from 'node:fs';
 import { resolve } from 'node:path';
 
@@ -26,7 +27,12 @@ const ALL = [
 ];
 const only = process.env.MUTATE_ONLY?.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
 const unitOnly = process.env.MUTATE_UNIT_ONLY === '1'; // see scripts/stryker.vitest.config.ts
-const suffix = (only ? `-${only.join('+').replace(/[^A-Za-z0-9.+-]+/g, '_')}` : '') + (unitOnly ? '-unit' : '');
+// A part's name from its globs; a long list (file names have at most 255 bytes) keeps its start and a hash of the rest.
+const partName = (globs) => {
+  const name = globs.join('+').replace(/[^A-Za-z0-9.+-]+/g, '_');
+  return name.length <= 160 ? name : `${name.slice(0, 120)}~${createHash('sha256').update(name).digest('hex').slice(0, 12)}`;
+};
+const suffix = (only ? `-${partName(only)}` : '') + (unitOnly ? '-unit' : '');
 // Each part has its own sandbox folder, so two parts can run at once (Stryker removes its folder when done).
 // Tests find the read-only shared data at ../shared beside the repo (tests/support/shared-data.ts); from a
 // sandbox (<tempDirName>/sandbox-*) that path is <tempDirName>/shared: link it (removing a link never touches
