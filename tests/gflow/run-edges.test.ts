@@ -336,3 +336,20 @@ describe('a run that makes no step', () => {
     expect(target.calls).toBe(0);
   });
 });
+
+describe('demonstrations on a small run', () => {
+  it('each step draws its demonstrations once from the validation split, as many as its phase shows', async () => {
+    const run = new GflowpoRun({ ...SMALL, demonstrationsFilling: 3, demonstrationsTraining: 2 }, toyTask(), new ScriptedSampler(POOL), new FixedTarget());
+    await run.run();
+    const history = run.metaPromptHistory();
+    expect(history.map((h) => h.metaPrompts.map((m) => m.demonstrationIndices.length))).toEqual([
+      [3, 3],
+      [2, 2],
+      [2, 2],
+    ]);
+    for (const h of history) {
+      expect(h.metaPrompts[1]!.demonstrationIndices).toEqual(h.metaPrompts[0]!.demonstrationIndices);
+      for (const i of h.metaPrompts[0]!.demonstrationIndices) expect(i >= 0 && i < 8).toBe(true);
+    }
+  });
+});
