@@ -353,3 +353,24 @@ describe('demonstrations on a small run', () => {
     }
   });
 });
+
+describe('update and buffer events on a small run', () => {
+  it("report the mean of the micro-batch losses and the buffer's best entry", async () => {
+    const sampler = new ScriptedSampler(POOL);
+    const run = new GflowpoRun(SMALL, toyTask(), sampler, new FixedTarget());
+    const events: StepEvent[] = [];
+    while (!run.finished) events.push(...(await run.step()));
+    const updates = ofType(events, 'update');
+    expect(updates).toHaveLength(2);
+    updates.forEach((u, k) => {
+      const losses = sampler.accumulateCalls.slice(2 * k, 2 * k + 2).map((c) => c.result.loss);
+      expect(u.microBatchLosses).toEqual(losses);
+      expect(u.loss).toBeCloseTo((losses[0]! + losses[1]!) / 2, 12);
+    });
+    for (const b of ofType(events, 'buffer')) {
+      expect(b.best).not.toBeNull();
+      expect(Object.keys(b.best!).sort()).toEqual(['text', 'trainAccuracy']);
+      expect(b.best!.trainAccuracy).toBe(Math.max(...ofType(events, 'step').filter((e) => e.step <= b.step).flatMap((e) => e.samples.map((x) => x.trainAccuracy))));
+    }
+  });
+});
