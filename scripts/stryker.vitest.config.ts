@@ -1,6 +1,6 @@
 // Vitest config for mutation testing only (npm run mutate): the node tests of the mutated modules, no
-// browser project, no Svelte plugin. Stryker runs them from a sandbox copy (.stryker-tmp/sandbox-*);
-// scripts/stryker.config.mjs links .stryker-tmp/shared to ../shared so tests that read the shared data
+// browser project, no Svelte plugin. Stryker runs them from a sandbox copy (<tempDirName>/sandbox-*, one folder per part);
+// scripts/stryker.config.mjs links <tempDirName>/shared to ../shared so tests that read the shared data
 // find it there. Left out: the toy distribution test (it trains a model for ~30 s per run and the unit
 // tests cover the same gflow code directly) and token-sampling-large.test.ts (49152-token vocabularies: about
 // a minute per mutant once instrumented; token-sampling-topk.test.ts checks the same paths on up to 2000 tokens).
