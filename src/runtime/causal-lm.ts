@@ -5,7 +5,7 @@ import type { LlamaConfig } from '../models/llama/types';
 import type { LoraSettings } from '../models/llama/lora';
 import type { Backend } from './device';
 import type { DeviceWeights } from './device-weights';
-import { deviceIdle, onDevice } from './device-queue';
+import { onDevice } from './device-queue';
 import type { Ort } from './host-tensor';
 import { type Sample, type SamplingOptions, decodeLoop } from './llama-sampling';
 import { type ScoringOptions, score, scoreSharedPrefix } from './llama-scoring';
@@ -94,8 +94,8 @@ export class CausalLM {
     return onDevice(() => scoreSharedPrefix(this.lm, prefixes, continuations, options));
   }
 
+  /** Releases after every run queued before it, and before any queued after (another model may run on its decoder). */
   async release(): Promise<void> {
-    await deviceIdle();
-    await this.lm.release();
+    await onDevice(() => this.lm.release());
   }
 }

@@ -85,7 +85,7 @@ async function residentSingleTokenScores(
   const keys = rows.map((r) => r.join(','));
   const unique = [...new Set(keys)];
   const distinct = unique.map((k) => rows[keys.indexOf(k)]!);
-  const { logits, cache } = await unpaddedPrefill({ ort: lm.ort, config: lm.config, session: resident.session, feedsFor: (r) => resident.feeds(r.length), prefix: shared, prompts: distinct, offset });
+  const { logits, cache } = await unpaddedPrefill({ ort: lm.ort, config: lm.config, session: resident.session, feedsFor: (r) => resident.feeds(r.length), prefix: shared, prompts: distinct, offset, keepCache: false });
   for (const t of cache.values()) t.dispose();
   const V = lm.config.vocabSize;
   const logNorm = distinct.map((_, b) => logSumExp(logits.subarray(b * V, (b + 1) * V)));

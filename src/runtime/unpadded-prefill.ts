@@ -21,6 +21,8 @@ export interface UnpaddedPrefillInput {
   prompts: readonly (readonly number[])[];
   /** Positions start here (the shared prefix's length, else 0). */
   offset: number;
+  /** False: only the logits are wanted (scoring); the caches are not laid out and `cache` comes back empty. */
+  keepCache?: boolean;
 }
 
 export interface UnpaddedPrefill {
@@ -44,7 +46,8 @@ export async function unpaddedPrefill(input: UnpaddedPrefillInput): Promise<Unpa
   prompts.forEach((p, b) => byLength.set(p.length, [...(byLength.get(p.length) ?? []), b]));
   const logits = new Float32Array(B * V);
   const names = Array.from({ length: L }, (_, l) => [io.presentKey(l), io.presentValue(l)]).flat();
-  const laidOut = names.map(() => new Float32Array(B * KV * width * D)); // (B, KV, width, D) per present
+  const keep = input.keepCache ?? true;
+  const laidOut = keep ? names.map(() => new Float32Array(B * KV * width * D)) : []; // (B, KV, width, D) per present
   for (const [T, rows] of byLength) {
     const n = rows.length;
     const { mask, positions } = maskAndPositions(new Array<number>(n).fill(0), 0, T);
@@ -64,7 +67,7 @@ export async function unpaddedPrefill(input: UnpaddedPrefillInput): Promise<Unpa
     for (const t of Object.values(empty)) t.dispose();
     const rowLogits = out['logits']!.data as Float32Array; // (n, V)
     rows.forEach((b, i) => logits.set(rowLogits.subarray(i * V, (i + 1) * V), b * V));
-    names.forEach((name, k) => {
+    if (keep) names.forEach((name, k) => {
       const present = out[name]!.data as Float32Array; // (n, KV, T, D)
       const into = laidOut[k]!;
       rows.forEach((b, i) => {

@@ -82,6 +82,10 @@ describe('unpadded prefill', () => {
           }
         }
       }
+      // Logits only (scoring): the same logits, no caches laid out.
+      const logitsOnly = await unpaddedPrefill({ ort, config, session: decoder.session, feedsFor, prefix: decoder.prefix, prompts: rowPrompts, offset, keepCache: false });
+      expect(logitsOnly.cache.size).toBe(0);
+      expect(maxDiff(logitsOnly.logits, got.logits)).toBe(0);
       // The dropout masks are per row: without the train mode the logits differ (the comparison above saw dropout).
       const off = await unpaddedPrefill({ ort, config, session: decoder.session, feedsFor: (rows) => ({ ...lm.modelFeeds(true, decoder.baked), ...lm.dropoutFeeds(rows.map((b) => seeds[b]!), false) }), prefix: decoder.prefix, prompts: rowPrompts, offset });
       expect(maxDiff(off.logits, got.logits)).toBeGreaterThan(1e-3);
