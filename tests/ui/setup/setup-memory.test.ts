@@ -1,11 +1,7 @@
 // The setup's kept choices: a round trip through storage, and anything malformed read as "nothing kept".
 import { describe, expect, it } from 'vitest';
 import { type SetupMemory, readSetupMemory, writeSetupMemory } from '../../../src/ui/setup/setup-memory';
-
-function memoryStorage() {
-  const items = new Map<string, string>();
-  return { getItem: (k: string) => items.get(k) ?? null, setItem: (k: string, v: string) => void items.set(k, v), items };
-}
+import { memoryStorage } from '../../support/setup-state';
 
 const kept: SetupMemory = {
   prompt: { kind: 'demo', curatedId: 'HuggingFaceTB/SmolLM2-135M-Instruct', customId: '' },

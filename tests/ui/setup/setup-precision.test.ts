@@ -6,28 +6,11 @@ import { storedSpec } from '../../../src/ui/run/spec-store';
 import { ratesKey } from '../../../src/ui/setup/rates-memory';
 import { type SetupMemory, readSetupMemory, writeSetupMemory } from '../../../src/ui/setup/setup-memory';
 import { SetupState } from '../../../src/ui/setup/setup.svelte';
-
-function memoryStorage() {
-  const items = new Map<string, string>();
-  return { getItem: (k: string) => items.get(k) ?? null, setItem: (k: string, v: string) => void items.set(k, v), items };
-}
-
-/** A setup whose models are two hub ids and whose task is a built-in one: ready to start. */
-function readySetup(): SetupState {
-  const setup = new SetupState();
-  for (const slot of [setup.prompt, setup.target]) {
-    slot.kind = 'custom';
-    slot.customId = 'owner/tiny';
-  }
-  setup.task.kind = 'builtin';
-  setup.task.builtinName = 'sum';
-  setup.task.chooseBuiltin();
-  return setup;
-}
+import { memoryStorage, readySetup } from '../../support/setup-state';
 
 describe("setup's frozen-weights precision", () => {
   it('is float32 by default, and every spec of a launch (the method and its baselines) carries the chosen one', () => {
-    const setup = readySetup();
+    const setup = readySetup('owner/tiny');
     expect(setup.problems).toEqual([]);
     expect(setup.specs()[0]!.weightPrecision).toBe('f32');
     setup.weightPrecision = 'q8';
@@ -39,7 +22,7 @@ describe("setup's frozen-weights precision", () => {
   });
 
   it('is kept across reloads; unknown or missing values read as float32', () => {
-    const setup = readySetup();
+    const setup = readySetup('owner/tiny');
     setup.weightPrecision = 'q4';
     const storage = memoryStorage();
     writeSetupMemory(setup.memory(), storage);

@@ -9,24 +9,7 @@ import { type StoredChoice, loadSpec, loadableChoice, saveSpec, storedChoice, st
 import { ModelSlot, WEIGHTS_FILE_OPTIONS, isWeightsFile } from '../../../src/ui/setup/model-slot.svelte';
 import { type SetupMemory, readSetupMemory, writeSetupMemory } from '../../../src/ui/setup/setup-memory';
 import { SetupState } from '../../../src/ui/setup/setup.svelte';
-
-function memoryStorage() {
-  const items = new Map<string, string>();
-  return { getItem: (k: string) => items.get(k) ?? null, setItem: (k: string, v: string) => void items.set(k, v), items };
-}
-
-/** A setup whose models are two hub ids and whose task is a built-in one: ready to start. */
-function readySetup(): SetupState {
-  const setup = new SetupState();
-  for (const slot of [setup.prompt, setup.target]) {
-    slot.kind = 'custom';
-    slot.customId = 'onnx-community/tiny';
-  }
-  setup.task.kind = 'builtin';
-  setup.task.builtinName = 'sum';
-  setup.task.chooseBuiltin();
-  return setup;
-}
+import { memoryStorage, readySetup } from '../../support/setup-state';
 
 describe('the weights-file options', () => {
   it('offer automatic first, then every ONNX export the loader reads, in its order, labelled with how it loads', () => {
@@ -81,7 +64,7 @@ describe("a hub model's weights file, from the slot to the engine", () => {
   });
 
   it('is carried by every spec of a launch, each role its own', () => {
-    const setup = readySetup();
+    const setup = readySetup('onnx-community/tiny');
     setup.prompt.onnx = 'model_q4f16.onnx';
     setup.baselines = ['prior-only'];
     const specs = setup.specs();
@@ -94,7 +77,7 @@ describe("a hub model's weights file, from the slot to the engine", () => {
 
 describe('the stored run', () => {
   it("keeps the variant, so a resume loads the same file; automatic stays without the field", () => {
-    const setup = readySetup();
+    const setup = readySetup('onnx-community/tiny');
     setup.prompt.onnx = 'model_q4.onnx';
     const spec = setup.specs()[0]!;
     const stored = storedSpec('run-1', spec);
@@ -115,7 +98,7 @@ describe('the stored run', () => {
   });
 
   it('round-trips through the page store (IndexedDB) with the variant', async () => {
-    const setup = readySetup();
+    const setup = readySetup('onnx-community/tiny');
     setup.target.onnx = 'model.onnx';
     const stored = storedSpec('run-idb', setup.specs()[0]!);
     await saveSpec(stored);
@@ -128,7 +111,7 @@ describe('the stored run', () => {
 
 describe("Setup's memory of the weights file", () => {
   it('is kept across reloads per role, and restored into the slots', () => {
-    const setup = readySetup();
+    const setup = readySetup('onnx-community/tiny');
     setup.prompt.onnx = 'model_q4.onnx';
     const storage = memoryStorage();
     writeSetupMemory(setup.memory(), storage);

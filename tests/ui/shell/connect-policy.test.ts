@@ -2,11 +2,7 @@
 // make (what src/csp-boot.ts inserts), what the page reads back as in force, and which addresses it allows.
 import { describe, expect, it } from 'vitest';
 import { HUB_SOURCES, NETWORK_KEY, allowsConnection, appliedConnectSources, connectPolicy, connectSources, readNetworkSettings, writeNetworkSettings } from '../../../src/ui/shell/connect-policy';
-
-function memoryStorage() {
-  const items = new Map<string, string>();
-  return { getItem: (k: string) => items.get(k) ?? null, setItem: (k: string, v: string) => void items.set(k, v), items };
-}
+import { memoryStorage } from '../../support/setup-state';
 
 const SELF = 'http://127.0.0.1:4173';
 
