@@ -26,6 +26,14 @@ describe('detectFormat and sniffFormat', () => {
     expect(sniffFormat('{"a": 1}\r\n{"a": 2}')).toBe('jsonl');
     expect(sniffFormat('{"a": 1}\r{"a": 2}')).toBe('jsonl');
   });
+
+  it('a lone CR, or a CR after an LF, ends a line by itself: the next line keeps its first character', () => {
+    // A one-character second line: skipping two characters at a lone CR (as at CRLF) would lose it.
+    expect(sniffFormat('{"a": 1}\rx')).toBe('jsonl');
+    // LF then CR is two line ends (a blank line between), not CRLF: the CR is not read backwards as part of the LF.
+    expect(sniffFormat('{"a": 1}\n\rx')).toBe('jsonl');
+    expect(sniffFormat('{"a": 1}\r\n\r\nx')).toBe('jsonl');
+  });
 });
 
 describe('sniffDelimiter', () => {
@@ -85,6 +93,13 @@ describe('firstInvalidUtf8 at every range boundary', () => {
     ['a truncated 3-byte sequence at the end', [0x41, 0xe2, 0x82], 1],
   ])('%s is invalid at byte %j', (_, b, at) => {
     expect(firstInvalidUtf8(bytes(...(b as number[])))).toBe(at);
+  });
+
+  it('a continuation byte is never a lead, even one whose low bits with the next byte would make a code point >= U+0080', () => {
+    // 0x82 0x80 read as a two-byte sequence would be U+0080; 0xBF 0xBF would be U+07FF.
+    expect(firstInvalidUtf8(bytes(0x82, 0x80))).toBe(0);
+    expect(firstInvalidUtf8(bytes(0x41, 0xbf, 0xbf))).toBe(1);
+    expect(() => decodeText('x.csv', bytes(0x41, 0x82, 0x80))).toThrow('x.csv: not UTF-8 text: byte 0x82 at line 1 column 2 (byte 1)');
   });
 
   it('continues after a valid multi-byte sequence, at the right byte', () => {

@@ -86,6 +86,12 @@ describe('non-objects and "__proto__"', () => {
     expect(Object.getPrototypeOf(rows[0])).toBe(Object.prototype);
   });
 
+  it("an object of objects is pandas orient='columns' only when every inner key is a row index", () => {
+    // "text" mixes an index key with a named one: the inner objects are rows, not columns keyed by row.
+    const t = parseJson('t.json', '{"text": {"0": "a", "x": "b"}, "label": {"0": "c"}}');
+    expect({ columns: t.columns, rows: t.rows }).toEqual({ columns: ['0', 'x'], rows: [{ 0: 'a', x: 'b' }, { 0: 'c' }] });
+  });
+
   it('a row without a recorded line is named by its index', () => {
     expect(rowPosition({ source: 's', rowLines: [] }, 4)).toEqual({ file: 's', line: 5, column: 1, where: 'line 5' });
     expect(rowPosition({ source: 's', rowLines: [1], rowColumns: [7] }, 0)).toEqual({ file: 's', line: 1, column: 7, where: 'line 1 column 7 (row 1)' });
