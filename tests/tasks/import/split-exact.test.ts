@@ -72,3 +72,33 @@ describe('fractions', () => {
     expect(largestRemainder(0, [0.5, 0.25, 0.25])).toEqual([0, 0, 0]);
   });
 });
+
+describe('stratified counts: which label gets each leftover', () => {
+  // Per label and split, as [train, validation, test]; the same for every seed (no two labels' remainders tie).
+  const countsOf = (sizes: number[], w: number[], seed: number) => {
+    const examples = sizes.flatMap((n, g) => Array.from({ length: n }, (_, i) => ({ id: `${g}-${i}`, label: `L${g}` })));
+    const s = splitExamples(examples, { train: w[0]!, validation: w[1]!, test: w[2]! }, seed);
+    return sizes.map((_, g) => SPLITS.map((k) => s[k].filter((e) => e.label === `L${g}`).length));
+  };
+
+  it('the remainders are of size * fraction: the largest is served first', () => {
+    // Totals [1, 1, 1]. L1 (2 examples) has 0.8, 0.6, 0.6: it takes train and validation; L0 (1: 0.4, 0.3, 0.3)
+    // gets the test split left over. (Remainders of size / fraction would serve L1's validation and test first.)
+    for (const seed of [1, 2, 3, 4, 5]) expect(countsOf([1, 2], [0.4, 0.3, 0.3], seed), `seed ${seed}`).toEqual([[0, 0, 1], [1, 1, 0]]);
+  });
+
+  it('a cell whose share is a whole number gets no leftover while a fractional one can take it', () => {
+    // Totals [3, 1, 1]. L1 (4 examples: 2, 1.2, 0.8) lacks one: its test remainder 0.8 takes it, not its train cell
+    // (exactly 2, remainder 0); L0 (1: 0.5, 0.3, 0.2) then takes the train place left.
+    for (const seed of [1, 2, 3, 4, 5]) expect(countsOf([1, 4], [0.5, 0.3, 0.2], seed), `seed ${seed}`).toEqual([[1, 0, 0], [2, 1, 1]]);
+  });
+});
+
+describe('fractions: each checked on its own', () => {
+  it('a fraction above 1 is refused even when the sum is within the rounding tolerance of 1', () => {
+    // 1 + 5e-10 sums to 1 within 1e-9; only the per-fraction check catches it.
+    expect(() => splitExamples([{ id: 1 }], { train: 1 + 5e-10, validation: 0, test: 0 }, 1)).toThrow(
+      'split fractions must each be in [0, 1] and sum to 1, got train 1.0000000005, validation 0, test 0',
+    );
+  });
+});
