@@ -3,13 +3,15 @@
 // DBFF DFFF), lone surrogates count as one column each, CR, CRLF and LF end lines, and the one-pass PositionIndex
 // answers exactly what lineColumn's scan answers at every offset.
 import { describe, expect, it } from 'vitest';
-import { PositionIndex, countBreaks, lineColumn } from '../../../src/tasks/import/position';
+import { PositionIndex, countBreaks, lineColumn, offsetOf } from '../../../src/tasks/import/position';
 
 const cases: [string, string[]][] = [
   ['a\ud800\udc00b\n\udbff\udfffc', ['1:1', '1:2', '1:3', '1:3', '1:4', '2:1', '2:2', '2:2', '2:3']],
   ['x\udc00y\r\nz\ud800', ['1:1', '1:2', '1:3', '1:4', '1:5', '2:1', '2:2', '2:3']],
   ['ab\rcd\r\n\nef', ['1:1', '1:2', '1:3', '2:1', '2:2', '2:3', '2:4', '3:1', '4:1', '4:2', '4:3']],
   ['\udc00\udc00a', ['1:1', '1:2', '1:3', '1:4']],
+  // A lone high surrogate before a character that is no low surrogate ('a' below DC00, U+E000 above DFFF): two columns.
+  ['\ud800a\ud800\ue000b', ['1:1', '1:2', '1:3', '1:4', '1:5', '1:6']],
 ];
 
 describe('line and column at every offset', () => {
@@ -32,5 +34,14 @@ describe('countBreaks', () => {
     expect(countBreaks('a\r\nb', 2, 4)).toBe(1);
     expect(countBreaks('a\rb', 1, 2)).toBe(1);
     expect(countBreaks('a\nb', 0, 1)).toBe(0);
+  });
+});
+
+describe('offsetOf', () => {
+  it('an empty first line, and LF LF as two line ends (not one CRLF)', () => {
+    expect(offsetOf('\nab', 2, 2)).toBe(2);
+    expect(offsetOf('\r\nab', 2, 1)).toBe(2);
+    expect(offsetOf('a\n\nb', 3, 1)).toBe(3);
+    expect(offsetOf('a\n\nb', 2, 1)).toBe(2);
   });
 });
