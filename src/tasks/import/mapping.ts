@@ -79,7 +79,8 @@ export function suggestMapping(table: Pick<Table, 'columns' | 'rows'>, preview =
   const outputName = OUTPUT_COLUMN_NAMES.find(free);
   const labelName =
     LABEL_COLUMN_NAMES.find(free) ?? (outputName !== undefined && summaries.get(byName.get(outputName)!)?.labelCandidate ? outputName : undefined);
-  const target = byName.get(labelName ?? outputName ?? '');
+  const targetName = labelName ?? outputName;
+  const target = targetName === undefined ? undefined : byName.get(targetName); // not get(''): a column may be named ''
 
   if (!inputColumns) {
     const text = columns

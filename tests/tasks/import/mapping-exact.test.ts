@@ -96,3 +96,11 @@ describe('mapExamples refusals of the mapping', () => {
     );
   });
 });
+
+describe('suggestMapping with a column named ""', () => {
+  it('is chosen like any other column when no label or output name is known', () => {
+    // The column without a name holds the long texts: it is the input, and the short one the label.
+    const rows = [{ '': 'a long text in a column without a name', b: 'x' }, { '': 'another long text here', b: 'y' }];
+    expect(suggestMapping({ columns: ['', 'b'], rows })).toEqual({ inputColumns: [''], labelColumn: 'b' });
+  });
+});
