@@ -104,3 +104,37 @@ describe('suggestMapping with a column named ""', () => {
     expect(suggestMapping({ columns: ['', 'b'], rows })).toEqual({ inputColumns: [''], labelColumn: 'b' });
   });
 });
+
+describe('suggestMapping with a preview that lacks a column', () => {
+  // A preview made from fewer columns than the table has (the parameter is the caller's): the missing columns are
+  // read as no label candidate and not numeric, and nothing throws.
+  const empty = { columns: [], rows: [], rowCount: 0 };
+  it('an output-named column without a summary is the output', () => {
+    expect(suggestMapping({ columns: ['text', 'answer'], rows: [{ text: 'q one', answer: 'yes' }, { text: 'q two', answer: 'no' }] }, empty)).toEqual({
+      inputColumns: ['text'],
+      outputColumn: 'answer',
+    });
+  });
+  it('without a known input name, a column without a summary can be the input', () => {
+    expect(suggestMapping({ columns: ['a', 'b'], rows: [{ a: '12345678901', b: 'x' }, { a: '1234567890', b: 'y' }] }, empty)).toEqual({ inputColumns: ['a'] });
+  });
+});
+
+describe('suggestMapping: numeric label candidates first, whatever the column order', () => {
+  it('the number column before a string one listed after it', () => {
+    const rows = [
+      { text: 'a long sentence here', n: '1', c2: 'y' },
+      { text: 'another long sentence', n: '2', c2: 'n' },
+      { text: 'third long sentence', n: '3', c2: 'y' },
+    ];
+    expect(suggestMapping({ columns: ['text', 'n', 'c2'], rows })).toEqual({ inputColumns: ['text'], labelColumn: 'n' });
+  });
+});
+
+describe('mapExamples: a blank target cell', () => {
+  it('a label of spaces only is refused as empty', () => {
+    const t: Table = { source: 't.json', format: 'json', columns: ['text', 'label'], rows: [{ text: 'x', label: 'a' }, { text: 'y', label: '  ' }], rowLines: [1, 2] };
+    expect(() => mapExamples(t, { inputColumns: ['text'], labelColumn: 'label' })).toThrow('t.json: the row at line 2 has an empty "label"; fill it in or remove the row');
+    expect(() => mapExamples(t, { inputColumns: ['text'], outputColumn: 'label' })).toThrow('t.json: the row at line 2 has an empty "label"; fill it in or remove the row');
+  });
+});
