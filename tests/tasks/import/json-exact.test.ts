@@ -92,6 +92,14 @@ describe('non-objects and "__proto__"', () => {
     expect({ columns: t.columns, rows: t.rows }).toEqual({ columns: ['0', 'x'], rows: [{ 0: 'a', x: 'b' }, { 0: 'c' }] });
   });
 
+  it('a row index is a whole decimal number without leading zeros: "text1", "0a" or "01" is a name, "100" an index', () => {
+    const columns = "maps column names to {\"0\": value, ...}: this is pandas orient='columns'";
+    expect(() => parseJson('t.json', '{"text1": {"0": "a"}, "text2": {"0": "b"}}')).toThrow(`t.json: the object at line 1 column 1 ${columns}`);
+    expect(() => parseJson('t.json', '{"text": {"100": "a"}, "label": {"10": "b"}}')).toThrow(`t.json: the object at line 1 column 1 ${columns}`);
+    const t = parseJson('t.json', '{"t": {"0a": "x"}, "u": {"01": "y"}}');
+    expect({ columns: t.columns, rows: t.rows }).toEqual({ columns: ['0a', '01'], rows: [{ '0a': 'x' }, { '01': 'y' }] });
+  });
+
   it('a row without a recorded line is named by its index', () => {
     expect(rowPosition({ source: 's', rowLines: [] }, 4)).toEqual({ file: 's', line: 5, column: 1, where: 'line 5' });
     expect(rowPosition({ source: 's', rowLines: [1], rowColumns: [7] }, 0)).toEqual({ file: 's', line: 1, column: 7, where: 'line 1 column 7 (row 1)' });
