@@ -75,3 +75,14 @@ describe('looksLikeHeader, vote by vote', () => {
     expect(isKnownColumnName('colour')).toBe(false);
   });
 });
+
+describe('looksLikeHeader: which cells are numbers', () => {
+  it('signed, spaced, decimal and exponent numbers are numbers', () => {
+    expect(looksLikeHeader([['x', 'n'], ['a', '12.25'], ['b', '-3'], ['c', ' 4 '], ['d', '+1e5'], ['e', '.25'], ['f', '2e-5'], ['g', '3E10']])).toBe(true);
+  });
+  it('text with a number at its end or its start is not', () => {
+    expect(looksLikeHeader([['x', 'n'], ['a', 'x1'], ['b', 'y2']])).toBe(false);
+    expect(looksLikeHeader([['x', 'n'], ['a', '1x'], ['b', '2y']])).toBe(false);
+    expect(looksLikeHeader([['x', 'n'], ['a', '1.5abc'], ['b', '2.']])).toBe(false);
+  });
+});
