@@ -9,6 +9,12 @@ describe('scanJson', () => {
     expect(() => scanJson(null as unknown as string)).toThrow(TypeError);
     expect(() => scanJson(undefined as unknown as string, 0)).toThrow(TypeError);
   });
+
+  it('tabs are whitespace, numbers have several digits, and spans stop at recordDepth (no empty children below it)', () => {
+    expect(scanJson('[\t1,\t2\t]', 0)).toEqual({ ok: true, root: { start: 0 } });
+    expect(scanJson('[12, -340]', 1)).toEqual({ ok: true, root: { start: 0, items: [{ start: 1 }, { start: 5 }] } });
+    expect(scanJson('[[1], {"a": 2}]', 1)).toEqual({ ok: true, root: { start: 0, items: [{ start: 1 }, { start: 6 }] } });
+  });
 });
 
 describe('engine messages: the prefix only at the start, the position only at the end', () => {
