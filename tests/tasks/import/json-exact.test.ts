@@ -100,6 +100,10 @@ describe('non-objects and "__proto__"', () => {
     expect({ columns: t.columns, rows: t.rows }).toEqual({ columns: ['0a', '01'], rows: [{ '0a': 'x' }, { '01': 'y' }] });
   });
 
+  it('invalid JSON in a .json file ends with the default advice', () => {
+    expect(() => parseJson('t.json', '[1,]')).toThrow(/^t\.json: invalid JSON at line 1 column \d+: .*; fix the JSON there \(a missing comma, quote or bracket is the usual cause\)$/);
+  });
+
   it('a row without a recorded line is named by its index', () => {
     expect(rowPosition({ source: 's', rowLines: [] }, 4)).toEqual({ file: 's', line: 5, column: 1, where: 'line 5' });
     expect(rowPosition({ source: 's', rowLines: [1], rowColumns: [7] }, 0)).toEqual({ file: 's', line: 1, column: 7, where: 'line 1 column 7 (row 1)' });
