@@ -56,8 +56,11 @@ export default {
   concurrency: 2,
   incremental: true,
   incrementalFile: `reports/stryker-incremental${suffix}.json`,
-  // Generous: model-running tests (gradients, AdamW, sampling) take seconds and the machine is shared.
-  timeoutMS: 30_000,
+  // A mutant times out after timeoutFactor x its covering tests' dry-run time + timeoutMS. The factor covers
+  // model-running tests (gradients, AdamW, sampling: seconds each); the margin covers a shared machine. Each
+  // timeout also restarts a test runner, so the margin is kept short: the parsers' loop mutants (a CSV scan
+  // whose index never moves) time out by the dozen, and at 30 s each they took most of a whole run.
+  timeoutMS: 10_000,
   timeoutFactor: 3,
   dryRunTimeoutMinutes: 30,
   reporters: ['clear-text', 'progress-append-only', 'json', 'html', 'folder-score'],

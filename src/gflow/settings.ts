@@ -190,7 +190,15 @@ export class SettingsError extends Error {
 type Check = (value: unknown) => string | null;
 
 const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
-const shown = (v: unknown): string => (typeof v === 'string' ? JSON.stringify(v) : String(v));
+/** A value as an error message shows it: JSON where it has one (objects too: String() throws on `{"toString": 0}`). */
+function shown(v: unknown): string {
+  if (typeof v !== 'object' || v === null) return typeof v === 'string' ? JSON.stringify(v) : String(v);
+  try {
+    return (JSON.stringify(v) ?? 'an object').slice(0, 120);
+  } catch {
+    return 'an object';
+  }
+}
 
 function integer(min: number, max = Number.MAX_SAFE_INTEGER): Check {
   return (v) => (isNumber(v) && Number.isInteger(v) && v >= min && v <= max ? null : `must be an integer in [${min}, ${max}], got ${shown(v)}`);

@@ -32,6 +32,12 @@ describe('settings limits', () => {
     refused({ mode: 3 as never }, 'setting mode: must be one of');
   });
 
+  it('an object in a numeric field is shown as JSON, even one whose toString is not a function (CI fuzz find)', () => {
+    refused({ lora: { alpha: { toString: 0 } as unknown as number } }, 'setting lora.alpha: must be a number in (0, ' + `${Number.MAX_VALUE}], got {"toString":0}`);
+    refused({ steps: [3] as unknown as number }, 'setting steps: must be an integer in [1, 1000000], got [3]');
+    expect(() => resolveSettings({ mode: { a: 'x'.repeat(200) } as never })).toThrow(/got \{"a":"x{114}$/);
+  });
+
   it('LoRA target modules: a non-empty list of non-empty names', () => {
     refused({ lora: { targetModules: [] } }, 'setting lora.targetModules: must be a non-empty list of module names');
     refused({ lora: { targetModules: ['q_proj', ''] } }, 'setting lora.targetModules: must be a non-empty list of module names');
