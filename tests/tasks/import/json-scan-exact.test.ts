@@ -15,6 +15,11 @@ describe('scanJson', () => {
     expect(scanJson('[12, -340]', 1)).toEqual({ ok: true, root: { start: 0, items: [{ start: 1 }, { start: 5 }] } });
     expect(scanJson('[[1], {"a": 2}]', 1)).toEqual({ ok: true, root: { start: 0, items: [{ start: 1 }, { start: 6 }] } });
   });
+
+  it('a literal cut off by the end of the text: "unexpected end of input" and nothing more (no expected part)', () => {
+    expect(scanJson('tru')).toEqual({ ok: false, offset: 3, description: 'unexpected end of input' });
+    expect(scanJson('[nul', 0)).toEqual({ ok: false, offset: 4, description: 'unexpected end of input' });
+  });
 });
 
 describe('engine messages: the prefix only at the start, the position only at the end', () => {

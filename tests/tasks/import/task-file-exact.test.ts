@@ -49,6 +49,12 @@ describe('taskFromFile refusals: message and position', () => {
       'n.csv: no mapping to a task: 1 of 3 rows have an empty "label" (the first at line 4); every example needs a gold answer: fill them in, remove them, or choose another column; the labels of "label" are numbers (0, 1); the model would have to answer with them: give labelWords (e.g. {"0": "negative", "1": "positive"}); give one, e.g. {"family": "classification", "inputColumns": ["text"], "targetColumn": "label"}',
     );
   });
+
+  it('a target cleared in the mapping of a guess without flags: the message has no empty ": " part', () => {
+    const e = thrown(() => taskFromFile('c.csv', 'text,label\na,pos\nb,neg\nc,pos\n', { map: { targetColumn: undefined } }), ImportError);
+    expect(e.message).toBe('c.csv: no mapping to a task; give one, e.g. {"family": "classification", "inputColumns": ["text"], "targetColumn": "label"}');
+    expect(where(e)).toEqual({ file: 'c.csv', line: 1, column: 1 });
+  });
 });
 
 describe('taskFromFile routes', () => {
