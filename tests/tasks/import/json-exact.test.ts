@@ -4,7 +4,7 @@
 // offsetOf across line ends, how a non-object is named, and a "__proto__" column kept as data.
 import { describe, expect, it } from 'vitest';
 import { engineErrorOffset, scanJson } from '../../../src/tasks/import/json-scan';
-import { objectRows, parseJson } from '../../../src/tasks/import/json';
+import { objectRows, parseJson, readJsonDocument } from '../../../src/tasks/import/json';
 import { parseJsonl } from '../../../src/tasks/import/jsonl';
 import { describeChar, offsetOf } from '../../../src/tasks/import/position';
 import { rowPosition } from '../../../src/tasks/import/types';
@@ -107,5 +107,15 @@ describe('non-objects and "__proto__"', () => {
   it('a row without a recorded line is named by its index', () => {
     expect(rowPosition({ source: 's', rowLines: [] }, 4)).toEqual({ file: 's', line: 5, column: 1, where: 'line 5' });
     expect(rowPosition({ source: 's', rowLines: [1], rowColumns: [7] }, 0)).toEqual({ file: 's', line: 1, column: 7, where: 'line 1 column 7 (row 1)' });
+  });
+});
+
+describe('readJsonDocument positionOf', () => {
+  it('a path that goes on below a number, string or literal stops there: the position of that value, no TypeError', () => {
+    const doc = readJsonDocument('t.json', '{"a": 1,\n "s": "xyz", "l": [null, 2]}');
+    expect(doc.positionOf(['a', 'b'])).toEqual({ file: 't.json', line: 1, column: 7 }); // the 1
+    expect(doc.positionOf(['s', '0'])).toEqual({ file: 't.json', line: 2, column: 7 }); // the "xyz"
+    expect(doc.positionOf(['l', '0', 'x', 'y'])).toEqual({ file: 't.json', line: 2, column: 20 }); // the null
+    expect(readJsonDocument('n.json', '  7').positionOf(['0'])).toEqual({ file: 'n.json', line: 1, column: 3 }); // a primitive root
   });
 });
