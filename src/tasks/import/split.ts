@@ -74,7 +74,8 @@ export function largestRemainder(total: number, weights: readonly number[]): num
 
 /**
  * counts[g][s] for group sizes and split totals: each cell the floor or ceiling of size * weight where possible,
- * rows summing to the group sizes and columns to the totals (controlled rounding, greedy on remainders).
+ * rows summing to the group sizes and columns to the totals (controlled rounding: greedy on remainders, then
+ * augmenting paths for what the greedy pass leaves).
  */
 function allocate(sizes: readonly number[], weights: readonly number[], totals: readonly number[]): number[][] {
   const counts = sizes.map((size) => weights.map((w) => Math.floor(size * w)));
@@ -83,16 +84,37 @@ function allocate(sizes: readonly number[], weights: readonly number[], totals: 
   const cells = sizes
     .flatMap((size, g) => weights.map((w, s) => ({ g, s, r: size * w - Math.floor(size * w) })))
     .sort((a, b) => b.r - a.r || a.g - b.g || a.s - b.s);
-  for (const pass of [true, false]) {
-    for (const { g, s, r } of cells) {
-      if (rowLeft[g]! > 0 && colLeft[s]! > 0 && (!pass || r > 0)) {
-        counts[g]![s]!++;
-        rowLeft[g]!--;
-        colLeft[s]!--;
-      }
+  for (const { g, s, r } of cells) {
+    if (rowLeft[g]! > 0 && colLeft[s]! > 0 && r > 0) {
+      counts[g]![s]!++;
+      rowLeft[g]!--;
+      colLeft[s]!--;
     }
   }
-  // Anything still left (rare): any cell whose row and column both lack examples.
+  // A row still short takes a fractional cell of a full column by moving another row's rounded-up unit there to a
+  // column with room (an augmenting path), so each cell stays the floor or ceiling of its share; the greedy pass
+  // alone could leave a row only a cell already rounded up (3 examples at 0.2/0.2/0.6 went 0/0/3).
+  const floorOf = (g: number, s: number) => Math.floor(sizes[g]! * weights[s]!);
+  const augment = (g: number, seen: boolean[]): boolean => {
+    for (let s = 0; s < weights.length; s++) {
+      if (seen[s] || sizes[g]! * weights[s]! <= floorOf(g, s) || counts[g]![s]! > floorOf(g, s)) continue;
+      seen[s] = true;
+      if (colLeft[s]! > 0) colLeft[s]!--;
+      else {
+        const h = sizes.findIndex((_, h) => counts[h]![s]! > floorOf(h, s) && augment(h, seen));
+        if (h < 0) continue;
+        counts[h]![s]!--;
+      }
+      counts[g]![s]!++;
+      return true;
+    }
+    return false;
+  };
+  for (let g = 0; g < sizes.length; g++) {
+    while (rowLeft[g]! > 0 && augment(g, [])) rowLeft[g]!--;
+  }
+  // Anything still left (none in exact arithmetic; kept for rounding at the 1e-9 sum tolerance): any cell whose row
+  // and column both lack examples.
   for (let g = 0; g < sizes.length; g++) {
     for (let s = 0; s < weights.length && rowLeft[g]! > 0; s++) {
       const k = Math.min(rowLeft[g]!, colLeft[s]!);
