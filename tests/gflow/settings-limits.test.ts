@@ -36,6 +36,12 @@ describe('settings limits', () => {
     refused({ lora: { alpha: { toString: 0 } as unknown as number } }, 'setting lora.alpha: must be a number in (0, ' + `${Number.MAX_VALUE}], got {"toString":0}`);
     refused({ steps: [3] as unknown as number }, 'setting steps: must be an integer in [1, 1000000], got [3]');
     expect(() => resolveSettings({ mode: { a: 'x'.repeat(200) } as never })).toThrow(/got \{"a":"x{114}$/);
+    // No JSON for it (a BigInt, a cycle, toJSON giving nothing): named as an object, still a SettingsError.
+    const cycle: Record<string, unknown> = {};
+    cycle['self'] = cycle;
+    for (const v of [{ n: 1n }, cycle, { toJSON: () => undefined }]) {
+      expect(() => resolveSettings({ steps: v as unknown as number })).toThrow(/^setting steps: must be an integer in \[1, 1000000\], got an object$/);
+    }
   });
 
   it('LoRA target modules: a non-empty list of non-empty names', () => {
